@@ -1,0 +1,61 @@
+#include "client/memory_device.h"
+
+namespace memoryfs {
+
+MemoryDevice::MemoryDevice(int num_blocks, int block_size)
+    : block_size_(block_size), blocks_(num_blocks, Bytes(block_size, 0)) {}
+
+std::string TracePutLine(int block, const Bytes& data) {
+  size_t end = data.size();
+  while (end > 0 && data[end - 1] == 0) --end;
+  return "Put " + std::to_string(block) + " " + HexEncode(Bytes(data.begin(), data.begin() + end));
+}
+
+Status MemoryDevice::Check(int block) const {
+  if (failed_) return Status::Error(Code::kUnavailable, "memory device failed");
+  if (block < 0 || block >= num_blocks()) {
+    return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> MemoryDevice::Get(int block) {
+  trace_.push_back("Get " + std::to_string(block));
+  MEMORYFS_RETURN_IF_ERROR(Check(block));
+  if (corrupt_.count(block)) {
+    return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
+  }
+  return blocks_[block];
+}
+
+Status MemoryDevice::Put(int block, const Bytes& data) {
+  trace_.push_back(TracePutLine(block, data));
+  MEMORYFS_RETURN_IF_ERROR(Check(block));
+  if (static_cast<int>(data.size()) > block_size_) {
+    return Status::Error(Code::kInvalidArgument, "data longer than the block size");
+  }
+  blocks_[block] = PadTo(data, block_size_);
+  corrupt_.erase(block);
+  return Status::Ok();
+}
+
+Result<Bytes> MemoryDevice::RSM(int block) {
+  trace_.push_back("RSM " + std::to_string(block));
+  MEMORYFS_RETURN_IF_ERROR(Check(block));
+  if (corrupt_.count(block)) {
+    return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
+  }
+  Bytes old = blocks_[block];
+  blocks_[block] = Bytes(block_size_, 1);
+  return old;
+}
+
+void MemoryDevice::SetCorrupt(int block, bool corrupt) {
+  if (corrupt) {
+    corrupt_.insert(block);
+  } else {
+    corrupt_.erase(block);
+  }
+}
+
+}  // namespace memoryfs

@@ -1,0 +1,26 @@
+#include "core/status.h"
+
+namespace memoryfs {
+
+const char* CodeName(Code code) {
+  switch (code) {
+    case Code::kOk: return "OK";
+    case Code::kInvalidArgument: return "INVALID_ARGUMENT";
+    case Code::kOutOfRange: return "OUT_OF_RANGE";
+    case Code::kNotFound: return "NOT_FOUND";
+    case Code::kChecksumError: return "CHECKSUM_ERROR";
+    case Code::kUnavailable: return "UNAVAILABLE";
+    case Code::kFault: return "FAULT";
+    case Code::kProtocolError: return "PROTOCOL_ERROR";
+    case Code::kIOError: return "IO_ERROR";
+    case Code::kNoSpace: return "NO_SPACE";
+  }
+  return "UNKNOWN";
+}
+
+std::string Status::ToString() const {
+  if (ok()) return "OK";
+  return std::string(CodeName(code_)) + ": " + message_;
+}
+
+}  // namespace memoryfs

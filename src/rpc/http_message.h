@@ -1,0 +1,53 @@
+// HTTP/1.x message framing for XML-RPC: just enough of HTTP for POST requests with a body,
+// shared by the server and the client transport. Parsing is incremental: feed it the bytes
+// received so far and it says whether a whole message is there.
+#pragma once
+
+#include <map>
+#include <string>
+#include <string_view>
+
+namespace memoryfs::rpc {
+
+struct HttpMessage {
+  // Request: method ("POST"), target ("/RPC2"). Response: status (200), reason ("OK").
+  std::string method;
+  std::string target;
+  int status = 0;
+  std::string reason;
+  std::string version;                         // "HTTP/1.1" or "HTTP/1.0"
+  std::map<std::string, std::string> headers;  // names lower-cased
+  std::string body;
+  bool keep_alive = false;  // whether the connection may carry another message afterwards
+};
+
+enum class ParseState { kIncomplete, kComplete, kError };
+
+struct ParseOutcome {
+  ParseState state = ParseState::kIncomplete;
+  size_t consumed = 0;     // bytes of the buffer that form the message (kComplete)
+  int http_status = 400;   // kError: the status to answer (400, 411, 413, 431, 501, 505)
+  std::string error;       // kError: what was wrong
+};
+
+constexpr size_t kMaxHeaderBytes = 16 * 1024;
+
+// Parses one request from the start of buf. A body larger than max_body is an error (413).
+ParseOutcome ParseRequest(std::string_view buf, size_t max_body, HttpMessage* out);
+
+// Parses one response from the start of buf. peer_closed: the peer has closed the connection,
+// so a response without Content-Length ends here.
+ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_closed,
+                           HttpMessage* out);
+
+// Serialises a response with Content-Length; adds "Connection: close" unless keep_alive.
+std::string FormatResponse(int status, std::string_view content_type, std::string_view body,
+                           bool keep_alive);
+
+// Serialises a POST with Content-Length, keep-alive, and no Accept-Encoding (never gzip).
+std::string FormatPost(std::string_view host, std::string_view target, std::string_view body);
+
+// The standard reason phrase of a status code.
+const char* ReasonPhrase(int status);
+
+}  // namespace memoryfs::rpc

@@ -1,0 +1,61 @@
+// HttpServer: a small threaded HTTP/1.1 server for XML-RPC. One thread per connection, so an
+// idle keep-alive client never delays another; no gzip; HTTP/1.0 clients get their connection
+// closed after each reply. POST to the RPC path goes to the handler; any other path answers
+// 404, any other method 501, a body over the limit 413.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <functional>
+#include <mutex>
+#include <set>
+#include <string>
+
+#include "core/status.h"
+#include "rpc/socket.h"
+
+namespace memoryfs::rpc {
+
+struct HttpServerOptions {
+  std::string host = "127.0.0.1";
+  int port = 0;                  // 0: any free port (see HttpServer::port())
+  std::string rpc_path = "/RPC2";
+  size_t max_body = 1 << 20;     // bytes of request body accepted
+  int max_connections = 1024;    // beyond this, a new connection is answered 503 and closed
+  int idle_timeout_ms = 60000;   // an idle kept-alive connection is closed after this
+};
+
+class HttpServer {
+ public:
+  // Maps an XML-RPC request body to the response body. Called concurrently.
+  using Handler = std::function<std::string(const std::string& request_body)>;
+
+  HttpServer(HttpServerOptions options, Handler handler);
+  ~HttpServer();
+
+  // Binds and listens. After this, port() is the real port.
+  Status Start();
+  int port() const { return port_; }
+
+  // Serves until Stop(); then closes every connection and returns within about 500 ms.
+  void Run();
+  // Thread-safe; may be called from any thread (not from a signal handler).
+  void Stop();
+
+ private:
+  void Serve(int fd);
+  bool Register(int fd);
+  void Unregister(int fd);
+
+  HttpServerOptions options_;
+  Handler handler_;
+  Socket listener_;
+  int port_ = 0;
+  int wake_[2] = {-1, -1};  // self-pipe that interrupts the accept loop
+  std::atomic<bool> stopping_{false};
+  std::mutex mu_;
+  std::condition_variable drained_;
+  std::set<int> connections_;  // guarded by mu_
+};
+
+}  // namespace memoryfs::rpc

@@ -1,0 +1,85 @@
+#include "server/block_store.h"
+
+#include <string>
+
+namespace memoryfs::server {
+
+BlockStore::BlockStore(BlockStoreOptions options)
+    : options_(options),
+      blocks_(options.num_blocks, Bytes(options.block_size, 0)),
+      checksums_(options.num_blocks, Md5(Bytes(options.block_size, 0))) {}
+
+Status BlockStore::CheckRange(int block) const {
+  if (block < 0 || block >= options_.num_blocks) {
+    return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");
+  }
+  return Status::Ok();
+}
+
+Status BlockStore::Verify(int block, const Bytes& data, const Md5Digest& digest) {
+  if (options_.decayed_block == block || Md5(data) != digest) {
+    ++checksum_errors_;
+    return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> BlockStore::Get(int block) {
+  ++gets_;
+  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  Bytes data;
+  Md5Digest digest;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    data = blocks_[block];
+    digest = checksums_[block];
+  }
+  MEMORYFS_RETURN_IF_ERROR(Verify(block, data, digest));
+  return data;
+}
+
+Result<Bytes> BlockStore::RSM(int block) {
+  ++rsms_;
+  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  static thread_local Md5Digest locked_digest{};
+  static thread_local int locked_size = -1;
+  if (locked_size != options_.block_size) {
+    locked_digest = Md5(Bytes(options_.block_size, 1));
+    locked_size = options_.block_size;
+  }
+  std::lock_guard<std::mutex> lock(mu_);
+  Bytes old = blocks_[block];
+  MEMORYFS_RETURN_IF_ERROR(Verify(block, old, checksums_[block]));
+  blocks_[block].assign(options_.block_size, 1);
+  checksums_[block] = locked_digest;
+  return old;
+}
+
+Status BlockStore::Put(int block, const Bytes& data) {
+  ++puts_;
+  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  if (static_cast<int>(data.size()) > options_.block_size) {
+    return Status::Error(Code::kInvalidArgument,
+                         "data longer than block size (" + std::to_string(data.size()) + " > " +
+                             std::to_string(options_.block_size) + " bytes)");
+  }
+  Bytes padded = PadTo(data, options_.block_size);
+  Md5Digest digest = Md5(padded);  // outside the lock: MD5 is the expensive part
+  std::lock_guard<std::mutex> lock(mu_);
+  blocks_[block] = std::move(padded);
+  checksums_[block] = digest;
+  return Status::Ok();
+}
+
+Status BlockStore::CorruptForTest(int block) {
+  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  std::lock_guard<std::mutex> lock(mu_);
+  if (options_.block_size > 0) blocks_[block][0] ^= 0xff;
+  return Status::Ok();
+}
+
+StoreStats BlockStore::stats() const {
+  return StoreStats{gets_.load(), puts_.load(), rsms_.load(), checksum_errors_.load()};
+}
+
+}  // namespace memoryfs::server

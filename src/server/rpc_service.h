@@ -1,0 +1,41 @@
+// RpcService: the XML-RPC face of a BlockStore, with the exact wire behaviour of the course's
+// Python server (see docs/protocol.md): Get/Put/RSM with fault code 1 and Python's fault
+// strings, plus our additions Stats (and Corrupt, only when enabled for tests).
+#pragma once
+
+#include <memory>
+#include <string>
+
+#include "server/block_store.h"
+
+namespace xmlrpc_c {
+class registry;
+}
+
+namespace memoryfs::server {
+
+enum class ChecksumReply {
+  kFault,      // fault code 1, "CHECKSUM_ERROR <block>" (default)
+  kMinusOne,   // legacy: the reply value is <int>-1</int>
+};
+
+struct RpcServiceOptions {
+  ChecksumReply checksum_reply = ChecksumReply::kFault;
+  bool enable_corrupt_method = false;  // registers Corrupt(block) for tests
+};
+
+class RpcService {
+ public:
+  RpcService(BlockStore* store, RpcServiceOptions options);
+  ~RpcService();
+
+  // Executes one XML-RPC call and returns the response document (a fault for any error,
+  // including malformed XML). Thread-safe.
+  std::string Handle(const std::string& request_xml) const;
+
+ private:
+  std::unique_ptr<RpcServiceOptions> options_;
+  std::unique_ptr<xmlrpc_c::registry> registry_;
+};
+
+}  // namespace memoryfs::server

@@ -1,0 +1,35 @@
+// The flags of memoryfs_server: the course's (-nb -bs -port -cblk) plus ours.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "core/status.h"
+#include "server/rpc_service.h"
+
+namespace memoryfs::server {
+
+struct ServerConfig {
+  int num_blocks = 0;
+  int block_size = 0;
+  int port = 0;
+  std::optional<int> decayed_block;  // -cblk
+  std::string host = "127.0.0.1";
+  ChecksumReply checksum_reply = ChecksumReply::kFault;
+  bool test_corruption = false;
+  int idle_timeout_ms = 60000;
+  int max_connections = 1024;
+};
+
+enum class FlagsOutcome {
+  kRun,          // config is complete
+  kHelp,         // --help: print usage (in *message) on stdout, exit 0
+  kMissing,      // a required flag is missing: *message is the course's text, stdout, exit 1
+  kInvalid,      // a bad flag or value: *message says which, stderr, exit 2
+};
+
+// Parses the command line (and the -config INI file). Never exits.
+FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* config,
+                              std::string* message);
+
+}  // namespace memoryfs::server

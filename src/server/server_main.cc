@@ -1,0 +1,74 @@
+// memoryfs_server: flags, bind, serve until SIGINT/SIGTERM, exit 0.
+#include <signal.h>
+#include <xmlrpc-c/base.h>
+
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+#include "rpc/http_server.h"
+#include "server/block_store.h"
+#include "server/rpc_service.h"
+#include "server/server_flags.h"
+
+using namespace memoryfs;
+
+int main(int argc, char** argv) {
+  server::ServerConfig config;
+  std::string message;
+  switch (server::ParseServerFlags(argc, argv, &config, &message)) {
+    case server::FlagsOutcome::kHelp:
+      std::cout << message;
+      return 0;
+    case server::FlagsOutcome::kMissing:
+      std::cout << message << std::endl;
+      return 1;
+    case server::FlagsOutcome::kInvalid:
+      std::cerr << "memoryfs_server: " << message << "\n(try --help)" << std::endl;
+      return 2;
+    case server::FlagsOutcome::kRun:
+      break;
+  }
+
+  // Signals are taken by one thread with sigwait; every other thread inherits the mask.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGINT);
+  sigaddset(&signals, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+  ::signal(SIGPIPE, SIG_IGN);
+
+  // A request carries base64 (4/3 of the block, plus line breaks) and a small envelope; allow
+  // a generous margin so an over-long Put still gets its clear fault, and refuse anything larger.
+  const size_t max_body = static_cast<size_t>(config.block_size) * 2 + 64 * 1024;
+  xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, max_body + 4096);
+
+  // Owned for the whole process: connection threads may still be finishing at exit.
+  auto* store = new server::BlockStore(
+      {config.num_blocks, config.block_size, config.decayed_block});
+  auto* service = new server::RpcService(
+      store, {config.checksum_reply, config.test_corruption});
+  rpc::HttpServerOptions http;
+  http.host = config.host;
+  http.port = config.port;
+  http.max_body = max_body;
+  http.max_connections = config.max_connections;
+  http.idle_timeout_ms = config.idle_timeout_ms;
+  auto* server = new rpc::HttpServer(
+      http, [service](const std::string& body) { return service->Handle(body); });
+  Status started = server->Start();
+  if (!started.ok()) {
+    std::cerr << "memoryfs_server: " << started.message() << std::endl;
+    return 1;
+  }
+  std::cout << "Running block server with nb=" << config.num_blocks
+            << ", bs=" << config.block_size << " on port " << server->port() << std::endl;
+
+  std::thread([server, signals] {
+    int sig = 0;
+    sigwait(&signals, &sig);
+    server->Stop();
+  }).detach();
+  server->Run();
+  return 0;
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: installs what is missing, builds, runs the C++ unit tests (CTest/doctest)
+# and the end-to-end and compatibility tests (pytest, real server processes on loopback).
+set -euo pipefail
+root="$(cd "$(dirname "$0")/.." && pwd)"
+export MEMORYFS_BUILD_DIR="${MEMORYFS_BUILD_DIR:-$root/build}"
+"$root/tools/install_deps.sh"
+"$root/tools/build.sh"
+echo "== C++ unit tests (ctest)"
+ctest --test-dir "$MEMORYFS_BUILD_DIR" --output-on-failure -j 2
+echo "== end-to-end and compatibility tests (pytest)"
+cd "$root"
+/usr/bin/python3 -m pytest -q -p no:cacheprovider compat_tests "$@"
