@@ -4,6 +4,7 @@
 set -euo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 export MEMORYFS_BUILD_DIR="${MEMORYFS_BUILD_DIR:-$root/build}"
+export MEMORYFS_REQUIRE_CPP=1  # a missing binary fails the run instead of skipping tests
 "$root/tools/install_deps.sh"
 "$root/tools/build.sh"
 echo "== C++ unit tests (ctest)"
