@@ -2,6 +2,7 @@
 
 #include <xmlrpc-c/base.hpp>
 #include <xmlrpc-c/registry.hpp>
+#include <xmlrpc-c/xml.hpp>
 
 #include <climits>
 #include <map>
@@ -180,9 +181,27 @@ RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
 
 RpcService::~RpcService() = default;
 
+// xmlrpc-c answers system.* itself (introspection, multicall); the Python server has none of
+// them. The method name of such a call, or "" for any other call.
+static std::string SystemMethodName(const std::string& xml) {
+  const std::string open = "<methodName>system.";
+  size_t start = xml.find(open);
+  if (start == std::string::npos) return "";
+  start += open.size() - 7;
+  size_t end = xml.find("</methodName>", start);
+  return end == std::string::npos ? "" : xml.substr(start, end - start);
+}
+
 std::string RpcService::Handle(const std::string& request_xml) const {
   std::string response;
   try {
+    const std::string system_method = SystemMethodName(request_xml);
+    if (!system_method.empty()) {
+      xmlrpc_c::fault f("<class 'Exception'>:method \"" + system_method + "\" is not supported",
+                        kFaultCode);
+      xmlrpc_c::xml::generateResponse(xmlrpc_c::rpcOutcome(f), &response);
+      return response;
+    }
     registry_->processCall(request_xml, &response);
   } catch (const std::exception& e) {
     // processCall reports malformed calls as faults itself; this is a last resort.
