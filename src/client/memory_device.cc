@@ -11,7 +11,9 @@ std::string TracePutLine(int block, const Bytes& data) {
   return "Put " + std::to_string(block) + " " + HexEncode(Bytes(data.begin(), data.begin() + end));
 }
 
-Status MemoryDevice::Check(int block) const {
+Status MemoryDevice::Check(int block) {
+  if (fail_after_ == 0) failed_ = true;
+  if (fail_after_ > 0) --fail_after_;
   if (failed_) return Status::Error(Code::kUnavailable, "memory device failed");
   if (block < 0 || block >= num_blocks()) {
     return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");

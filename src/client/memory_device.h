@@ -29,19 +29,22 @@ class MemoryDevice : public BlockDevice {
   // device answers kUnavailable.
   void SetCorrupt(int block, bool corrupt);
   void SetFailed(bool failed) { failed_ = failed; }
+  // The device fails (as SetFailed(true)) once `calls` more calls have been answered.
+  void FailAfterCalls(int calls) { fail_after_ = calls; }
 
   // Direct access to the stored bytes, bypassing the trace.
   const Bytes& raw(int block) const { return blocks_[block]; }
   void set_raw(int block, Bytes data) { blocks_[block] = std::move(data); }
 
  private:
-  Status Check(int block) const;
+  Status Check(int block);
 
   int block_size_;
   std::vector<Bytes> blocks_;
   std::vector<std::string> trace_;
   std::set<int> corrupt_;
   bool failed_ = false;
+  int fail_after_ = -1;  // calls still answered before failing; -1: never
 };
 
 // "Put n HEX" trace line of the golden format: HEX is data without its trailing zero bytes.

@@ -1,0 +1,274 @@
+#include "raid/array.h"
+
+#include <doctest/doctest.h>
+
+#include <memory>
+#include <random>
+
+#include "client/memory_device.h"
+#include "core/xor.h"
+
+namespace memoryfs::raid {
+
+namespace {
+
+// N in-memory servers under one array, with the events it reported.
+struct Rig {
+  Rig(int n, int num_blocks, int block_size) {
+    Layout layout(n);
+    for (int i = 0; i < n; ++i) {
+      servers.push_back(
+          std::make_unique<MemoryDevice>(layout.ServerBlocksFor(num_blocks), block_size));
+      raw.push_back(servers.back().get());
+    }
+    array = std::make_unique<Array>(raw, num_blocks, block_size,
+                                    [this](const ArrayEvent& e) { events.push_back(e.ToString()); });
+  }
+  size_t Calls() const {
+    size_t total = 0;
+    for (auto& s : servers) total += s->trace().size();
+    return total;
+  }
+  void ClearTraces() {
+    for (auto& s : servers) s->ClearTrace();
+  }
+  // Every stripe's XOR is zero, the lock slot excluded.
+  bool ParityConsistent() const {
+    const Layout& l = array->layout();
+    for (int stripe = 0; stripe < array->server_blocks(); ++stripe) {
+      Bytes acc(array->block_size(), 0);
+      for (int s = 0; s < l.num_servers(); ++s) {
+        if (s == 0 && stripe == 0) continue;
+        XorInto(acc, servers[s]->raw(stripe));
+      }
+      if (!IsAllZero(acc)) return false;
+    }
+    return true;
+  }
+  void RestartBlank(int server) {
+    for (int b = 0; b < servers[server]->num_blocks(); ++b) {
+      servers[server]->set_raw(b, Bytes(array->block_size(), 0));
+    }
+    servers[server]->SetFailed(false);
+  }
+
+  std::vector<std::unique_ptr<MemoryDevice>> servers;
+  std::vector<BlockDevice*> raw;
+  std::unique_ptr<Array> array;
+  std::vector<std::string> events;
+};
+
+Bytes Pattern(int block, int size, int salt = 0) {
+  Bytes b(size);
+  for (int i = 0; i < size; ++i) b[i] = static_cast<uint8_t>(block * 31 + i * 7 + salt);
+  return b;
+}
+
+void FillAll(Rig& rig, int salt = 0) {
+  for (int v = 1; v < rig.array->num_blocks(); ++v) {
+    REQUIRE(rig.array->Put(v, Pattern(v, rig.array->block_size(), salt)).ok());
+  }
+}
+
+void CheckAll(Rig& rig, int salt = 0) {
+  for (int v = 1; v < rig.array->num_blocks(); ++v) {
+    Result<Bytes> r = rig.array->Get(v);
+    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+    CHECK(*r == Pattern(v, rig.array->block_size(), salt));
+  }
+}
+
+}  // namespace
+
+TEST_CASE("Array: healthy reads and writes for N = 3..8, parity consistent") {
+  for (int n = 3; n <= 8; ++n) {
+    CAPTURE(n);
+    Rig rig(n, 100, 32);
+    FillAll(rig);
+    CheckAll(rig);
+    CHECK(rig.ParityConsistent());
+    CHECK(rig.events.empty());
+  }
+}
+
+TEST_CASE("Array: RPC counts: 1 Get per read, 2 Gets + 2 Puts per small write") {
+  Rig rig(4, 96, 16);
+  FillAll(rig);
+  rig.ClearTraces();
+  REQUIRE(rig.array->Get(10).ok());
+  CHECK(rig.Calls() == 1);
+  rig.ClearTraces();
+  REQUIRE(rig.array->Put(10, Bytes(16, 9)).ok());
+  CHECK(rig.Calls() == 4);
+  const Location d = rig.array->layout().DataLocation(10);
+  const Location p = rig.array->layout().ParityLocation(d.block);
+  CHECK(rig.servers[d.server]->trace() ==
+        std::vector<std::string>{"Get 3", TracePutLine(3, Bytes(16, 9))});
+  CHECK(rig.servers[p.server]->trace().size() == 2);
+  CHECK(rig.ParityConsistent());
+}
+
+TEST_CASE("Array: a large read spreads evenly over the servers") {
+  Rig rig(4, 400, 16);
+  FillAll(rig);
+  rig.ClearTraces();
+  for (int v = 8; v < 8 + 120; ++v) REQUIRE(rig.array->Get(v).ok());
+  for (auto& s : rig.servers) CHECK(s->trace().size() == 30);  // B/N each
+}
+
+TEST_CASE("Array: the lock block goes to server 0 only and is outside parity") {
+  Rig rig(4, 48, 16);
+  FillAll(rig);
+  rig.ClearTraces();
+  CHECK(*rig.array->RSM(0) == Bytes(16, 0));
+  CHECK(*rig.array->RSM(0) == Bytes(16, 1));
+  REQUIRE(rig.array->Put(0, Bytes(16, 0)).ok());
+  CHECK(rig.servers[0]->trace() == std::vector<std::string>{"RSM 0", "RSM 0", "Put 0 "});
+  CHECK(rig.Calls() == 3);
+  REQUIRE(rig.array->RSM(0).ok());  // held lock: stripe 0 parity still consistent
+  CHECK(rig.ParityConsistent());
+  CHECK(rig.array->RSM(5).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("Array: a corrupt data block is reported, rebuilt and healed") {
+  Rig rig(5, 80, 16);
+  FillAll(rig);
+  const Location at = rig.array->layout().DataLocation(17);
+  rig.servers[at.server]->SetCorrupt(at.block, true);
+  CHECK(*rig.array->Get(17) == Pattern(17, 16));
+  CHECK(rig.events == std::vector<std::string>{"CORRUPTED_BLOCK 17"});
+  CHECK(rig.array->Get(17).ok());  // healed by the write-back
+  CHECK(rig.events.size() == 1);
+}
+
+TEST_CASE("Array: corrupt old data or old parity inside a write") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  const Location d = rig.array->layout().DataLocation(20);
+  rig.servers[d.server]->SetCorrupt(d.block, true);
+  REQUIRE(rig.array->Put(20, Bytes(16, 3)).ok());
+  CHECK(rig.events == std::vector<std::string>{"CORRUPTED_BLOCK 20"});
+  const Location p = rig.array->layout().ParityLocation(rig.array->layout().StripeOf(25));
+  rig.servers[p.server]->SetCorrupt(p.block, true);
+  REQUIRE(rig.array->Put(25, Bytes(16, 4)).ok());
+  CHECK(rig.events.back() == "CORRUPTED_BLOCK parity " + std::to_string(p.block) + " server " +
+                                 std::to_string(p.server));
+  CHECK(rig.ParityConsistent());
+  CHECK(*rig.array->Get(20) == Bytes(16, 3));
+  CHECK(*rig.array->Get(25) == Bytes(16, 4));
+}
+
+TEST_CASE("Array: every single failure, degraded I/O, repair, then another failure") {
+  for (int n : {3, 4, 8}) {
+    for (int k = 0; k < n; ++k) {
+      CAPTURE(n);
+      CAPTURE(k);
+      Rig rig(n, 70, 16);
+      FillAll(rig);
+      rig.servers[k]->SetFailed(true);
+      CheckAll(rig);  // degraded reads
+      CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED GET " + std::to_string(k)});
+      FillAll(rig, 1);  // degraded writes
+      CheckAll(rig, 1);
+      CHECK(rig.events.size() == 1);
+      rig.RestartBlank(k);
+      CHECK(rig.array->failed(k));  // back, but not trusted until repaired
+      std::vector<int> progress;
+      REQUIRE(rig.array->Repair(k, [&](int done, int) { progress.push_back(done); }).ok());
+      CHECK(progress.back() == rig.array->server_blocks());
+      CHECK_FALSE(rig.array->failed(k));
+      CHECK(rig.ParityConsistent());
+      const int j = (k + 1) % n;
+      rig.servers[j]->SetFailed(true);
+      CheckAll(rig, 1);
+    }
+  }
+}
+
+TEST_CASE("Array: a failure detected by a write's acknowledgement") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  const Location d = rig.array->layout().DataLocation(30);
+  const Location p = rig.array->layout().ParityLocation(d.block);
+  // The data server answers the read of old data, then dies before the write.
+  rig.servers[d.server]->FailAfterCalls(1);
+  REQUIRE(rig.array->Put(30, Bytes(16, 5)).ok());  // the parity's acknowledgement suffices
+  CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED PUT " +
+                                               std::to_string(d.server)});
+  CHECK(*rig.array->Get(30) == Bytes(16, 5));  // rebuilt from the new parity
+  // The parity server dies the same way: the data write still completes.
+  Rig rig2(4, 60, 16);
+  FillAll(rig2);
+  rig2.servers[p.server]->FailAfterCalls(1);
+  REQUIRE(rig2.array->Put(30, Bytes(16, 6)).ok());
+  CHECK(rig2.events.size() == 1);
+  CHECK(*rig2.array->Get(30) == Bytes(16, 6));
+}
+
+TEST_CASE("Array: two failures give clear errors, never wrong bytes") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  rig.servers[1]->SetFailed(true);
+  rig.servers[2]->SetFailed(true);
+  int errors = 0;
+  for (int v = 1; v < 60; ++v) {
+    Result<Bytes> r = rig.array->Get(v);
+    if (r.ok()) {
+      CHECK(*r == Pattern(v, 16));
+    } else {
+      ++errors;
+      CHECK(r.status().code() == Code::kUnavailable);
+    }
+  }
+  CHECK(errors > 0);
+  // A refused write modifies nothing.
+  std::vector<Bytes> before;
+  for (int s = 0; s < 4; ++s) {
+    for (int b = 0; b < rig.array->server_blocks(); ++b) before.push_back(rig.servers[s]->raw(b));
+  }
+  for (int v = 1; v < 60; ++v) {
+    Status s = rig.array->Put(v, Bytes(16, 0xee));
+    if (!s.ok()) CHECK(s.code() == Code::kUnavailable);
+  }
+  CHECK(rig.array->Repair(1, nullptr).code() == Code::kUnavailable);
+  CHECK(rig.array->Repair(9, nullptr).code() == Code::kInvalidArgument);
+  CHECK(rig.array->Repair(0, nullptr).code() == Code::kInvalidArgument);  // healthy
+}
+
+TEST_CASE("Array: repair refuses an unreachable server and leaves it failed") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  rig.servers[2]->SetFailed(true);
+  CheckAll(rig);
+  Status s = rig.array->Repair(2, nullptr);
+  CHECK(s.code() == Code::kUnavailable);
+  CHECK(s.message().find("unreachable") != std::string::npos);
+  CHECK(rig.array->failed(2));
+}
+
+TEST_CASE("Array: random operations against a model, with a failure midway") {
+  std::mt19937 rng(42);
+  Rig rig(5, 120, 8);
+  std::vector<Bytes> model(120, Bytes(8, 0));
+  for (int step = 0; step < 3000; ++step) {
+    if (step == 1000) rig.servers[3]->SetFailed(true);
+    if (step == 2000) {
+      rig.RestartBlank(3);
+      REQUIRE(rig.array->Repair(3, nullptr).ok());
+    }
+    const int v = 1 + static_cast<int>(rng() % 119);
+    if (rng() % 2) {
+      Bytes data(8);
+      for (auto& b : data) b = static_cast<uint8_t>(rng());
+      REQUIRE(rig.array->Put(v, data).ok());
+      model[v] = data;
+    } else {
+      Result<Bytes> r = rig.array->Get(v);
+      REQUIRE(r.ok());
+      CHECK(*r == model[v]);
+    }
+  }
+  CHECK(rig.ParityConsistent());
+}
+
+}  // namespace memoryfs::raid

@@ -1,0 +1,64 @@
+#include "raid/fanout.h"
+
+#include <memory>
+
+namespace memoryfs::raid {
+
+Fanout::Fanout(int num_servers) {
+  for (int i = 0; i < num_servers; ++i) {
+    workers_.push_back(std::make_unique<Worker>());
+    Worker* w = workers_.back().get();
+    w->thread = std::thread([this, w] { Loop(w); });
+  }
+}
+
+Fanout::~Fanout() {
+  for (auto& w : workers_) {
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->stop = true;
+    }
+    w->cv.notify_one();
+    w->thread.join();
+  }
+}
+
+void Fanout::Loop(Worker* w) {
+  for (;;) {
+    std::function<void()> work;
+    {
+      std::unique_lock<std::mutex> lock(w->mu);
+      w->cv.wait(lock, [w] { return w->stop || !w->queue.empty(); });
+      if (w->queue.empty()) return;
+      work = std::move(w->queue.front());
+      w->queue.pop_front();
+    }
+    work();
+  }
+}
+
+void Fanout::RunAll(std::vector<Task> tasks) {
+  if (tasks.size() == 1) {
+    tasks[0].work();
+    return;
+  }
+  std::mutex mu;
+  std::condition_variable done_cv;
+  size_t remaining = tasks.size();
+  for (Task& t : tasks) {
+    Worker* w = workers_[t.server].get();
+    {
+      std::lock_guard<std::mutex> lock(w->mu);
+      w->queue.push_back([&, work = std::move(t.work)] {
+        work();
+        std::lock_guard<std::mutex> l(mu);
+        if (--remaining == 0) done_cv.notify_one();
+      });
+    }
+    w->cv.notify_one();
+  }
+  std::unique_lock<std::mutex> lock(mu);
+  done_cv.wait(lock, [&] { return remaining == 0; });
+}
+
+}  // namespace memoryfs::raid
