@@ -196,7 +196,8 @@ std::string FormatResponse(int status, std::string_view content_type, std::strin
   out += content_type;
   out += "\r\nContent-Length: ";
   out += std::to_string(body.size());
-  out += keep_alive ? "\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  // Said either way, so that HTTP/1.0 keep-alive clients know the connection stays open.
+  out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
   out += body;
   return out;
 }

@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <thread>
 
 #include "rpc/http_message.h"
@@ -23,6 +24,7 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler)
 HttpServer::~HttpServer() {
   if (wake_[0] >= 0) ::close(wake_[0]);
   if (wake_[1] >= 0) ::close(wake_[1]);
+  if (spare_fd_ >= 0) ::close(spare_fd_);
 }
 
 Status HttpServer::Start() {
@@ -31,6 +33,7 @@ Status HttpServer::Start() {
   listener_ = std::move(*s);
   port_ = LocalPort(listener_);
   if (::pipe2(wake_, O_CLOEXEC) != 0) return Status::Error(Code::kIOError, "pipe failed");
+  spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
   return Status::Ok();
 }
 
@@ -42,11 +45,57 @@ void HttpServer::Stop() {
 
 bool HttpServer::Register(int fd) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (stopping_ || static_cast<int>(connections_.size()) >= options_.max_connections) {
+  if (stopping_) return false;
+  if (static_cast<int>(connections_.size()) >= options_.max_connections &&
+      !EvictOldestIdleLocked()) {
     return false;
   }
-  connections_.insert(fd);
+  connections_[fd] = ConnectionState{};
   return true;
+}
+
+void HttpServer::SetIdle(int fd, bool idle) {
+  std::lock_guard<std::mutex> lock(mu_);
+  auto it = connections_.find(fd);
+  if (it == connections_.end()) return;
+  it->second.idle = idle;
+  if (idle) it->second.since = Clock::now();
+}
+
+bool HttpServer::EvictOldestIdleLocked() {
+  auto oldest = connections_.end();
+  for (auto it = connections_.begin(); it != connections_.end(); ++it) {
+    if (it->second.idle && (oldest == connections_.end() || it->second.since < oldest->second.since)) {
+      oldest = it;
+    }
+  }
+  if (oldest == connections_.end()) return false;
+  oldest->second.idle = false;  // being evicted: never pick it twice
+  ::shutdown(oldest->first, SHUT_RDWR);
+  return true;
+}
+
+void HttpServer::HandleDescriptorExhaustion() {
+  bool evicted;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    evicted = EvictOldestIdleLocked();
+  }
+  if (!evicted && spare_fd_ >= 0) {
+    // Nothing to evict: use the reserved descriptor to tell one client so, instead of
+    // leaving it in the backlog.
+    ::close(spare_fd_);
+    int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
+    if (fd >= 0) {
+      Socket s(fd);
+      (void)SendAll(s, FormatResponse(503, "text/plain", "out of file descriptors\n", false),
+                    DeadlineIn(100));
+    }
+    spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  }
+  // Give the evicted connection's thread a moment to close its descriptor; never spin.
+  pollfd wake{wake_[0], POLLIN, 0};
+  ::poll(&wake, 1, 10);
 }
 
 void HttpServer::Unregister(int fd) {
@@ -63,7 +112,13 @@ void HttpServer::Run() {
     if (fds[1].revents) break;
     if (!(fds[0].revents & POLLIN)) continue;
     int fd = ::accept4(listener_.fd(), nullptr, nullptr, SOCK_CLOEXEC | SOCK_NONBLOCK);
-    if (fd < 0) continue;
+    if (fd < 0) {
+      if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+        HandleDescriptorExhaustion();
+      }
+      continue;
+    }
+    if (spare_fd_ < 0) spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
     int one = 1;
     ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
     if (!Register(fd)) {
@@ -77,7 +132,7 @@ void HttpServer::Run() {
   listener_.Close();
   // Wake every connection thread, then give them a moment to finish.
   std::unique_lock<std::mutex> lock(mu_);
-  for (int fd : connections_) ::shutdown(fd, SHUT_RDWR);
+  for (const auto& [fd, state] : connections_) ::shutdown(fd, SHUT_RDWR);
   drained_.wait_for(lock, std::chrono::milliseconds(500), [this] { return connections_.empty(); });
 }
 
@@ -89,8 +144,11 @@ void HttpServer::Serve(int fd) {
     HttpMessage req;
     ParseOutcome parsed = ParseRequest(buf, options_.max_body, &req);
     if (parsed.state == ParseState::kIncomplete) {
-      const int wait_ms = buf.empty() ? options_.idle_timeout_ms : kReadTimeoutMs;
-      Result<size_t> got = ReceiveSome(conn, &buf, DeadlineIn(wait_ms));
+      const bool idle = buf.empty();
+      if (idle) SetIdle(fd, true);
+      Result<size_t> got =
+          ReceiveSome(conn, &buf, DeadlineIn(idle ? options_.idle_timeout_ms : kReadTimeoutMs));
+      if (idle) SetIdle(fd, false);
       if (!got.ok() || *got == 0) break;
       continue;
     }

@@ -1,14 +1,17 @@
 // HttpServer: a small threaded HTTP/1.1 server for XML-RPC. One thread per connection, so an
 // idle keep-alive client never delays another; no gzip; HTTP/1.0 clients get their connection
-// closed after each reply. POST to the RPC path goes to the handler; any other path answers
-// 404, any other method 501, a body over the limit 413.
+// closed after each reply unless they ask for keep-alive. POST to the RPC path goes to the
+// handler; any other path answers 404, any other method 501, a body over the limit 413.
+// When connections or file descriptors run out, the longest-idle kept-alive connection is
+// closed to make room (clients re-send on a closed idle connection); only when none is idle
+// does a new client get 503.
 #pragma once
 
 #include <atomic>
 #include <condition_variable>
 #include <functional>
 #include <mutex>
-#include <set>
+#include <map>
 #include <string>
 
 #include "core/status.h"
@@ -21,7 +24,7 @@ struct HttpServerOptions {
   int port = 0;                  // 0: any free port (see HttpServer::port())
   std::string rpc_path = "/RPC2";
   size_t max_body = 1 << 20;     // bytes of request body accepted
-  int max_connections = 1024;    // beyond this, a new connection is answered 503 and closed
+  int max_connections = 4096;    // beyond this, the longest-idle connection is closed
   int idle_timeout_ms = 60000;   // an idle kept-alive connection is closed after this
 };
 
@@ -43,9 +46,20 @@ class HttpServer {
   void Stop();
 
  private:
+  struct ConnectionState {
+    bool idle = false;         // waiting for the first byte of a request
+    Clock::time_point since;   // when it became idle
+  };
+
   void Serve(int fd);
+  // Tracks a new connection; false when full and nothing idle could be evicted.
   bool Register(int fd);
   void Unregister(int fd);
+  void SetIdle(int fd, bool idle);
+  // Shuts down the longest-idle connection (its thread then closes it). Caller holds mu_.
+  bool EvictOldestIdleLocked();
+  // accept() failed for lack of descriptors: make room, never spin.
+  void HandleDescriptorExhaustion();
 
   HttpServerOptions options_;
   Handler handler_;
@@ -55,7 +69,8 @@ class HttpServer {
   std::atomic<bool> stopping_{false};
   std::mutex mu_;
   std::condition_variable drained_;
-  std::set<int> connections_;  // guarded by mu_
+  std::map<int, ConnectionState> connections_;  // guarded by mu_
+  int spare_fd_ = -1;  // a reserved descriptor, released to answer 503 when none are left
 };
 
 }  // namespace memoryfs::rpc

@@ -1,13 +1,24 @@
 #include "server/block_store.h"
 
+#include <algorithm>
 #include <string>
 
 namespace memoryfs::server {
 
 BlockStore::BlockStore(BlockStoreOptions options)
     : options_(options),
-      blocks_(options.num_blocks, Bytes(options.block_size, 0)),
+      data_(size_t(options.num_blocks) * options.block_size, 0),
       checksums_(options.num_blocks, Md5(Bytes(options.block_size, 0))) {}
+
+Result<std::unique_ptr<BlockStore>> BlockStore::Create(BlockStoreOptions options) {
+  try {
+    return std::make_unique<BlockStore>(options);
+  } catch (const std::bad_alloc&) {
+    return Status::Error(Code::kNoSpace, "cannot allocate " + std::to_string(options.num_blocks) +
+                                             " blocks of " + std::to_string(options.block_size) +
+                                             " bytes: out of memory");
+  }
+}
 
 Status BlockStore::CheckRange(int block) const {
   if (block < 0 || block >= options_.num_blocks) {
@@ -31,7 +42,7 @@ Result<Bytes> BlockStore::Get(int block) {
   Md5Digest digest;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    data = blocks_[block];
+    data.assign(BlockData(block), BlockData(block) + options_.block_size);
     digest = checksums_[block];
   }
   MEMORYFS_RETURN_IF_ERROR(Verify(block, data, digest));
@@ -48,9 +59,9 @@ Result<Bytes> BlockStore::RSM(int block) {
     locked_size = options_.block_size;
   }
   std::lock_guard<std::mutex> lock(mu_);
-  Bytes old = blocks_[block];
+  Bytes old(BlockData(block), BlockData(block) + options_.block_size);
   MEMORYFS_RETURN_IF_ERROR(Verify(block, old, checksums_[block]));
-  blocks_[block].assign(options_.block_size, 1);
+  std::fill_n(BlockData(block), options_.block_size, 1);
   checksums_[block] = locked_digest;
   return old;
 }
@@ -66,7 +77,7 @@ Status BlockStore::Put(int block, const Bytes& data) {
   Bytes padded = PadTo(data, options_.block_size);
   Md5Digest digest = Md5(padded);  // outside the lock: MD5 is the expensive part
   std::lock_guard<std::mutex> lock(mu_);
-  blocks_[block] = std::move(padded);
+  std::copy(padded.begin(), padded.end(), BlockData(block));
   checksums_[block] = digest;
   return Status::Ok();
 }
@@ -74,7 +85,7 @@ Status BlockStore::Put(int block, const Bytes& data) {
 Status BlockStore::CorruptForTest(int block) {
   MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
   std::lock_guard<std::mutex> lock(mu_);
-  if (options_.block_size > 0) blocks_[block][0] ^= 0xff;
+  BlockData(block)[0] ^= 0xff;
   return Status::Ok();
 }
 

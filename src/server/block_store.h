@@ -5,6 +5,7 @@
 
 #include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -30,7 +31,11 @@ struct StoreStats {
 
 class BlockStore {
  public:
+  // Allocates num_blocks * block_size bytes plus 16 per block, in two contiguous arrays.
+  // Use Create() where the allocation may fail.
   explicit BlockStore(BlockStoreOptions options);
+  // kNoSpace instead of an exception when the memory cannot be allocated.
+  static Result<std::unique_ptr<BlockStore>> Create(BlockStoreOptions options);
 
   // Get/RSM: kOutOfRange for a number outside 0..num_blocks-1 (negative included),
   // kChecksumError when the stored bytes do not match their checksum or the block decays.
@@ -54,8 +59,10 @@ class BlockStore {
 
   const BlockStoreOptions options_;
   std::mutex mu_;
-  std::vector<Bytes> blocks_;          // guarded by mu_
-  std::vector<Md5Digest> checksums_;   // guarded by mu_
+  uint8_t* BlockData(int block) { return data_.data() + size_t(block) * options_.block_size; }
+
+  std::vector<uint8_t> data_;         // all blocks back to back; guarded by mu_
+  std::vector<Md5Digest> checksums_;  // guarded by mu_
   std::atomic<int64_t> gets_{0}, puts_{0}, rsms_{0}, checksum_errors_{0};
 };
 

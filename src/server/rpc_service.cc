@@ -1,7 +1,6 @@
 #include "server/rpc_service.h"
 
 #include <xmlrpc-c/base.hpp>
-#include <xmlrpc-c/registry.hpp>
 #include <xmlrpc-c/xml.hpp>
 
 #include <climits>
@@ -12,13 +11,19 @@ namespace memoryfs::server {
 
 namespace {
 
+using Params = xmlrpc_c::paramList;
+using Outcome = xmlrpc_c::rpcOutcome;
+
 constexpr xmlrpc_c::fault::code_t kFaultCode = static_cast<xmlrpc_c::fault::code_t>(1);
 
-[[noreturn]] void Throw(const std::string& text) { throw xmlrpc_c::fault(text, kFaultCode); }
+Outcome Fault(const std::string& text) { return Outcome(xmlrpc_c::fault(text, kFaultCode)); }
 
 // Python's name for an XML-RPC value type, for TypeError texts.
 const char* PythonTypeName(xmlrpc_c::value::type_t type) {
   switch (type) {
+    case xmlrpc_c::value::TYPE_INT: return "int";
+    case xmlrpc_c::value::TYPE_I8: return "int";
+    case xmlrpc_c::value::TYPE_BOOLEAN: return "bool";
     case xmlrpc_c::value::TYPE_STRING: return "str";
     case xmlrpc_c::value::TYPE_DOUBLE: return "float";
     case xmlrpc_c::value::TYPE_DATETIME: return "datetime";
@@ -30,117 +35,127 @@ const char* PythonTypeName(xmlrpc_c::value::type_t type) {
   }
 }
 
-void CheckArity(const char* name, const xmlrpc_c::paramList& params, size_t want) {
-  if (params.size() != want) {
-    Throw("<class 'TypeError'>:" + std::string(name) + "() takes " + std::to_string(want) +
-          " positional argument" + (want == 1 ? "" : "s") + " but " +
-          std::to_string(params.size()) + " were given");
+// Python's TypeError for a call with the wrong number of arguments, or "" when it is right.
+// names: the parameters of the Python server's function.
+std::string ArityError(const char* method, const Params& params,
+                       const std::vector<const char*>& names) {
+  const size_t want = names.size();
+  const size_t got = params.size();
+  const std::string prefix = std::string("<class 'TypeError'>:") + method + "() ";
+  if (got > want) {
+    return prefix + "takes " + std::to_string(want) + " positional argument" +
+           (want == 1 ? "" : "s") + " but " + std::to_string(got) + (got == 1 ? " was" : " were") +
+           " given";
   }
+  if (got < want) {
+    const size_t missing = want - got;
+    std::string list;
+    for (size_t i = got; i < want; ++i) {
+      if (i > got) list += i + 1 == want ? (missing == 2 ? " and " : ", and ") : ", ";
+      list += std::string("'") + names[i] + "'";
+    }
+    return prefix + "missing " + std::to_string(missing) + " required positional argument" +
+           (missing == 1 ? "" : "s") + ": " + list;
+  }
+  return "";
 }
 
 // The block number parameter: an int (i4, i8 or boolean, as Python accepts them).
-int BlockNumber(const xmlrpc_c::paramList& params) {
-  const xmlrpc_c::value& v = params[0];
+std::optional<int> BlockNumber(const xmlrpc_c::value& v) {
   switch (v.type()) {
-    case xmlrpc_c::value::TYPE_INT: return xmlrpc_c::value_int(v);
-    case xmlrpc_c::value::TYPE_BOOLEAN: return xmlrpc_c::value_boolean(v) ? 1 : 0;
+    case xmlrpc_c::value::TYPE_INT: return static_cast<int>(xmlrpc_c::value_int(v));
+    case xmlrpc_c::value::TYPE_BOOLEAN: return static_cast<bool>(xmlrpc_c::value_boolean(v));
     case xmlrpc_c::value::TYPE_I8: {
       long long n = xmlrpc_c::value_i8(v);
-      // Out of int range can never be a valid block: map it to an out-of-range number.
+      // Beyond int range can never be a valid block: clamp to an out-of-range number.
       return n < INT_MIN ? INT_MIN : n > INT_MAX ? INT_MAX : static_cast<int>(n);
     }
-    default:
-      Throw(std::string("<class 'TypeError'>:list indices must be integers or slices, not ") +
-            PythonTypeName(v.type()));
+    default: return std::nullopt;
   }
 }
 
-class StoreMethod : public xmlrpc_c::method {
- public:
-  StoreMethod(BlockStore* store, const RpcServiceOptions* options)
-      : store_(store), options_(options) {}
+std::string NotAnIndex(const xmlrpc_c::value& v) {
+  return std::string("<class 'TypeError'>:list indices must be integers or slices, not ") +
+         PythonTypeName(v.type());
+}
 
- protected:
-  // Converts a store error to the wire: Python's texts for range errors, the configured
-  // checksum reply, a ValueError otherwise.
-  void Fail(const Status& status, bool is_assignment, xmlrpc_c::value* result) const {
-    switch (status.code()) {
-      case Code::kOutOfRange:
-        Throw(is_assignment ? "<class 'IndexError'>:list assignment index out of range"
-                            : "<class 'IndexError'>:list index out of range");
-      case Code::kChecksumError:
-        if (options_->checksum_reply == ChecksumReply::kMinusOne) {
-          *result = xmlrpc_c::value_int(-1);
-          return;
-        }
-        Throw(status.message());
-      default:
-        Throw("<class 'ValueError'>:" + status.message());
-    }
-  }
+Outcome BlockValue(const Bytes& data) {
+  return Outcome(xmlrpc_c::value_bytestring(std::vector<unsigned char>(data.begin(), data.end())));
+}
 
-  void ReturnBlock(const Result<Bytes>& r, xmlrpc_c::value* result) const {
-    if (!r.ok()) return Fail(r.status(), false, result);
-    *result = xmlrpc_c::value_bytestring(std::vector<unsigned char>(r->begin(), r->end()));
-  }
-
-  BlockStore* store_;
-  const RpcServiceOptions* options_;
-};
-
-class GetMethod : public StoreMethod {
- public:
-  using StoreMethod::StoreMethod;
-  void execute(const xmlrpc_c::paramList& params, xmlrpc_c::value* result) override {
-    CheckArity("Get", params, 1);
-    ReturnBlock(store_->Get(BlockNumber(params)), result);
-  }
-};
-
-class RsmMethod : public StoreMethod {
- public:
-  using StoreMethod::StoreMethod;
-  void execute(const xmlrpc_c::paramList& params, xmlrpc_c::value* result) override {
-    CheckArity("RSM", params, 1);
-    ReturnBlock(store_->RSM(BlockNumber(params)), result);
-  }
-};
-
-class PutMethod : public StoreMethod {
- public:
-  using StoreMethod::StoreMethod;
-  void execute(const xmlrpc_c::paramList& params, xmlrpc_c::value* result) override {
-    CheckArity("Put", params, 2);
-    int block = BlockNumber(params);
-    if (params[1].type() != xmlrpc_c::value::TYPE_BYTESTRING) {
-      Throw(std::string("<class 'TypeError'>:Put data must be base64 (bytes), not ") +
-            PythonTypeName(params[1].type()));
-    }
-    std::vector<unsigned char> data = xmlrpc_c::value_bytestring(params[1]).vectorUcharValue();
-    Status s = store_->Put(block, Bytes(data.begin(), data.end()));
-    if (!s.ok()) return Fail(s, true, result);
-    *result = xmlrpc_c::value_int(0);
-  }
-};
-
-class CorruptMethod : public StoreMethod {
- public:
-  using StoreMethod::StoreMethod;
-  void execute(const xmlrpc_c::paramList& params, xmlrpc_c::value* result) override {
-    CheckArity("Corrupt", params, 1);
-    Status s = store_->CorruptForTest(BlockNumber(params));
-    if (!s.ok()) return Fail(s, false, result);
-    *result = xmlrpc_c::value_int(0);
-  }
-};
+Outcome IntValue(int n) { return Outcome(xmlrpc_c::value_int(n)); }
 
 int Clamp(int64_t n) { return n > INT_MAX ? INT_MAX : static_cast<int>(n); }
 
-class StatsMethod : public StoreMethod {
+}  // namespace
+
+// One handler per method: parse params, call the store, map errors to the wire.
+class RpcService::Methods {
  public:
-  using StoreMethod::StoreMethod;
-  void execute(const xmlrpc_c::paramList& params, xmlrpc_c::value* result) override {
-    CheckArity("Stats", params, 0);
+  Methods(BlockStore* store, RpcServiceOptions options) : store_(store), options_(options) {}
+
+  Outcome Dispatch(const std::string& method, const Params& p) const {
+    if (method == "Get") return Get(p);
+    if (method == "Put") return Put(p);
+    if (method == "RSM") return Rsm(p);
+    if (method == "Stats") return Stats(p);
+    if (method == "Corrupt" && options_.enable_corrupt_method) return Corrupt(p);
+    return Fault("<class 'Exception'>:method \"" + method + "\" is not supported");
+  }
+
+ private:
+  // A store error on the wire: Python's texts for range errors, the configured checksum
+  // reply, a ValueError otherwise.
+  Outcome Error(const Status& status, bool is_assignment) const {
+    switch (status.code()) {
+      case Code::kOutOfRange:
+        return Fault(is_assignment ? "<class 'IndexError'>:list assignment index out of range"
+                                   : "<class 'IndexError'>:list index out of range");
+      case Code::kChecksumError:
+        if (options_.checksum_reply == ChecksumReply::kMinusOne) return IntValue(-1);
+        return Fault(status.message());
+      default:
+        return Fault("<class 'ValueError'>:" + status.message());
+    }
+  }
+
+  Outcome BlockCall(const char* name, const Params& p,
+                    Result<Bytes> (BlockStore::*op)(int)) const {
+    if (std::string e = ArityError(name, p, {"block_number"}); !e.empty()) return Fault(e);
+    std::optional<int> block = BlockNumber(p[0]);
+    if (!block) return Fault(NotAnIndex(p[0]));
+    Result<Bytes> r = (store_->*op)(*block);
+    return r.ok() ? BlockValue(*r) : Error(r.status(), false);
+  }
+
+  Outcome Get(const Params& p) const { return BlockCall("Get", p, &BlockStore::Get); }
+  Outcome Rsm(const Params& p) const { return BlockCall("RSM", p, &BlockStore::RSM); }
+
+  Outcome Put(const Params& p) const {
+    if (std::string e = ArityError("Put", p, {"block_number", "data"}); !e.empty()) {
+      return Fault(e);
+    }
+    std::optional<int> block = BlockNumber(p[0]);
+    if (!block) return Fault(NotAnIndex(p[0]));
+    if (p[1].type() != xmlrpc_c::value::TYPE_BYTESTRING) {
+      return Fault(std::string("<class 'TypeError'>:Put data must be base64 (bytes), not ") +
+                   PythonTypeName(p[1].type()));
+    }
+    std::vector<unsigned char> data = xmlrpc_c::value_bytestring(p[1]).vectorUcharValue();
+    Status s = store_->Put(*block, Bytes(data.begin(), data.end()));
+    return s.ok() ? IntValue(0) : Error(s, true);
+  }
+
+  Outcome Corrupt(const Params& p) const {
+    if (std::string e = ArityError("Corrupt", p, {"block_number"}); !e.empty()) return Fault(e);
+    std::optional<int> block = BlockNumber(p[0]);
+    if (!block) return Fault(NotAnIndex(p[0]));
+    Status s = store_->CorruptForTest(*block);
+    return s.ok() ? IntValue(0) : Error(s, false);
+  }
+
+  Outcome Stats(const Params& p) const {
+    if (std::string e = ArityError("Stats", p, {}); !e.empty()) return Fault(e);
     StoreStats s = store_->stats();
     std::map<std::string, xmlrpc_c::value> m;
     m["Get"] = xmlrpc_c::value_int(Clamp(s.gets));
@@ -149,62 +164,35 @@ class StatsMethod : public StoreMethod {
     m["checksum_errors"] = xmlrpc_c::value_int(Clamp(s.checksum_errors));
     m["nb"] = xmlrpc_c::value_int(store_->options().num_blocks);
     m["bs"] = xmlrpc_c::value_int(store_->options().block_size);
-    *result = xmlrpc_c::value_struct(m);
+    return Outcome(xmlrpc_c::value_struct(m));
   }
-};
 
-// Any other method name: the Python server's text.
-class UnknownMethod : public xmlrpc_c::defaultMethod {
- public:
-  void execute(const std::string& name, const xmlrpc_c::paramList&, xmlrpc_c::value*) override {
-    Throw("<class 'Exception'>:method \"" + name + "\" is not supported");
-  }
+  BlockStore* store_;
+  const RpcServiceOptions options_;
 };
-
-}  // namespace
 
 RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
-    : options_(std::make_unique<RpcServiceOptions>(options)),
-      registry_(std::make_unique<xmlrpc_c::registry>()) {
-  // The methods point at options_, which outlives registry_ (declared before it).
-  const RpcServiceOptions* opts = options_.get();
-  registry_->disableIntrospection();
-  registry_->addMethod("Get", xmlrpc_c::methodPtr(new GetMethod(store, opts)));
-  registry_->addMethod("Put", xmlrpc_c::methodPtr(new PutMethod(store, opts)));
-  registry_->addMethod("RSM", xmlrpc_c::methodPtr(new RsmMethod(store, opts)));
-  registry_->addMethod("Stats", xmlrpc_c::methodPtr(new StatsMethod(store, opts)));
-  if (options.enable_corrupt_method) {
-    registry_->addMethod("Corrupt", xmlrpc_c::methodPtr(new CorruptMethod(store, opts)));
-  }
-  registry_->setDefaultMethod(xmlrpc_c::defaultMethodPtr(new UnknownMethod));
-}
+    : methods_(std::make_unique<Methods>(store, options)) {}
 
 RpcService::~RpcService() = default;
 
-// xmlrpc-c answers system.* itself (introspection, multicall); the Python server has none of
-// them. The method name of such a call, or "" for any other call.
-static std::string SystemMethodName(const std::string& xml) {
-  const std::string open = "<methodName>system.";
-  size_t start = xml.find(open);
-  if (start == std::string::npos) return "";
-  start += open.size() - 7;
-  size_t end = xml.find("</methodName>", start);
-  return end == std::string::npos ? "" : xml.substr(start, end - start);
-}
-
 std::string RpcService::Handle(const std::string& request_xml) const {
+  // We parse and dispatch ourselves rather than through xmlrpc-c's registry, whose built-in
+  // system.* methods the Python server does not have. This is the only place where xmlrpc-c
+  // exceptions can arise on the server side; they end here as faults.
   std::string response;
   try {
-    const std::string system_method = SystemMethodName(request_xml);
-    if (!system_method.empty()) {
-      xmlrpc_c::fault f("<class 'Exception'>:method \"" + system_method + "\" is not supported",
-                        kFaultCode);
-      xmlrpc_c::xml::generateResponse(xmlrpc_c::rpcOutcome(f), &response);
-      return response;
+    std::string method;
+    Params params;
+    Outcome outcome;
+    try {
+      xmlrpc_c::xml::parseCall(request_xml, &method, &params);
+      outcome = methods_->Dispatch(method, params);
+    } catch (const std::exception& e) {
+      outcome = Fault(std::string("<class 'xml.parsers.expat.ExpatError'>:") + e.what());
     }
-    registry_->processCall(request_xml, &response);
+    xmlrpc_c::xml::generateResponse(outcome, &response);
   } catch (const std::exception& e) {
-    // processCall reports malformed calls as faults itself; this is a last resort.
     response =
         "<?xml version=\"1.0\"?>\r\n<methodResponse><fault><value><struct>"
         "<member><name>faultCode</name><value><int>1</int></value></member>"

@@ -8,10 +8,6 @@
 
 #include "server/block_store.h"
 
-namespace xmlrpc_c {
-class registry;
-}
-
 namespace memoryfs::server {
 
 enum class ChecksumReply {
@@ -34,8 +30,8 @@ class RpcService {
   std::string Handle(const std::string& request_xml) const;
 
  private:
-  std::unique_ptr<RpcServiceOptions> options_;
-  std::unique_ptr<xmlrpc_c::registry> registry_;
+  class Methods;  // the handlers; keeps xmlrpc-c out of this header
+  std::unique_ptr<Methods> methods_;
 };
 
 }  // namespace memoryfs::server

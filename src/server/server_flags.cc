@@ -30,7 +30,7 @@ flags::po::options_description Description() {
       ("test_corruption", s()->implicit_value("1"),
        "enable the test-only Corrupt(block) method (flips stored bytes, keeps the checksum)")  //
       ("idle_timeout_ms", s(), "close a kept-alive connection idle this long (default 60000)")  //
-      ("max_connections", s(), "simultaneous connections (default 1024)")  //
+      ("max_connections", s(), "simultaneous connections; beyond it the longest-idle one is closed (default 4096)")  //
       ("help", "print this help");
   return desc;
 }
@@ -81,8 +81,9 @@ FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* c
   config->port = static_cast<int>(**port);
   if (idle->has_value()) config->idle_timeout_ms = static_cast<int>(**idle);
   if (conns->has_value()) config->max_connections = static_cast<int>(**conns);
-  if (static_cast<long long>(config->num_blocks) * config->block_size > kMaxStoreBytes) {
-    *message = "-nb times -bs exceeds the 8 GiB this server will allocate";
+  // Each block costs its bytes plus a 16-byte MD5 digest.
+  if (static_cast<long long>(config->num_blocks) * (config->block_size + 16) > kMaxStoreBytes) {
+    *message = "-nb times (-bs + 16 bytes of checksum) exceeds the 8 GiB this server allocates";
     return FlagsOutcome::kInvalid;
   }
   auto cblk = flags::Int(vm, "cblk", 0, config->num_blocks - 1);

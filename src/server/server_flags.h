@@ -18,7 +18,7 @@ struct ServerConfig {
   ChecksumReply checksum_reply = ChecksumReply::kFault;
   bool test_corruption = false;
   int idle_timeout_ms = 60000;
-  int max_connections = 1024;
+  int max_connections = 4096;
 };
 
 enum class FlagsOutcome {

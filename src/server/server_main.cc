@@ -1,7 +1,9 @@
 // memoryfs_server: flags, bind, serve until SIGINT/SIGTERM, exit 0.
 #include <signal.h>
+#include <sys/resource.h>
 #include <xmlrpc-c/base.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <thread>
@@ -12,6 +14,15 @@
 #include "server/server_flags.h"
 
 using namespace memoryfs;
+
+// Every connection is a file descriptor: use all the process may have.
+static void RaiseOpenFileLimit() {
+  rlimit limit{};
+  if (getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < limit.rlim_max) {
+    limit.rlim_cur = std::min<rlim_t>(limit.rlim_max, 1 << 20);
+    setrlimit(RLIMIT_NOFILE, &limit);
+  }
+}
 
 int main(int argc, char** argv) {
   server::ServerConfig config;
@@ -30,6 +41,8 @@ int main(int argc, char** argv) {
       break;
   }
 
+  RaiseOpenFileLimit();
+
   // Signals are taken by one thread with sigwait; every other thread inherits the mask.
   sigset_t signals;
   sigemptyset(&signals);
@@ -44,8 +57,13 @@ int main(int argc, char** argv) {
   xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, max_body + 4096);
 
   // Owned for the whole process: connection threads may still be finishing at exit.
-  auto* store = new server::BlockStore(
-      {config.num_blocks, config.block_size, config.decayed_block});
+  auto created =
+      server::BlockStore::Create({config.num_blocks, config.block_size, config.decayed_block});
+  if (!created.ok()) {
+    std::cerr << "memoryfs_server: " << created.status().message() << std::endl;
+    return 1;
+  }
+  server::BlockStore* store = created->release();
   auto* service = new server::RpcService(
       store, {config.checksum_reply, config.test_corruption});
   rpc::HttpServerOptions http;

@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Benchmark: calls/s of our C++ block server vs the Python reference, from Python clients.
+
+Starts both servers on free loopback ports in one run and measures, for each server, with a
+fixed duration per case:
+
+* sequential Get and Put from one xmlrpc.client.ServerProxy, blocks of 128 and 4096 bytes;
+* Get from 8 concurrent client processes (multiprocessing), each with its own ServerProxy.
+
+Prints a table (calls/s of each server and the ratio ours/reference); ``--markdown FILE``
+also writes it as Markdown. With the default 2 s per case the whole run takes ~30 s.
+Not a test: numbers are noisy (±25% on a shared 2-core machine).
+
+Usage: tools/bench_server.py [--duration 2] [--markdown FILE] [--build-dir DIR]
+Uses $MEMORYFS_BUILD_DIR (default <repo>/build) to find bin/memoryfs_server.
+"""
+
+import argparse
+import multiprocessing
+import os
+import platform
+import sys
+import time
+import xmlrpc.client
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
+import servers  # noqa: E402
+
+NB = 256
+PROCESSES = 8
+CASES = [  # (label, method, block size, client processes)
+    ("Get 128 B, 1 client", "Get", 128, 1),
+    ("Put 128 B, 1 client", "Put", 128, 1),
+    ("Get 4 KiB, 1 client", "Get", 4096, 1),
+    ("Put 4 KiB, 1 client", "Put", 4096, 1),
+    ("Get 128 B, %d client processes" % PROCESSES, "Get", 128, PROCESSES),
+]
+
+
+def run_calls(url, method, bs, start_at, duration):
+    """Call ``method`` in a loop from ``start_at`` (time.time()) for ``duration`` s.
+
+    Returns the number of calls completed in that window. Runs in a worker process too.
+    """
+    proxy = xmlrpc.client.ServerProxy(url, use_builtin_types=True)
+    data = bytes(range(256)) * (bs // 256) + bytes(bs % 256)
+    call = (lambda n: proxy.Put(n, data)) if method == "Put" else (lambda n: proxy.Get(n))
+    call(0)  # warm up the connection outside the window
+    time.sleep(max(0.0, start_at - time.time()))
+    end = start_at + duration
+    count = 0
+    while time.time() < end:
+        call(count % NB)
+        count += 1
+    return count
+
+
+def measure(server, method, processes, duration):
+    """calls/s of ``method`` on ``server`` with ``processes`` clients (1 = in this process)."""
+    if processes == 1:
+        start_at = time.time() + 0.05
+        return run_calls(server.url, method, server.bs, start_at, duration) / duration
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(processes) as pool:
+        start_at = time.time() + 1.5  # leave time for the workers to spawn
+        args = [(server.url, method, server.bs, start_at, duration)] * processes
+        return sum(pool.starmap(run_calls, args)) / duration
+
+
+def run_benchmark(kinds, duration):
+    """{(case label, kind): calls/s}; one fresh server per kind and block size."""
+    results = {}
+    with servers.ServerPool() as pool:
+        for bs in sorted({case[2] for case in CASES}):
+            running = {kind: pool.start(kind, nb=NB, bs=bs) for kind in kinds}
+            for label, method, case_bs, processes in CASES:
+                if case_bs != bs:
+                    continue
+                for kind, server in running.items():
+                    rate = measure(server, method, processes, duration)
+                    results[(label, kind)] = rate
+                    print("  %-32s %-4s %9.0f calls/s" % (label, kind, rate), file=sys.stderr)
+            for server in running.values():
+                server.kill()
+    return results
+
+
+def table_rows(results, kinds):
+    """Rows [case, ours, reference, ratio] as strings."""
+    rows = []
+    for label, *_ in CASES:
+        ours = results.get((label, "cpp"))
+        ref = results.get((label, "ref"))
+        ratio = "%.2f" % (ours / ref) if ours and ref else "n/a"
+        rows.append([label, "%.0f" % ours if ours else "n/a", "%.0f" % ref if ref else "n/a",
+                     ratio])
+    return rows
+
+
+HEADER = ["case", "C++ calls/s", "Python ref calls/s", "C++ / ref"]
+
+
+def format_text(rows):
+    widths = [max(len(r[i]) for r in rows + [HEADER]) for i in range(len(HEADER))]
+    lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
+                       for i, (cell, w) in enumerate(zip(row, widths)))
+             for row in [HEADER] + rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def format_markdown(rows, duration):
+    lines = ["| " + " | ".join(HEADER) + " |", "|---|---:|---:|---:|"]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    note = ("\nPython `xmlrpc.client.ServerProxy` clients on loopback, %.1f s per case, "
+            "%d blocks; %s, %d CPUs, Python %s. C++ server: `%s`.\n"
+            % (duration, NB, platform.machine(), os.cpu_count(), platform.python_version(),
+               servers.cpp_server_path()))
+    return "\n".join(lines) + "\n" + note
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--duration", type=float, default=2.0, help="seconds per case")
+    parser.add_argument("--markdown", metavar="FILE", help="also write the table as Markdown")
+    parser.add_argument("--build-dir", help="C++ build directory (overrides MEMORYFS_BUILD_DIR)")
+    args = parser.parse_args()
+    if args.build_dir:
+        os.environ["MEMORYFS_BUILD_DIR"] = args.build_dir
+    kinds = ["cpp", "ref"]
+    if not servers.cpp_server_available():
+        print("C++ server not found at %s: measuring the reference only"
+              % servers.cpp_server_path(), file=sys.stderr)
+        kinds = ["ref"]
+    rows = table_rows(run_benchmark(kinds, args.duration), kinds)
+    print(format_text(rows))
+    if args.markdown:
+        Path(args.markdown).write_text(format_markdown(rows, args.duration))
+        print("wrote %s" % args.markdown, file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()
