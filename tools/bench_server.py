@@ -19,6 +19,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import subprocess
 import sys
 import time
 import xmlrpc.client
@@ -29,12 +30,14 @@ import servers  # noqa: E402
 
 NB = 256
 PROCESSES = 8
-CASES = [  # (label, method, block size, client processes)
-    ("Get 128 B, 1 client", "Get", 128, 1),
-    ("Put 128 B, 1 client", "Put", 128, 1),
-    ("Get 4 KiB, 1 client", "Get", 4096, 1),
-    ("Put 4 KiB, 1 client", "Put", 4096, 1),
-    ("Get 128 B, %d client processes" % PROCESSES, "Get", 128, PROCESSES),
+CASES = [  # (label, method, block size, client processes, client: "py" or "cpp")
+    ("Get 128 B, 1 client", "Get", 128, 1, "py"),
+    ("Put 128 B, 1 client", "Put", 128, 1, "py"),
+    ("Get 4 KiB, 1 client", "Get", 4096, 1, "py"),
+    ("Put 4 KiB, 1 client", "Put", 4096, 1, "py"),
+    ("Get 128 B, %d client processes" % PROCESSES, "Get", 128, PROCESSES, "py"),
+    ("Get 128 B, %d C++ client processes" % PROCESSES, "Get", 128, PROCESSES, "cpp"),
+    ("Put 128 B, %d C++ client processes" % PROCESSES, "Put", 128, PROCESSES, "cpp"),
 ]
 
 
@@ -56,8 +59,29 @@ def run_calls(url, method, bs, start_at, duration):
     return count
 
 
-def measure(server, method, processes, duration):
+def bench_client_path():
+    return servers.build_dir() / "bin" / "memoryfs_bench_client"
+
+
+def measure_cpp_clients(server, method, processes, duration):
+    """calls/s with ``processes`` C++ client processes (tools/bench_client.cc), each one
+    connection: cheap clients, so the server is the bottleneck."""
+    argv = [str(bench_client_path()), str(server.port), method, str(server.bs), str(duration),
+            str(NB)]
+    procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, text=True) for _ in range(processes)]
+    total = 0
+    for proc in procs:
+        out, _ = proc.communicate(timeout=duration + 30)
+        if proc.returncode != 0:
+            raise RuntimeError("bench client failed against %s" % server.kind)
+        total += int(out)
+    return total / duration
+
+
+def measure(server, method, processes, duration, client="py"):
     """calls/s of ``method`` on ``server`` with ``processes`` clients (1 = in this process)."""
+    if client == "cpp":
+        return measure_cpp_clients(server, method, processes, duration)
     if processes == 1:
         start_at = time.time() + 0.05
         return run_calls(server.url, method, server.bs, start_at, duration) / duration
@@ -74,11 +98,11 @@ def run_benchmark(kinds, duration):
     with servers.ServerPool() as pool:
         for bs in sorted({case[2] for case in CASES}):
             running = {kind: pool.start(kind, nb=NB, bs=bs) for kind in kinds}
-            for label, method, case_bs, processes in CASES:
-                if case_bs != bs:
+            for label, method, case_bs, processes, client in CASES:
+                if case_bs != bs or (client == "cpp" and not bench_client_path().exists()):
                     continue
                 for kind, server in running.items():
-                    rate = measure(server, method, processes, duration)
+                    rate = measure(server, method, processes, duration, client)
                     results[(label, kind)] = rate
                     print("  %-32s %-4s %9.0f calls/s" % (label, kind, rate), file=sys.stderr)
             for server in running.values():
@@ -113,7 +137,8 @@ def format_text(rows):
 def format_markdown(rows, duration):
     lines = ["| " + " | ".join(HEADER) + " |", "|---|---:|---:|---:|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
-    note = ("\nPython `xmlrpc.client.ServerProxy` clients on loopback, %.1f s per case, "
+    note = ("\nPython `xmlrpc.client.ServerProxy` clients (C++ `memoryfs_bench_client` where "
+            "the case says so) on loopback, %.1f s per case, "
             "%d blocks; %s, %d CPUs, Python %s. C++ server: `%s`.\n"
             % (duration, NB, platform.machine(), os.cpu_count(), platform.python_version(),
                servers.cpp_server_path()))

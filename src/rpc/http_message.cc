@@ -185,19 +185,23 @@ const char* ReasonPhrase(int status) {
 }
 
 std::string FormatResponse(int status, std::string_view content_type, std::string_view body,
-                           bool keep_alive) {
+                           bool keep_alive, bool http10) {
   std::string out;
   out.reserve(body.size() + 160);
   out += "HTTP/1.1 ";
   out += std::to_string(status);
   out += ' ';
   out += ReasonPhrase(status);
-  out += "\r\nServer: memoryfs_server\r\nContent-Type: ";
+  out += "\r\nContent-Type: ";
   out += content_type;
   out += "\r\nContent-Length: ";
   out += std::to_string(body.size());
-  // Said either way, so that HTTP/1.0 keep-alive clients know the connection stays open.
-  out += keep_alive ? "\r\nConnection: keep-alive\r\n\r\n" : "\r\nConnection: close\r\n\r\n";
+  if (!keep_alive) {
+    out += "\r\nConnection: close";
+  } else if (http10) {
+    out += "\r\nConnection: keep-alive";
+  }
+  out += "\r\n\r\n";
   out += body;
   return out;
 }

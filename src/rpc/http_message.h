@@ -40,9 +40,11 @@ ParseOutcome ParseRequest(std::string_view buf, size_t max_body, HttpMessage* ou
 ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_closed,
                            HttpMessage* out);
 
-// Serialises a response with Content-Length; adds "Connection: close" unless keep_alive.
+// Serialises a response with Content-Length and as few headers as possible (every header
+// costs a Python client parsing time): "Connection: close" when !keep_alive,
+// "Connection: keep-alive" only for an HTTP/1.0 request that asked for it (http10).
 std::string FormatResponse(int status, std::string_view content_type, std::string_view body,
-                           bool keep_alive);
+                           bool keep_alive, bool http10 = false);
 
 // Serialises a POST with Content-Length, keep-alive, and no Accept-Encoding (never gzip).
 std::string FormatPost(std::string_view host, std::string_view target, std::string_view body);

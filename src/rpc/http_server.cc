@@ -159,12 +159,13 @@ void HttpServer::Serve(int fd) {
     } else {
       buf.erase(0, parsed.consumed);
       open = req.keep_alive;
+      const bool http10 = req.version == "HTTP/1.0";
       if (req.method != "POST") {
-        reply = FormatResponse(501, "text/plain", "Unsupported method\n", open);
+        reply = FormatResponse(501, "text/plain", "Unsupported method\n", open, http10);
       } else if (req.target != options_.rpc_path) {
-        reply = FormatResponse(404, "text/plain", "No such page\n", open);
+        reply = FormatResponse(404, "text/plain", "No such page\n", open, http10);
       } else {
-        reply = FormatResponse(200, "text/xml", handler_(req.body), open);
+        reply = FormatResponse(200, "text/xml", handler_(req.body), open, http10);
       }
     }
     if (!SendAll(conn, reply, DeadlineIn(kReadTimeoutMs)).ok()) break;
