@@ -33,14 +33,8 @@ Array::Array(std::vector<BlockDevice*> servers, int num_blocks, int block_size, 
       server_blocks_(layout_.ServerBlocksFor(num_blocks)),
       sink_(std::move(sink)),
       failed_(servers_.size()),
-      counters_(servers_.size()),
       fanout_(static_cast<int>(servers_.size())) {
   for (auto& f : failed_) f = false;
-}
-
-ServerLoad Array::load(int server) const {
-  const Counters& c = counters_[server];
-  return ServerLoad{c.gets.load(), c.puts.load(), c.rsms.load()};
 }
 
 void Array::Report(const ArrayEvent& event) {
@@ -63,7 +57,6 @@ Result<Bytes> Array::ServerGet(Location at) {
   if (failed_[at.server]) {
     return Status::Error(Code::kUnavailable, "server " + std::to_string(at.server) + " failed");
   }
-  ++counters_[at.server].gets;
   Result<Bytes> r = servers_[at.server]->Get(at.block);
   if (!r.ok() && IsServerFailure(r.status())) MarkFailed(at.server, "GET");
   return r;
@@ -73,7 +66,6 @@ Status Array::ServerPut(Location at, const Bytes& data) {
   if (failed_[at.server]) {
     return Status::Error(Code::kUnavailable, "server " + std::to_string(at.server) + " failed");
   }
-  ++counters_[at.server].puts;
   Status s = servers_[at.server]->Put(at.block, data);
   if (!s.ok() && IsServerFailure(s)) MarkFailed(at.server, "PUT");
   return s;
@@ -153,7 +145,6 @@ Result<Bytes> Array::RSM(int block) {
     return Status::Error(Code::kInvalidArgument, "RSM is only valid on the lock block 0 in RAID-5");
   }
   if (failed_[0]) return Status::Error(Code::kUnavailable, "server 0 (the lock) failed");
-  ++counters_[0].rsms;
   Result<Bytes> r = servers_[0]->RSM(0);
   if (!r.ok() && IsServerFailure(r.status())) MarkFailed(0, "RSM");
   return r;

@@ -45,12 +45,6 @@ struct ArrayEvent {
   std::string ToString() const;
 };
 
-struct ServerLoad {
-  int64_t gets = 0;
-  int64_t puts = 0;
-  int64_t rsms = 0;
-};
-
 class Array : public BlockDevice {
  public:
   using EventSink = std::function<void(const ArrayEvent&)>;
@@ -72,8 +66,6 @@ class Array : public BlockDevice {
   int num_servers() const { return layout_.num_servers(); }
   int server_blocks() const { return server_blocks_; }
   bool failed(int server) const { return failed_[server]; }
-  // Requests this array sent to each server.
-  ServerLoad load(int server) const;
 
   // Rebuilds every physical block of a failed server that has come back (blank or not) from
   // the others, then marks it healthy. Refuses (kInvalidArgument / kUnavailable, nothing
@@ -83,11 +75,7 @@ class Array : public BlockDevice {
   Status Repair(int server, const Progress& progress);
 
  private:
-  struct Counters {
-    std::atomic<int64_t> gets{0}, puts{0}, rsms{0};
-  };
-
-  // One request to one server, counted; a failed server is not contacted (kUnavailable); a
+  // One request to one server; a failed server is not contacted (kUnavailable); a
   // transport failure marks it failed.
   Result<Bytes> ServerGet(Location at);
   Status ServerPut(Location at, const Bytes& data);
@@ -117,7 +105,6 @@ class Array : public BlockDevice {
   EventSink sink_;
   std::mutex mu_;                          // serialises failure marking and events
   std::vector<std::atomic<bool>> failed_;  // written under mu_
-  std::vector<Counters> counters_;
   Fanout fanout_;
 };
 

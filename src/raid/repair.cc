@@ -22,7 +22,6 @@ Status Array::Repair(int server, const Progress& progress) {
   }
   // Reconnect and check the geometry: its last block must exist and be block_size long.
   BlockDevice* target = servers_[server];
-  ++counters_[server].gets;
   Result<Bytes> probe = target->Get(server_blocks_ - 1);
   if (!probe.ok() && probe.status().code() != Code::kChecksumError) {
     if (probe.status().code() == Code::kOutOfRange) {
@@ -47,7 +46,6 @@ Status Array::Repair(int server, const Progress& progress) {
       }
       rebuilt = std::move(*r);
     }
-    ++counters_[server].puts;
     Status put = target->Put(stripe, rebuilt);
     if (!put.ok()) {
       return Status::Error(Code::kUnavailable, "repair of server " + id +

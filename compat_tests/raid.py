@@ -1,0 +1,71 @@
+"""RAID-5 test helpers: the layout re-implemented independently in Python (from the spec),
+N real servers started for one shell, and checks on the physical blocks they hold."""
+
+import shells
+
+
+def data_location(v, n):
+    """(server, physical block) of virtual block v with n servers (left-asymmetric)."""
+    d_per_stripe = n - 1
+    stripe = v // d_per_stripe
+    parity = (n - 1) - (stripe % n)
+    d = v % d_per_stripe
+    if d >= parity:
+        d += 1
+    return d, stripe
+
+
+def parity_server(stripe, n):
+    return (n - 1) - (stripe % n)
+
+
+def server_blocks(nb, n):
+    return -(-nb // (n - 1))
+
+
+class RaidServers:
+    """N servers of one kind (or a list of kinds) for a shell with -nb nb -bs bs."""
+
+    def __init__(self, pool, n, nb, bs, kinds="cpp", extra_args=None):
+        self.n, self.nb, self.bs = n, nb, bs
+        kinds = [kinds] * n if isinstance(kinds, str) else list(kinds)
+        extra_args = extra_args or {}
+        self.servers = [pool.start(kinds[i], nb=server_blocks(nb, n), bs=bs,
+                                   extra_args=extra_args.get(i, ()))
+                        for i in range(n)]
+
+    def shell_args(self, *extra):
+        servers = ",".join("127.0.0.1:%d" % s.port for s in self.servers)
+        return ["-ns", self.n, "-servers", servers, "-nb", self.nb, "-bs", self.bs, *extra]
+
+    def physical(self):
+        """Every server's blocks (all servers must be up)."""
+        return [shells.read_blocks(s.port, server_blocks(self.nb, self.n)) for s in self.servers]
+
+    def virtual_image(self, physical=None):
+        """The virtual blocks, read from the data servers (all up) via the layout."""
+        physical = physical or self.physical()
+        blocks = []
+        for v in range(self.nb):
+            server, block = data_location(v, self.n)
+            blocks.append(physical[server][block])
+        return blocks
+
+    def parity_errors(self, physical=None):
+        """Stripes whose XOR is not zero (the lock block excluded)."""
+        physical = physical or self.physical()
+        bad = []
+        for stripe in range(server_blocks(self.nb, self.n)):
+            acc = bytearray(self.bs)
+            for server in range(self.n):
+                if server == 0 and stripe == 0:
+                    continue
+                for i, byte in enumerate(physical[server][stripe]):
+                    acc[i] ^= byte
+            if any(acc):
+                bad.append(stripe)
+        return bad
+
+    def loads(self):
+        """Per server, its Stats (our servers only)."""
+        return [s.proxy().Stats() for s in self.servers]

@@ -1,0 +1,174 @@
+"""RAID-5 under failures, with real server processes: SIGKILL of each server in the middle of
+a command sequence, restart blank and repair, then another failure; SIGSTOP detected within
+the timeout; -cblk corruption on data and parity blocks; two failures; repair refusals."""
+
+import re
+import time
+
+import pytest
+
+import shells
+from raid import RaidServers, data_location, parity_server
+
+N = 4
+NB = 384        # virtual blocks: 128 per server with N = 4
+BS = 128
+FS_FLAGS = ["-is", 64, "-ni", 16, "-cid", 0]
+ROOT_DIR_BLOCK = 13  # first data block: 2 + 384//128 bitmap + 16*64//128 inode blocks
+
+BEFORE = ["mkdir d", "create f1", "append f1 " + "a" * 60, "create f2",
+          "append f2 " + "".join(chr(97 + i % 26) for i in range(300)), "cd d", "create g",
+          "append g " + "g" * 200, "cd /", "ls", "cat f1", "cat f2", "cat d/g"]
+AFTER = ["create f3", "append f3 " + "3" * 250, "cat f1", "cat f2", "cat d/g", "cat f3", "ls",
+         "append f1 more", "cat f1", "rm f3", "ls"]
+CHECK = ["cat f1", "cat f2", "cat d/g", "ls"]
+EVENT = re.compile(rb"(SERVER_DISCONNECTED (GET|PUT|RSM) \d+|CORRUPTED_BLOCK [^\n]*)\n")
+
+
+@pytest.fixture(autouse=True)
+def _need_shell():
+    if not shells.shell_available():
+        pytest.fail("shell not built: %s" % shells.shell_path())
+
+
+@pytest.fixture(scope="module")
+def baseline(module_pool):
+    """Each command's output on a healthy single server: what every run must print."""
+    server = module_pool.start("cpp", nb=NB, bs=BS)
+    shell = shells.InteractiveShell(["-port", server.port, "-nb", NB, "-bs", BS, *FS_FLAGS])
+    outputs = {}
+    for line in BEFORE + AFTER + CHECK:
+        outputs.setdefault(line, []).append(shell.send(line))
+    shell.close()
+    server.kill()
+    return outputs
+
+
+class Session:
+    """A RAID-5 shell whose outputs are compared with the baseline, events set aside."""
+
+    def __init__(self, array, baseline, *flags):
+        self.shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS, *flags))
+        self.baseline = baseline
+        self.seen = {}
+        self.events = []
+
+    def run(self, line):
+        out = self.shell.send(line)
+        self.events += [m.group(1).decode() for m in EVENT.finditer(out)]
+        plain = EVENT.sub(b"", out)
+        index = self.seen.get(line, 0)
+        self.seen[line] = index + 1
+        expected = self.baseline[line][min(index, len(self.baseline[line]) - 1)]
+        assert plain == expected, "%s: %r != %r" % (line, plain, expected)
+        return out
+
+    def run_all(self, lines):
+        for line in lines:
+            self.run(line)
+
+
+@pytest.mark.parametrize("k", range(N))
+def test_kill_each_server_repair_then_kill_another(pool, baseline, k):
+    array = RaidServers(pool, N, NB, BS)
+    session = Session(array, baseline)
+    session.run_all(BEFORE)
+    array.servers[k].kill()
+    session.run_all(AFTER)
+    assert len(session.events) == 1, session.events
+    assert re.fullmatch(r"SERVER_DISCONNECTED (GET|PUT|RSM) %d" % k, session.events[0])
+
+    array.servers[k].start()  # blank
+    out = session.shell.send("repair %d" % k)
+    assert out.startswith(b"Server %d repaired" % k), out
+    assert array.parity_errors() == []
+
+    j = (k + 1) % N
+    array.servers[j].kill()
+    session.seen = {}
+    session.baseline = {line: [out] for line, out in
+                        zip(CHECK, [baseline[c][-1] for c in CHECK])}
+    session.run_all(CHECK)
+    assert len(session.events) == 2
+    assert re.fullmatch(r"SERVER_DISCONNECTED (GET|PUT|RSM) %d" % j, session.events[1])
+    session.shell.close()
+
+
+def test_sigstop_is_detected_within_the_timeout_and_stays_failed(pool, baseline):
+    array = RaidServers(pool, N, NB, BS)
+    session = Session(array, baseline, "-timeout", 300)
+    session.run_all(BEFORE)
+    victim = array.servers[2]
+    victim.pause()
+    started = time.monotonic()
+    session.run("cat f2")
+    elapsed = time.monotonic() - started
+    assert session.events == ["SERVER_DISCONNECTED GET 2"]
+    assert elapsed < 0.3 + 0.5  # one timeout of 300 ms, plus the work
+    victim.resume()
+    time.sleep(0.2)  # let it finish the request that timed out
+    before = victim.proxy().Stats()
+    session.run_all(AFTER)
+    after = victim.proxy().Stats()
+    for kind in ("Get", "Put", "RSM"):  # back, but not contacted again until repaired
+        assert after[kind] == before[kind]
+    assert session.shell.send("repair 2").startswith(b"Server 2 repaired")
+    assert array.parity_errors() == []
+    session.shell.close()
+
+
+def corrupt_case(pool, baseline, server, physical_block):
+    array = RaidServers(pool, N, NB, BS, extra_args={server: ["-cblk", physical_block]})
+    session = Session(array, baseline)
+    session.run_all(BEFORE + AFTER)
+    session.shell.close()
+    return session.events
+
+
+def test_cblk_on_a_data_block(pool, baseline):
+    server, block = data_location(ROOT_DIR_BLOCK, N)
+    events = corrupt_case(pool, baseline, server, block)
+    assert events and set(events) == {"CORRUPTED_BLOCK %d" % ROOT_DIR_BLOCK}
+
+
+def test_cblk_on_a_parity_block(pool, baseline):
+    stripe = ROOT_DIR_BLOCK // (N - 1)
+    server = parity_server(stripe, N)
+    events = corrupt_case(pool, baseline, server, stripe)
+    # The parity is read only inside writes to its stripe (the root directory's appends).
+    assert events and set(events) == {"CORRUPTED_BLOCK parity %d server %d" % (stripe, server)}
+
+
+def test_two_failures_give_errors_never_wrong_bytes(pool, baseline):
+    array = RaidServers(pool, N, NB, BS)
+    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS))
+    for line in BEFORE:
+        shell.send(line)
+    array.servers[1].kill()
+    array.servers[2].kill()
+    for line in ["cat f1", "cat f2", "cat d/g", "ls", "append f1 x", "create z", "cat f1"]:
+        out = EVENT.sub(b"", shell.send(line))
+        expected = baseline.get(line, [None])[0]
+        assert out == expected or out.startswith(b"Error: "), (line, out)
+    shell.close()
+
+
+def test_repair_refusals(pool, baseline):
+    array = RaidServers(pool, N, NB, BS)
+    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS))
+    for line in BEFORE:
+        shell.send(line)
+    assert b"not failed" in shell.send("repair 1")
+    assert b"not in valid range" in shell.send("repair 9")
+    assert b"not a valid Integer" in shell.send("repair x")
+    assert b"requires one argument" in shell.send("repair")
+    array.servers[3].kill()
+    shell.send("cat f2")
+    out = shell.send("repair 3")
+    assert b"unreachable" in out
+    assert EVENT.sub(b"", shell.send("cat f2")) == baseline["cat f2"][0]  # still degraded-ok
+    array.servers[2].kill()
+    shell.send("cat f2")
+    array.servers[3].start()
+    assert b"nothing to rebuild from" in shell.send("repair 3")
+    shell.close()

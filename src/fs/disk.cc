@@ -1,0 +1,76 @@
+#include "fs/disk.h"
+
+#include "fs/fs_error.h"
+
+namespace memoryfs {
+
+Disk::Disk(BlockDevice& device, int num_blocks, int block_size)
+    : device_(device), num_blocks_(num_blocks), block_size_(block_size) {}
+
+Status Disk::CheckRange(int64_t block) const {
+  if (block < 0 || block >= num_blocks_) {
+    return FsError(Code::kOutOfRange, kErrBlockNumberOutOfRange);
+  }
+  return Status::Ok();
+}
+
+Result<Bytes> Disk::Get(int64_t block) {
+  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  Result<Bytes> data = device_.Get(static_cast<int>(block));
+  if (!data.ok()) return data.status();
+  Bytes bytes = std::move(data).value();
+  bytes.resize(block_size_, 0);
+  if (in_transaction_) last_read_[static_cast<int>(block)] = bytes;
+  return bytes;
+}
+
+Status Disk::Put(int64_t block, const Bytes& data) {
+  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  if (static_cast<int>(data.size()) > block_size_) {
+    return Status::Error(Code::kInvalidArgument, "Put: block larger than the block size");
+  }
+  const int b = static_cast<int>(block);
+  if (in_transaction_ && undo_.count(b) == 0) {
+    auto seen = last_read_.find(b);
+    if (seen == last_read_.end()) {
+      // Never happens in the file system's own paths (each Put follows a Get of its block),
+      // but keeps the journal correct for any other caller.
+      Result<Bytes> before = Get(block);
+      if (!before.ok()) return before.status();
+      seen = last_read_.find(b);
+    }
+    undo_[b] = seen->second;
+    undo_order_.push_back(b);
+  }
+  Bytes padded = PadTo(data, block_size_);
+  Status status = device_.Put(b, padded);
+  if (status.ok() && in_transaction_) last_read_[b] = std::move(padded);
+  return status;
+}
+
+void Disk::Begin() {
+  in_transaction_ = true;
+  last_read_.clear();
+  undo_.clear();
+  undo_order_.clear();
+}
+
+void Disk::Commit() {
+  in_transaction_ = false;
+  last_read_.clear();
+  undo_.clear();
+  undo_order_.clear();
+}
+
+Status Disk::Rollback() {
+  in_transaction_ = false;
+  Status first;
+  for (auto it = undo_order_.rbegin(); it != undo_order_.rend(); ++it) {
+    Status status = device_.Put(*it, undo_[*it]);
+    if (!status.ok() && first.ok()) first = status;
+  }
+  Commit();
+  return first;
+}
+
+}  // namespace memoryfs

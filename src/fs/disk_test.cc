@@ -1,0 +1,77 @@
+#include "fs/disk.h"
+
+#include <doctest/doctest.h>
+
+#include "client/memory_device.h"
+#include "fs/fs_error.h"
+
+namespace memoryfs {
+namespace {
+
+using Trace = std::vector<std::string>;
+
+TEST_CASE("Disk: whole blocks, range checked before any call") {
+  MemoryDevice device(64, 32);
+  Disk disk(device, 64, 32);
+  REQUIRE(disk.Put(5, Bytes{1, 2, 3}).ok());
+  Result<Bytes> block = disk.Get(5);
+  REQUIRE(block.ok());
+  CHECK(block->size() == 32);
+  CHECK((*block)[2] == 3);
+  CHECK(device.raw(5).size() == 32);
+
+  device.ClearTrace();
+  CHECK(disk.Get(64).status().message() == kErrBlockNumberOutOfRange);
+  CHECK(disk.Get(-1).status().code() == Code::kOutOfRange);
+  CHECK(disk.Put(1LL << 33, Bytes{}).code() == Code::kOutOfRange);
+  CHECK(disk.Put(3, Bytes(33, 1)).code() == Code::kInvalidArgument);
+  CHECK(device.trace().empty());
+}
+
+TEST_CASE("Disk: a rollback puts back what the transaction overwrote, newest first") {
+  MemoryDevice device(16, 32);
+  device.set_raw(3, Bytes(32, 3));
+  device.set_raw(4, Bytes(32, 4));
+  Disk disk(device, 16, 32);
+
+  disk.Begin();
+  REQUIRE(disk.Get(3).ok());
+  REQUIRE(disk.Put(3, Bytes(32, 30)).ok());
+  REQUIRE(disk.Get(4).ok());
+  REQUIRE(disk.Put(4, Bytes(32, 40)).ok());
+  REQUIRE(disk.Get(3).ok());
+  REQUIRE(disk.Put(3, Bytes(32, 31)).ok());
+  device.ClearTrace();
+  REQUIRE(disk.Rollback().ok());
+  CHECK(device.raw(3) == Bytes(32, 3));
+  CHECK(device.raw(4) == Bytes(32, 4));
+  CHECK(device.trace() == Trace{TracePutLine(4, Bytes(32, 4)), TracePutLine(3, Bytes(32, 3))});
+  CHECK_FALSE(disk.in_transaction());
+}
+
+TEST_CASE("Disk: a committed transaction is left alone, and outside one nothing is kept") {
+  MemoryDevice device(16, 32);
+  Disk disk(device, 16, 32);
+  disk.Begin();
+  REQUIRE(disk.Get(2).ok());
+  REQUIRE(disk.Put(2, Bytes(32, 9)).ok());
+  disk.Commit();
+  device.ClearTrace();
+  REQUIRE(disk.Rollback().ok());  // nothing to undo
+  CHECK(device.trace().empty());
+  CHECK(device.raw(2) == Bytes(32, 9));
+}
+
+TEST_CASE("Disk: a Put of a block never read in the transaction reads it first") {
+  MemoryDevice device(16, 32);
+  device.set_raw(7, Bytes(32, 7));
+  Disk disk(device, 16, 32);
+  disk.Begin();
+  REQUIRE(disk.Put(7, Bytes(32, 70)).ok());
+  CHECK(device.trace() == Trace{"Get 7", TracePutLine(7, Bytes(32, 70))});
+  REQUIRE(disk.Rollback().ok());
+  CHECK(device.raw(7) == Bytes(32, 7));
+}
+
+}  // namespace
+}  // namespace memoryfs

@@ -1,0 +1,78 @@
+// Geometry: the layout constants of the file system, derived from the four numbers the shell is
+// given (-nb -bs -ni -is) with the reference's integer divisions.
+//
+//   block 0                 boot block (the RSM lock block of the 2022 edition)
+//   block 1                 superblock (unused, zero)
+//   blocks 2 ..             free bitmap, nb/bs blocks, one BYTE per block number (1 = used)
+//   inode_table_offset ..   inode table, ni*is/bs blocks; inode i is at block
+//                           inode_table_offset + i*is/bs, offset i*is % bs
+//   data_offset .. nb-1     data blocks
+//
+// Geometry::Create refuses the combinations for which the reference's layout overlaps itself
+// (an inode straddling two blocks, an inode table or bitmap that does not cover what it
+// indexes...): those would corrupt the file system rather than fail.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+#include "core/status.h"
+
+namespace memoryfs {
+
+inline constexpr int kMaxFileName = 12;     // bytes of a name in a directory entry
+inline constexpr int kInodeNumberSize = 4;  // bytes of the inode number in an entry
+inline constexpr int kDirEntrySize = kMaxFileName + kInodeNumberSize;
+inline constexpr int kInodeMetadataSize = 12;  // size u32, type u16, refcnt u16, gencnt u32
+inline constexpr int kFreeBitmapOffset = 2;
+
+class Geometry {
+ public:
+  // The reference's defaults: -nb 256 -bs 128 -ni 16 -is 16.
+  Geometry() = default;
+
+  // Validates and builds a geometry; kInvalidArgument with an explanation otherwise.
+  static Result<Geometry> Create(int64_t num_blocks, int64_t block_size, int64_t max_inodes,
+                                 int64_t inode_size);
+
+  int num_blocks() const { return num_blocks_; }
+  int block_size() const { return block_size_; }
+  int max_inodes() const { return max_inodes_; }
+  int inode_size() const { return inode_size_; }
+
+  int inodes_per_block() const { return block_size_ / inode_size_; }
+  int bitmap_offset() const { return kFreeBitmapOffset; }
+  int bitmap_blocks() const { return num_blocks_ / block_size_; }
+  int inode_table_offset() const { return kFreeBitmapOffset + bitmap_blocks(); }
+  int inode_table_blocks() const { return max_inodes_ * inode_size_ / block_size_; }
+  int max_blocks_per_file() const { return (inode_size_ - kInodeMetadataSize) / 4; }
+  int64_t max_file_size() const { return int64_t{max_blocks_per_file()} * block_size_; }
+  int data_offset() const { return inode_table_offset() + inode_table_blocks(); }
+  int data_blocks() const { return num_blocks_ - data_offset(); }
+  int entries_per_block() const { return block_size_ / kDirEntrySize; }
+
+  // Where inode `number` (0 <= number < max_inodes) lives.
+  int InodeBlock(int64_t number) const;
+  int InodeOffset(int64_t number) const;
+  // The bitmap block holding the byte of block `block`, and that byte's offset.
+  int BitmapBlock(int64_t block) const {
+    return kFreeBitmapOffset + static_cast<int>(block / block_size_);
+  }
+  int BitmapOffset(int64_t block) const { return static_cast<int>(block % block_size_); }
+
+  // "BS_<bs>_NB_<nb>_IS_<is>_MI_<ni>_MF_12_IDS_4": the header of a dump file.
+  std::string ConstantsString() const;
+
+  bool operator==(const Geometry&) const = default;
+
+ private:
+  Geometry(int nb, int bs, int ni, int is)
+      : num_blocks_(nb), block_size_(bs), max_inodes_(ni), inode_size_(is) {}
+
+  int num_blocks_ = 256;
+  int block_size_ = 128;
+  int max_inodes_ = 16;
+  int inode_size_ = 16;
+};
+
+}  // namespace memoryfs

@@ -1,0 +1,40 @@
+#include "fs/paths.h"
+
+#include <algorithm>
+#include <string>
+
+namespace memoryfs {
+
+Result<std::optional<uint32_t>> PathResolver::Resolve(std::string_view path, uint32_t cwd) {
+  if (path.empty()) return std::optional<uint32_t>();  // the reference would crash
+  int64_t dir = cwd;
+  if (path[0] == '/') {
+    if (path.size() == 1) return std::optional<uint32_t>(0);
+    path.remove_prefix(1);
+    dir = 0;
+  }
+  while (true) {
+    const size_t slash = path.find('/');
+    Result<std::optional<uint32_t>> found = directory_.Lookup(path.substr(0, slash), dir);
+    if (!found.ok() || !found->has_value() || slash == std::string_view::npos) return found;
+    dir = **found;
+    path.remove_prefix(slash + 1);
+  }
+}
+
+Result<std::optional<uint32_t>> PathResolver::ResolveFollow(std::string_view path, uint32_t cwd) {
+  Result<std::optional<uint32_t>> found = Resolve(path, cwd);
+  if (!found.ok()) return found;
+  // The reference loads the inode even when the path was not found (as inode -1).
+  Result<Inode> inode = found->has_value() ? inodes_.Load(**found) : inodes_.LoadNotFoundSentinel();
+  if (!inode.ok()) return inode.status();
+  if (inode->type != InodeType::kSymlink) return found;
+  if (inode->blocks.empty()) return found;
+  Result<Bytes> block = disk_.Get(inode->blocks[0]);
+  if (!block.ok()) return block.status();
+  const size_t length = std::min<size_t>(inode->size, block->size());
+  const std::string target(block->begin(), block->begin() + length);
+  return Resolve(target, cwd);
+}
+
+}  // namespace memoryfs

@@ -1,0 +1,76 @@
+// Command-line flags of the shell (memoryfs_shell_rpc), argparse-compatible with the 2022
+// reference: single-dash long options ("-nb 256"; "--nb=256" and "-nb=256" work too), integer
+// values parsed like Python's int(), extra positional words ignored.
+//
+//   -nb -bs -ni -is      geometry (defaults 256 128 16 16); also --total_num_blocks,
+//                        --block_size, --max_num_inodes, --inode_size
+//   -cid N               client id, 0..7 (required)
+//   -ns N -startport P   N servers on 127.0.0.1:P .. P+N-1
+//   -port P              same as -ns 1 -startport P; -ns / -startport win when also given
+//   -servers H:P,H:P...  explicit server addresses (instead of -startport)
+//   -rootinit 0|1        1 (default): re-create the root directory at start-up
+//   -timeout MS          per-call timeout of the remote device (default 1000)
+//   -config FILE         INI file with the same keys (nb=256 ...); the command line wins
+//   --help
+//
+// Checks, in the reference's order: cid ("Must specify valid cid", also when missing), ns
+// ("Must specify valid ns"), start port ("Must specify port number"); these lines go to
+// stdout like the reference's print() and the exit status is 1 (deviation 6). A malformed
+// value prints an error naming the flag on stderr, exit status 2 (argparse's).
+//
+// Parsing never exits the process: main() does, from the returned value:
+//
+//   ParsedShellFlags parsed = ParseShellFlags(argc, argv);
+//   if (int status = ReportShellFlags(parsed, std::cout, std::cerr); status >= 0) return status;
+//   ... build the device from parsed.flags.servers, then
+//   Shell shell(device, parsed.flags.shell_options(), std::cin, std::cout, std::cerr);
+//   return shell.Run();
+#pragma once
+
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "core/status.h"
+#include "fs/geometry.h"
+#include "shell/shell.h"
+
+namespace memoryfs {
+
+struct ServerAddress {
+  std::string host;
+  int port = 0;
+
+  bool operator==(const ServerAddress&) const = default;
+};
+
+struct ShellFlags {
+  Geometry geometry;                   // -nb -bs -ni -is
+  int cid = 0;                         // -cid
+  bool root_init = true;               // -rootinit (only 1 re-creates the root, like the reference)
+  int num_servers = 0;                 // -ns, or 1 with -port, or the count of -servers
+  int start_port = 0;                  // -startport or -port; 0 when -servers was given
+  std::vector<ServerAddress> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
+  int timeout_ms = 1000;               // -timeout
+  std::string config_file;             // -config, "" when none
+
+  ShellOptions shell_options() const;
+};
+
+struct ParsedShellFlags {
+  Status status;                   // not OK: the shell must not start; message = what to print
+  bool help = false;               // --help: print ShellFlagsHelp() on stdout, exit 0
+  bool message_on_stdout = false;  // the "Must specify ..." lines go to stdout, others to stderr
+  int exit_status = 0;             // when !status.ok(): 1 for "Must specify ...", 2 otherwise
+  ShellFlags flags;
+};
+
+ParsedShellFlags ParseShellFlags(int argc, const char* const* argv);
+
+std::string ShellFlagsHelp();
+
+// Prints what `parsed` asks for (help on `out`; an error line on `out` or `err`) and returns
+// the exit status main() should return, or -1 when the shell should run.
+int ReportShellFlags(const ParsedShellFlags& parsed, std::ostream& out, std::ostream& err);
+
+}  // namespace memoryfs

@@ -1,0 +1,158 @@
+#include "shell/flags.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+namespace memoryfs {
+namespace {
+
+ParsedShellFlags Parse(std::vector<std::string> words) {
+  words.insert(words.begin(), "memoryfs_shell_rpc");
+  std::vector<const char*> argv;
+  for (const std::string& word : words) argv.push_back(word.c_str());
+  return ParseShellFlags(static_cast<int>(argv.size()), argv.data());
+}
+
+TEST_CASE("Flags: the golden command lines") {
+  const ParsedShellFlags parsed = Parse({"-ns", "1", "-startport", "8000", "-nb", "1024", "-bs",
+                                         "512", "-is", "64", "-ni", "32", "-cid", "0"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  const ShellFlags& f = parsed.flags;
+  CHECK(f.geometry == *Geometry::Create(1024, 512, 32, 64));
+  CHECK(f.cid == 0);
+  CHECK(f.num_servers == 1);
+  CHECK(f.start_port == 8000);
+  CHECK(f.servers == std::vector<ServerAddress>{{"127.0.0.1", 8000}});
+  CHECK(f.root_init);
+  CHECK(f.timeout_ms == 1000);
+  CHECK(f.shell_options().geometry == f.geometry);
+}
+
+TEST_CASE("Flags: defaults, spellings and aliases") {
+  ParsedShellFlags parsed = Parse({"-cid", "3", "-port", "9000"});
+  REQUIRE(parsed.status.ok());
+  CHECK(parsed.flags.geometry == Geometry());
+  CHECK(parsed.flags.servers == std::vector<ServerAddress>{{"127.0.0.1", 9000}});
+
+  parsed = Parse({"--cid=1", "--nb=512", "-bs=256", "--total_num_blocks", "1024", "-ns", "4",
+                  "--startport", "8000", "-rootinit", "0", "-timeout", "250", "extra", "words"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry.num_blocks() == 512);  // -nb given first wins over its alias
+  CHECK(parsed.flags.geometry.block_size() == 256);
+  CHECK(parsed.flags.num_servers == 4);
+  CHECK(parsed.flags.servers.back() == ServerAddress{"127.0.0.1", 8003});
+  CHECK_FALSE(parsed.flags.root_init);
+  CHECK(parsed.flags.timeout_ms == 250);
+
+  // -port with -ns/-startport: those win (the 2023 RAID scripts pass both).
+  parsed = Parse({"-cid", "0", "-port", "7000", "-ns", "3", "-startport", "8000"});
+  REQUIRE(parsed.status.ok());
+  CHECK(parsed.flags.num_servers == 3);
+  CHECK(parsed.flags.start_port == 8000);
+  parsed = Parse({"-cid", "0", "-port", "7000", "-ns", "2"});
+  REQUIRE(parsed.status.ok());
+  CHECK(parsed.flags.start_port == 7000);
+  CHECK(parsed.flags.num_servers == 2);
+
+  // Only rootinit 1 initialises, like `if args.rootinit == 1`.
+  parsed = Parse({"-cid", "0", "-port", "7000", "-rootinit", "2"});
+  CHECK_FALSE(parsed.flags.root_init);
+
+  parsed = Parse({"-cid", "0", "-servers", "a:1, b:2,localhost:8003"});
+  REQUIRE(parsed.status.ok());
+  CHECK(parsed.flags.num_servers == 3);
+  CHECK(parsed.flags.servers ==
+        std::vector<ServerAddress>{{"a", 1}, {"b", 2}, {"localhost", 8003}});
+}
+
+TEST_CASE("Flags: the reference's checks, in its order, on stdout, non-zero status") {
+  struct Case {
+    std::vector<std::string> words;
+    std::string message;
+  };
+  const Case cases[] = {
+      {{}, "Must specify valid cid"},
+      {{"-port", "8000"}, "Must specify valid cid"},
+      {{"-cid", "8", "-port", "8000"}, "Must specify valid cid"},
+      {{"-cid", "-1", "-port", "8000"}, "Must specify valid cid"},
+      {{"-cid", "0"}, "Must specify valid ns"},
+      {{"-cid", "0", "-startport", "8000"}, "Must specify valid ns"},
+      {{"-cid", "0", "-ns", "0", "-startport", "8000"}, "Must specify valid ns"},
+      {{"-cid", "0", "-ns", "2"}, "Must specify port number"},
+      {{"-cid", "0", "-ns", "1", "-startport", "0"}, "Must specify port number"},
+      {{"-cid", "0", "-ns", "2", "-startport", "65535"}, "Must specify port number"},
+      {{"-cid", "0", "-ns", "2", "-servers", "a:1"}, "Must specify valid ns"},
+  };
+  for (const Case& c : cases) {
+    const ParsedShellFlags parsed = Parse(c.words);
+    CHECK_FALSE(parsed.status.ok());
+    CHECK(parsed.status.message() == c.message);
+    CHECK(parsed.message_on_stdout);
+    CHECK(parsed.exit_status == 1);
+    std::ostringstream out, err;
+    CHECK(ReportShellFlags(parsed, out, err) == 1);
+    CHECK(out.str() == c.message + "\n");
+    CHECK(err.str().empty());
+  }
+}
+
+TEST_CASE("Flags: malformed values name the flag, on stderr, status 2") {
+  ParsedShellFlags parsed = Parse({"-cid", "0", "-port", "8000", "-nb", "lots"});
+  CHECK(parsed.status.message() ==
+        "error: argument -nb/--total_num_blocks: invalid int value: 'lots'");
+  CHECK_FALSE(parsed.message_on_stdout);
+  CHECK(parsed.exit_status == 2);
+  // argparse checks types before the program's own checks.
+  parsed = Parse({"-cid", "zero"});
+  CHECK(parsed.status.message() == "error: argument -cid/--cid: invalid int value: 'zero'");
+  parsed = Parse({"-cid", "0", "-port", "8000", "-bs", "100"});
+  CHECK(parsed.status.message().find("invalid file system geometry") != std::string::npos);
+  parsed = Parse({"-cid", "0", "-port", "8000", "-bogus", "1"});
+  CHECK(parsed.exit_status == 2);
+  parsed = Parse({"-cid", "0", "-port", "8000", "-timeout", "0"});
+  CHECK(parsed.exit_status == 2);
+  parsed = Parse({"-cid", "0", "-servers", "nocolon"});
+  CHECK(parsed.status.message() == "error: argument -servers: invalid server address 'nocolon'");
+  parsed = Parse({"-cid", "0", "-port", "8000", "-nb"});
+  CHECK(parsed.exit_status == 2);  // missing value
+  std::ostringstream out, err;
+  CHECK(ReportShellFlags(parsed, out, err) == 2);
+  CHECK(out.str().empty());
+  CHECK_FALSE(err.str().empty());
+}
+
+TEST_CASE("Flags: --help") {
+  for (const char* spelling : {"--help", "-help", "-h"}) {
+    const ParsedShellFlags parsed = Parse({spelling});
+    CHECK(parsed.help);
+    std::ostringstream out, err;
+    CHECK(ReportShellFlags(parsed, out, err) == 0);
+    CHECK(out.str().find("-startport") != std::string::npos);
+  }
+}
+
+TEST_CASE("Flags: -config INI file, the command line wins") {
+  const std::string path = "/tmp/memoryfs_flags_test_" + std::to_string(::getpid()) + ".ini";
+  {
+    std::ofstream file(path);
+    file << "# shell settings\nnb = 512\nbs=128\ncid=5\nport=8100\nunrelated_key=1\n";
+  }
+  ParsedShellFlags parsed = Parse({"-config", path, "-cid", "2"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry.num_blocks() == 512);
+  CHECK(parsed.flags.cid == 2);
+  CHECK(parsed.flags.start_port == 8100);
+  CHECK(parsed.flags.config_file == path);
+  std::remove(path.c_str());
+  parsed = Parse({"-config", "/nonexistent/x.ini", "-cid", "2"});
+  CHECK(parsed.exit_status == 2);
+}
+
+}  // namespace
+}  // namespace memoryfs

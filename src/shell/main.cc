@@ -1,0 +1,52 @@
+// memoryfs_shell_rpc: the course shell over one block server (-ns 1) or a RAID-5 array of
+// N >= 3 servers. Flags, devices, then the command loop.
+#include <signal.h>
+
+#include <iostream>
+#include <memory>
+#include <vector>
+
+#include "client/remote_device.h"
+#include "raid/array.h"
+#include "shell/flags.h"
+#include "shell/raid_commands.h"
+#include "shell/shell.h"
+
+using namespace memoryfs;
+
+int main(int argc, char** argv) {
+  ::signal(SIGPIPE, SIG_IGN);
+  ParsedShellFlags parsed = ParseShellFlags(argc, argv);
+  if (int status = ReportShellFlags(parsed, std::cout, std::cerr); status >= 0) return status;
+  const ShellFlags& flags = parsed.flags;
+  const int nb = flags.geometry.num_blocks();
+  const int bs = flags.geometry.block_size();
+  const int n = flags.num_servers;
+  if (n == 2) {
+    std::cerr << "memoryfs_shell_rpc: RAID-5 needs at least 3 servers (-ns 1 for one server)"
+              << std::endl;
+    return 2;
+  }
+
+  // Each server holds nb blocks alone, or its share of the stripes in RAID-5.
+  const int server_blocks = n == 1 ? nb : raid::Layout(n).ServerBlocksFor(nb);
+  std::vector<std::unique_ptr<RemoteDevice>> remotes;
+  std::vector<BlockDevice*> devices;
+  for (const ServerAddress& address : flags.servers) {
+    remotes.push_back(std::make_unique<RemoteDevice>(Endpoint{address.host, address.port},
+                                                     server_blocks, bs, flags.timeout_ms));
+    devices.push_back(remotes.back().get());
+  }
+
+  std::unique_ptr<raid::Array> array;
+  BlockDevice* device = devices[0];
+  if (n > 1) {
+    // The assignment's messages, printed in this one place from the array's events.
+    array = std::make_unique<raid::Array>(
+        devices, nb, bs, [](const raid::ArrayEvent& e) { std::cout << e.ToString() << std::endl; });
+    device = array.get();
+  }
+  Shell shell(*device, flags.shell_options(), std::cin, std::cout, std::cerr);
+  if (array) shell.set_hooks(MakeRaidHooks(array.get(), remotes, std::cerr));
+  return shell.Run();
+}

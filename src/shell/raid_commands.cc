@@ -1,0 +1,95 @@
+#include "shell/raid_commands.h"
+
+#include <iomanip>
+#include <sstream>
+
+namespace memoryfs {
+
+namespace {
+
+// Draws "repair server 2 [#########           ]  45% (39/86)" in place, on long rebuilds only.
+class ProgressBar {
+ public:
+  ProgressBar(std::ostream& out, int server) : out_(out), server_(server) {}
+  void Update(int done, int total) {
+    if (total < kMinStripes) return;
+    const int width = 30;
+    const int filled = static_cast<int>(static_cast<long long>(done) * width / total);
+    const int percent = static_cast<int>(static_cast<long long>(done) * 100 / total);
+    if (percent == last_percent_ && done != total) return;
+    last_percent_ = percent;
+    out_ << "\rrepair server " << server_ << " [" << std::string(filled, '#')
+         << std::string(width - filled, ' ') << "] " << std::setw(3) << percent << "% (" << done
+         << "/" << total << ")" << (done == total ? "\n" : "") << std::flush;
+  }
+  // A repair that stopped midway ends its line.
+  void Abandon() {
+    if (last_percent_ >= 0 && last_percent_ < 100) out_ << std::endl;
+  }
+
+ private:
+  static constexpr int kMinStripes = 64;
+  std::ostream& out_;
+  int server_;
+  int last_percent_ = -1;
+};
+
+std::string Cell(const Result<ServerInfo>& info, int64_t RequestCounts::*field) {
+  return info.ok() ? std::to_string(info->counts.*field) : "-";
+}
+
+}  // namespace
+
+ShellHooks MakeRaidHooks(raid::Array* array,
+                         const std::vector<std::unique_ptr<RemoteDevice>>& remotes,
+                         std::ostream& progress) {
+  ShellHooks hooks;
+  hooks.lock_optional = array != nullptr;
+  hooks.repair = [array, &progress](int server, std::ostream& out) -> Status {
+    if (array == nullptr) {
+      return Status::Error(Code::kInvalidArgument,
+                           "repair needs a RAID-5 array (-ns 3 or more servers)");
+    }
+    ProgressBar bar(progress, server);
+    Status s = array->Repair(server, [&bar](int done, int total) { bar.Update(done, total); });
+    if (!s.ok()) {
+      bar.Abandon();
+      return s;
+    }
+    out << "Server " << server << " repaired: " << array->server_blocks() << " blocks rebuilt\n";
+    return s;
+  };
+  hooks.show_load = [array, &remotes](std::ostream& out) {
+    std::ostringstream table;
+    table << std::left << std::setw(8) << "server" << std::setw(22) << "address" << std::setw(8)
+          << "state" << std::right << std::setw(9) << "Get" << std::setw(9) << "Put" << std::setw(9)
+          << "RSM"
+          << " | " << std::setw(9) << "srv Get" << std::setw(9) << "srv Put" << std::setw(9)
+          << "srv RSM" << std::setw(9) << "srv csum"
+          << "\n";
+    RequestCounts total;
+    for (size_t i = 0; i < remotes.size(); ++i) {
+      const int id = static_cast<int>(i);
+      const bool failed = array != nullptr && array->failed(id);
+      RequestCounts sent = remotes[i]->sent();
+      total.gets += sent.gets;
+      total.puts += sent.puts;
+      total.rsms += sent.rsms;
+      // A failed server is not contacted until repaired; a Python server has no Stats.
+      Result<ServerInfo> info =
+          failed ? Result<ServerInfo>(Status::Error(Code::kUnavailable, "")) : remotes[i]->Stats();
+      table << std::left << std::setw(8) << id << std::setw(22) << remotes[i]->endpoint().ToString()
+            << std::setw(8) << (failed ? "FAILED" : "ok") << std::right << std::setw(9) << sent.gets
+            << std::setw(9) << sent.puts << std::setw(9) << sent.rsms << " | " << std::setw(9)
+            << Cell(info, &RequestCounts::gets) << std::setw(9) << Cell(info, &RequestCounts::puts)
+            << std::setw(9) << Cell(info, &RequestCounts::rsms) << std::setw(9)
+            << Cell(info, &RequestCounts::checksum_errors) << "\n";
+    }
+    table << std::left << std::setw(38) << "total" << std::right << std::setw(9) << total.gets
+          << std::setw(9) << total.puts << std::setw(9) << total.rsms << "\n";
+    out << table.str();
+  };
+  return hooks;
+}
+
+}  // namespace memoryfs

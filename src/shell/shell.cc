@@ -1,0 +1,419 @@
+#include "shell/shell.h"
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <optional>
+
+#include "core/bytes.h"
+#include "fs/dump.h"
+#include "fs/fs_error.h"
+#include "shell/py_int.h"
+#include "shell/text.h"
+
+namespace memoryfs {
+namespace {
+
+// The reference dumps blocks 0..15 to its log file at start-up.
+constexpr int kStartupDumpBlocks = 16;
+
+std::string AsText(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
+
+}  // namespace
+
+Shell::Shell(BlockDevice& device, const ShellOptions& options, std::istream& in, std::ostream& out,
+             std::ostream& err)
+    : options_(options),
+      in_(in),
+      out_(out),
+      err_(err),
+      fs_(device, options.geometry, err),
+      lock_(device, options.geometry.block_size()) {}
+
+int Shell::Run() {
+  Status started = Start();
+  if (!started.ok()) {
+    PrintError(started, false);
+    out_.flush();
+    return 1;
+  }
+  std::string line;
+  while (true) {
+    out_ << "[cwd=" << cwd_ << "]%";
+    out_.flush();
+    if (!std::getline(in_, line)) return 0;  // end of input: a clean exit (deviation 3)
+    if (!Execute(line)) break;
+  }
+  out_.flush();
+  return 0;
+}
+
+Status Shell::Start() {
+  for (int block = 0; block < kStartupDumpBlocks && block < options_.geometry.num_blocks();
+       ++block) {
+    Result<Bytes> data = fs_.ReadBlock(block);
+    if (!data.ok()) return data.status();
+  }
+  if (options_.root_init) {
+    Status status = fs_.InitRoot();
+    if (!status.ok()) {
+      if (!IsFsError(status)) return status;
+      PrintError(status, false);
+    }
+  }
+  return Status::Ok();
+}
+
+bool Shell::Execute(std::string_view line) {
+  const Args args = PySplit(line);
+  if (args.empty()) return true;
+  using Handler = void (Shell::*)(const Args&);
+  struct Command {
+    const char* name;
+    Handler handler;
+  };
+  static const Command kCommands[] = {
+      {"cd", &Shell::Cd},
+      {"cat", &Shell::Cat},
+      {"ls", &Shell::Ls},
+      {"showblock", &Shell::ShowBlock},
+      {"showblockslice", &Shell::ShowBlockSlice},
+      {"showinode", &Shell::ShowInode},
+      {"showfsconfig", &Shell::ShowFsConfig},
+      {"load", &Shell::Load},
+      {"save", &Shell::Save},
+      {"mkdir", &Shell::Mkdir},
+      {"create", &Shell::Create},
+      {"rm", &Shell::Rm},
+      {"append", &Shell::Append},
+      {"lnh", &Shell::Lnh},
+      {"lns", &Shell::Lns},
+      {"repair", &Shell::Repair},
+      {"showload", &Shell::ShowLoad},
+  };
+  if (args[0] == "exit") return false;
+  const bool hooked =
+      (args[0] != "repair" || hooks_.repair) && (args[0] != "showload" || hooks_.show_load);
+  for (const Command& command : kCommands) {
+    if (hooked && args[0] == command.name) {
+      (this->*command.handler)(args);
+      out_.flush();
+      err_.flush();
+      return true;
+    }
+  }
+  Print("command " + args[0] + " not valid.\n");
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Output helpers.
+
+void Shell::Print(std::string_view text) { out_ << text << "\n"; }
+
+void Shell::PrintError(const Status& status, bool blank_line) {
+  out_ << "Error: " << (IsFsError(status) ? status.message() : status.ToString()) << "\n";
+  if (blank_line) out_ << "\n";
+}
+
+void Shell::Log(std::string_view text) { err_ << text << "\n"; }
+
+void Shell::Locked(const std::function<void()>& body) {
+  Status acquired = lock_.Acquire();
+  if (!acquired.ok()) {
+    if (!hooks_.lock_optional) return PrintError(acquired, false);
+    return body();  // degraded: run without the lock, and do not release what we do not hold
+  }
+  body();
+  Status released = lock_.Release();
+  if (!released.ok()) PrintError(released, false);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Commands under the lock.
+
+void Shell::Cd(const Args& args) {
+  if (args.size() != 2) return Print("Error: cd requires one argument");
+  Locked([&] { DoCd(args[1]); });
+}
+
+void Shell::DoCd(const std::string& path) {
+  Result<std::optional<uint32_t>> found = fs_.Resolve(path, cwd_);
+  if (!found.ok()) return PrintError(found.status(), false);
+  if (!found->has_value()) return Print("Error: not found\n");
+  Result<Inode> inode = fs_.ReadInode(**found);
+  if (!inode.ok()) return PrintError(inode.status(), false);
+  if (inode->type != InodeType::kDirectory) return Print("Error: not a directory\n");
+  cwd_ = **found;
+}
+
+void Shell::Cat(const Args& args) {
+  if (args.size() != 2) return Print("Error: cat requires one argument");
+  Locked([&] { DoCat(args[1]); });
+}
+
+void Shell::DoCat(const std::string& path) {
+  Result<std::optional<uint32_t>> found = fs_.ResolveFollow(path, cwd_);
+  if (!found.ok()) return PrintError(found.status(), false);
+  if (!found->has_value()) return Print("Error: not found\n");
+  Result<Inode> inode = fs_.ReadInode(**found);
+  if (!inode.ok()) return PrintError(inode.status(), false);
+  if (inode->type != InodeType::kFile) return Print("Error: not a file\n");
+  Result<Bytes> data = fs_.Read(**found, 0, fs_.geometry().max_file_size());
+  if (!data.ok()) return PrintError(data.status(), false);
+  Print(AsText(*data));
+}
+
+void Shell::Ls(const Args&) {  // extra arguments are ignored, as by the reference
+  Locked([&] { DoLs(); });
+}
+
+void Shell::DoLs() {
+  Result<std::vector<ListEntry>> entries = fs_.List(cwd_);
+  if (!entries.ok()) return PrintError(entries.status(), false);
+  for (const ListEntry& entry : *entries) {
+    std::string line = "[" + std::to_string(entry.refcnt) + "]:" + AsText(entry.name);
+    if (entry.type == InodeType::kDirectory) {
+      line += "/";
+    } else if (entry.type == InodeType::kSymlink) {
+      line += "@ -> " + AsText(entry.symlink_target);
+    }
+    Print(line);
+  }
+}
+
+void Shell::Mkdir(const Args& args) {
+  if (args.size() != 2) return Print("Error: mkdir requires one argument");
+  Locked([&] { DoCreate(args[1], InodeType::kDirectory); });
+}
+
+void Shell::Create(const Args& args) {
+  if (args.size() != 2) return Print("Error: create requires one argument");
+  Locked([&] { DoCreate(args[1], InodeType::kFile); });
+}
+
+void Shell::DoCreate(const std::string& name, InodeType type) {
+  Result<uint32_t> created = fs_.Create(cwd_, name, type);
+  if (!created.ok()) PrintError(created.status(), true);
+}
+
+void Shell::Rm(const Args& args) {
+  if (args.size() != 2) return Print("Error: rm requires one argument");
+  Locked([&] { DoRm(args[1]); });
+}
+
+void Shell::DoRm(const std::string& name) {
+  Status status = fs_.Unlink(cwd_, name);
+  if (!status.ok()) PrintError(status, true);
+}
+
+void Shell::Append(const Args& args) {
+  if (args.size() != 3) return Print("Error: append requires two arguments");
+  Locked([&] { DoAppend(args[1], args[2]); });
+}
+
+void Shell::DoAppend(const std::string& path, const std::string& text) {
+  Result<std::optional<uint32_t>> found = fs_.Resolve(path, cwd_);
+  if (!found.ok()) return PrintError(found.status(), false);
+  if (!found->has_value()) return Print("Error: not found\n");
+  Result<Inode> inode = fs_.ReadInode(**found);
+  if (!inode.ok()) return PrintError(inode.status(), false);
+  if (inode->type != InodeType::kFile) return Print("Error: not a file\n");
+  Result<uint32_t> written = fs_.Write(**found, inode->size, ToBytes(text));
+  if (!written.ok()) return PrintError(written.status(), false);
+  Print("Successfully appended " + std::to_string(*written) + " bytes.");
+}
+
+void Shell::Lnh(const Args& args) {
+  if (args.size() != 3) return Print("Error: lnh requires two arguments");
+  Locked([&] {
+    Status status = fs_.Link(args[1], args[2], cwd_);
+    if (!status.ok()) PrintError(status, false);
+  });
+}
+
+void Shell::Lns(const Args& args) {
+  if (args.size() != 3) return Print("Error: lns requires two arguments");
+  Locked([&] {
+    Status status = fs_.Symlink(args[1], args[2], cwd_);
+    if (!status.ok()) PrintError(status, false);
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inspection commands (no lock; output on the logger's stream).
+
+void Shell::ShowBlock(const Args& args) {
+  if (args.size() != 2) return Print("Error: showblock requires one argument");
+  const std::optional<PyInt> n = PyInt::Parse(args[1]);
+  if (!n) return Print("Error: " + args[1] + " not a valid Integer");
+  const int nb = fs_.geometry().num_blocks();
+  if (!n->InRange(0, nb - 1)) {
+    return Print("Error: block number " + n->ToString() + " not in valid range [0, " +
+                 std::to_string(nb - 1) + "]");
+  }
+  const int64_t block = n->Clamped();
+  Result<Bytes> first = fs_.ReadBlock(block);
+  if (!first.ok()) return PrintError(first.status(), false);
+  Log("Block (strings in block) [" + n->ToString() + "] : \n" + Utf8DecodeIgnore(*first));
+  Result<Bytes> second = fs_.ReadBlock(block);
+  if (!second.ok()) return PrintError(second.status(), false);
+  Log("Block (raw hex block) [" + n->ToString() + "] : \n" + HexEncode(*second));
+}
+
+void Shell::ShowBlockSlice(const Args& args) {
+  if (args.size() != 4) return Print("Error: showblockslice requires three arguments");
+  std::optional<PyInt> numbers[3];
+  for (int i = 0; i < 3; ++i) {
+    numbers[i] = PyInt::Parse(args[i + 1]);
+    if (!numbers[i]) return Print("Error: " + args[i + 1] + " not a valid Integer");
+  }
+  const PyInt& n = *numbers[0];
+  const PyInt& start = *numbers[1];
+  const PyInt& end = *numbers[2];
+  const int nb = fs_.geometry().num_blocks();
+  const int bs = fs_.geometry().block_size();
+  if (!n.InRange(0, nb - 1)) {
+    return Print("Error: block number " + n.ToString() + " not in valid range [0, " +
+                 std::to_string(nb - 1) + "]");
+  }
+  if (!start.InRange(0, bs - 1)) {
+    return Print("Error: start " + start.ToString() + "not in valid range [0, " +
+                 std::to_string(bs - 1) + "]");
+  }
+  if (!end.InRange(0, bs - 1) || end.Clamped() <= start.Clamped()) {
+    return Print("Error: end " + end.ToString() + "not in valid range [0, " +
+                 std::to_string(bs - 1) + "]");
+  }
+  Result<Bytes> block = fs_.ReadBlock(n.Clamped());
+  if (!block.ok()) return PrintError(block.status(), false);
+  const Bytes slice(block->begin() + start.Clamped(), block->begin() + end.Clamped() + 1);
+  Log("Block (raw hex block) [" + n.ToString() + "] : \n" + HexEncode(slice));
+}
+
+void Shell::ShowInode(const Args& args) {
+  if (args.size() != 2) return Print("Error: showinode requires one argument");
+  const std::optional<PyInt> n = PyInt::Parse(args[1]);
+  if (!n) return Print("Error: " + args[1] + " not a valid Integer");
+  const int ni = fs_.geometry().max_inodes();
+  if (!n->InRange(0, ni - 1)) {
+    return Print("Error: inode number " + n->ToString() + " not in valid range [0, " +
+                 std::to_string(ni - 1) + "]");
+  }
+  Result<Inode> inode = fs_.ReadInode(n->Clamped());
+  if (!inode.ok()) return PrintError(inode.status(), false);
+  Log("Inode size   : " + std::to_string(inode->size));
+  Log("Inode type   : " + std::to_string(static_cast<uint16_t>(inode->type)));
+  Log("Inode refcnt : " + std::to_string(inode->refcnt));
+  Log("Inode gencnt : " + std::to_string(inode->gencnt));
+  Log("Block numbers: ");
+  std::string numbers;
+  for (uint32_t block : inode->blocks) numbers += std::to_string(block) + ",";
+  Log(numbers);
+}
+
+void Shell::ShowFsConfig(const Args& args) {
+  if (args.size() != 1) return Print("Error: showfsconfig do not require argument");
+  const Geometry& g = fs_.geometry();
+  Log("#### File system information:");
+  Log("Number of blocks          : " + std::to_string(g.num_blocks()));
+  Log("Block size (Bytes)        : " + std::to_string(g.block_size()));
+  Log("Number of inodes          : " + std::to_string(g.max_inodes()));
+  Log("inode size (Bytes)        : " + std::to_string(g.inode_size()));
+  Log("inodes per block          : " + std::to_string(g.inodes_per_block()));
+  Log("Free bitmap offset        : " + std::to_string(g.bitmap_offset()));
+  Log("Free bitmap size (blocks) : " + std::to_string(g.bitmap_blocks()));
+  Log("Inode table offset        : " + std::to_string(g.inode_table_offset()));
+  Log("Inode table size (blocks) : " + std::to_string(g.inode_table_blocks()));
+  Log("Max blocks per file       : " + std::to_string(g.max_blocks_per_file()));
+  Log("Data blocks offset        : " + std::to_string(g.data_offset()));
+  Log("Data block size (blocks)  : " + std::to_string(g.data_blocks()));
+  Log("Raw block layer layout: (B: boot, S: superblock, F: free bitmap, I: inode, D: data");
+  std::string layout = "BS";
+  std::string ids = "01";
+  int id = 2;
+  const auto add = [&](char kind, int count) {
+    for (int i = 0; i < count; ++i) {
+      layout.push_back(kind);
+      ids.push_back(static_cast<char>('0' + id));
+      id = (id + 1) % 10;
+    }
+  };
+  add('F', g.bitmap_blocks());
+  add('I', g.inode_table_blocks());
+  add('D', g.data_blocks());
+  Log(ids);
+  Log(layout);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Device commands (hooks; no lock).
+
+void Shell::Repair(const Args& args) {
+  if (args.size() != 2) return Print("Error: repair requires one argument");
+  const std::optional<PyInt> server = PyInt::Parse(args[1]);
+  if (!server) return Print("Error: " + args[1] + " not a valid Integer");
+  if (!server->InRange(0, 1 << 20)) {
+    return Print("Error: server id " + server->ToString() + " not valid");
+  }
+  Status status = hooks_.repair(static_cast<int>(server->Clamped()), out_);
+  if (!status.ok()) PrintError(status, false);
+}
+
+void Shell::ShowLoad(const Args& args) {
+  if (args.size() != 1) return Print("Error: showload do not require argument");
+  hooks_.show_load(out_);
+}
+
+// ---------------------------------------------------------------------------------------------
+// load / save (no lock, as in the reference).
+
+void Shell::Load(const Args& args) {
+  if (args.size() != 2) return Print("Error: load requires 1 argument");
+  const std::string& path = args[1];
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    return Print("Error: Please provide valid file");
+  }
+  Log("Reading blocks from pickled file " + path);
+  std::ifstream file(path, std::ios::binary);
+  const Bytes contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  if (!file.good() && !file.eof()) {
+    Print("Error: cannot read file " + path);
+  } else {
+    Result<std::vector<Bytes>> blocks = ParseDump(contents, fs_.geometry());
+    if (!blocks.ok()) {
+      Print(blocks.status().message());
+    } else {
+      for (size_t i = 0; i < blocks->size(); ++i) {
+        Status status = fs_.WriteBlock(static_cast<int64_t>(i), (*blocks)[i]);
+        if (!status.ok()) {
+          PrintError(status, false);
+          break;
+        }
+      }
+    }
+  }
+  cwd_ = 0;  // the reference resets cwd after any load attempt on an existing file
+}
+
+void Shell::Save(const Args& args) {
+  if (args.size() != 2) return Print("Error: save requires 1 argument");
+  const std::string& path = args[1];
+  Log("Dumping pickled blocks to file " + path);
+  // Block 0 is the lock block, not file-system data: it is saved unlocked (zeros), so that
+  // loading the dump can never leave the disk locked.
+  std::vector<Bytes> blocks = {Bytes(fs_.geometry().block_size(), 0)};
+  for (int i = 1; i < fs_.geometry().num_blocks(); ++i) {
+    Result<Bytes> block = fs_.ReadBlock(i);
+    if (!block.ok()) return PrintError(block.status(), false);
+    blocks.push_back(std::move(block).value());
+  }
+  const Bytes dump = SerializeDump(fs_.geometry(), blocks);
+  std::ofstream file(path, std::ios::binary | std::ios::trunc);
+  file.write(reinterpret_cast<const char*>(dump.data()), static_cast<std::streamsize>(dump.size()));
+  file.close();
+  if (!file) Print("Error: cannot write file " + path);
+}
+
+}  // namespace memoryfs

@@ -1,0 +1,136 @@
+// Shell: the course's interactive shell, memoryfs_shell_rpc.py of the 2022 edition, over any
+// BlockDevice, byte-compatible with it (see ../../compat_tests/golden/g22):
+//
+// - Start-up: Gets blocks 0..15 (the reference's debug dump) and, unless -rootinit 0,
+//   re-creates the root directory. No output.
+// - Prompt "[cwd=N]%" on `out` (no newline), one command per input line, words split like
+//   Python's str.split(); an empty line prompts again.
+// - cd cat ls mkdir create rm append lnh lns run under the disk lock (RSM on block 0 before,
+//   Put of a zero block 0 after); showblock showblockslice showinode showfsconfig load save
+//   exit do not take it. `repair` and `showload` exist when main() installs ShellHooks.
+// - Results and errors go to `out` with the reference's exact texts and blank lines;
+//   showblock, showblockslice, showinode, showfsconfig and the log lines of load/save go to
+//   `err` (the reference's logger).
+//
+// Deliberate deviations (spec, filesystem.md): a quit() of the reference becomes an
+// "Error: <CODE>" line with nothing half-written and the lock released; end of input exits
+// cleanly; save works (block 0, the lock, is saved as zeros); a device error prints "Error:
+// <STATUS>" and the shell goes on. No input line can crash the shell.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <istream>
+#include <ostream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "client/block_device.h"
+#include "core/status.h"
+#include "fs/filesystem.h"
+#include "fs/geometry.h"
+#include "shell/lock.h"
+
+namespace memoryfs {
+
+// Commands that depend on the device rather than on the file system, wired in by main():
+// `repair <server_id>` and `showload`. A command whose hook is not set is "not valid", as in
+// the 2022 reference.
+struct ShellHooks {
+  // repair <server_id>: rebuilds one server and prints its own report on `out`; an error
+  // Status is printed as "Error: <status>". Runs without the disk lock.
+  std::function<Status(int server, std::ostream& out)> repair;
+  // showload: prints request statistics on `out`. Runs without the disk lock.
+  std::function<void(std::ostream& out)> show_load;
+  // When true, a command whose lock cannot be taken because the device failed (e.g. the RAID
+  // member holding block 0 is down) runs without the lock, instead of printing the error and
+  // being skipped; the lock is then not released either.
+  bool lock_optional = false;
+};
+
+struct ShellOptions {
+  Geometry geometry;      // -nb -bs -ni -is
+  int cid = 0;            // -cid: client id 0..7 (validated by the flags; unused otherwise)
+  bool root_init = true;  // -rootinit 1: re-create the root directory at start-up
+};
+
+class Shell {
+ public:
+  // `device` must outlive the Shell; its block size should be options.geometry.block_size().
+  Shell(BlockDevice& device, const ShellOptions& options, std::istream& in, std::ostream& out,
+        std::ostream& err);
+
+  Shell(const Shell&) = delete;
+  Shell& operator=(const Shell&) = delete;
+
+  // Start() then the command loop, until `exit` or the end of the input. Returns the exit
+  // status for main(): 0, or 1 when the start-up failed on a device error (printed on `out`).
+  int Run();
+
+  // The start-up alone. A device error is returned (nothing printed); a file-system error
+  // (no free block for the root) is printed and the shell can go on.
+  Status Start();
+
+  // Runs one input line (without its newline); false when it was `exit`.
+  bool Execute(std::string_view line);
+
+  // Installs the device-specific commands (see ShellHooks).
+  void set_hooks(ShellHooks hooks) { hooks_ = std::move(hooks); }
+
+  uint32_t cwd() const { return cwd_; }
+  FileSystem& file_system() { return fs_; }
+
+ private:
+  using Args = std::vector<std::string>;
+
+  // Commands. Each checks its argument count itself, as the reference does.
+  void Cd(const Args& args);
+  void Cat(const Args& args);
+  void Ls(const Args& args);
+  void Mkdir(const Args& args);
+  void Create(const Args& args);
+  void Rm(const Args& args);
+  void Append(const Args& args);
+  void Lnh(const Args& args);
+  void Lns(const Args& args);
+  void ShowBlock(const Args& args);
+  void ShowBlockSlice(const Args& args);
+  void ShowInode(const Args& args);
+  void ShowFsConfig(const Args& args);
+  void Load(const Args& args);
+  void Save(const Args& args);
+  void Repair(const Args& args);
+  void ShowLoad(const Args& args);
+
+  // The bodies of the locked commands.
+  void DoCd(const std::string& path);
+  void DoCat(const std::string& path);
+  void DoLs();
+  void DoCreate(const std::string& name, InodeType type);
+  void DoRm(const std::string& name);
+  void DoAppend(const std::string& path, const std::string& text);
+
+  // Acquire, body, Release; device errors of the lock are printed.
+  void Locked(const std::function<void()>& body);
+
+  // print(text) of the reference: text and a newline on `out`.
+  void Print(std::string_view text);
+  // "Error: <code>" for a file-system error, "Error: <status>" for a device error; with
+  // `blank_line`, an empty line follows (the reference's print("Error: ..." + "\n")).
+  void PrintError(const Status& status, bool blank_line);
+  // One logging.info line on `err`.
+  void Log(std::string_view text);
+
+  ShellOptions options_;
+  std::istream& in_;
+  std::ostream& out_;
+  std::ostream& err_;
+  FileSystem fs_;
+  DiskLock lock_;
+  ShellHooks hooks_;
+  uint32_t cwd_ = 0;
+};
+
+}  // namespace memoryfs

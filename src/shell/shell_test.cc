@@ -1,0 +1,228 @@
+// Behaviours of the shell not covered by the golden cases.
+#include "shell/shell.h"
+
+#include <doctest/doctest.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <vector>
+
+#include "client/memory_device.h"
+#include "fs/dump.h"
+#include "shell/testing.h"
+
+namespace memoryfs {
+namespace {
+
+using namespace std::string_literals;
+using testing::Options;
+using testing::RunShell;
+
+// Output of the commands alone: the prompts removed.
+std::string Strip(std::string out) {
+  for (size_t at; (at = out.find("[cwd=")) != std::string::npos;) {
+    out.erase(at, out.find("]%", at) + 2 - at);
+  }
+  return out;
+}
+
+TEST_CASE("Shell: start-up reads blocks 0..15 then creates the root, -rootinit 0 skips it") {
+  MemoryDevice device(256, 128);
+  RunShell(device, Options(256, 128, 16, 16, /*root_init=*/false), "");
+  std::vector<std::string> expected;
+  for (int b = 0; b < 16; ++b) expected.push_back("Get " + std::to_string(b));
+  CHECK(device.trace() == expected);
+  CHECK(testing::Image(device).empty());
+}
+
+TEST_CASE("Shell: empty and blank lines prompt again, unknown commands, exit ignores args") {
+  MemoryDevice device(256, 128);
+  const testing::ShellRun run =
+      RunShell(device, Options(256, 128, 16, 16), "\n   \t\nfrobnicate x\nexit now\nls\n");
+  CHECK(run.out == "[cwd=0]%[cwd=0]%[cwd=0]%command frobnicate not valid.\n\n[cwd=0]%");
+}
+
+TEST_CASE("Shell: every command takes the lock around exactly its work") {
+  MemoryDevice device(256, 128);
+  RunShell(device, Options(256, 128, 16, 16), "create a\nshowblock 1\nexit\n");
+  const std::vector<std::string>& trace = device.trace();
+  // ..., RSM 0, <create>, Put 0, then showblock's two Gets without the lock.
+  REQUIRE(trace.size() > 4);
+  CHECK(trace[trace.size() - 1] == "Get 1");
+  CHECK(trace[trace.size() - 2] == "Get 1");
+  CHECK(trace[trace.size() - 3] == "Put 0 ");
+}
+
+TEST_CASE("Shell: the lock is retried while another client holds it") {
+  // A device whose block 0 is held for the first three RSMs.
+  class Contended : public MemoryDevice {
+   public:
+    Contended() : MemoryDevice(256, 128) {}
+    Result<Bytes> RSM(int block) override {
+      if (block == 0 && ++rsm_calls_ <= 3) return Bytes(128, 1);  // held by someone else
+      return MemoryDevice::RSM(block);
+    }
+    int rsm_calls_ = 0;
+  };
+  Contended device;
+  const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16), "ls\n");
+  CHECK(device.rsm_calls_ == 4);
+  CHECK(Strip(run.out) == "[1]:.\0\0\0\0\0\0\0\0\0\0\0/\n"s);
+  CHECK(device.raw(0) == Bytes(128, 0));
+}
+
+TEST_CASE("Shell: numbers are parsed like Python's int(), huge ones included") {
+  MemoryDevice device(256, 128);
+  const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16),
+                                         "showblock 99999999999999999999999\n"
+                                         "showblock -0\n"
+                                         "showblock +1_0\n"
+                                         "showinode -5\n"
+                                         "showblockslice 1 127 127\n"
+                                         "showblockslice 1 -1 5\n"
+                                         "showblockslice 1 0 99999999999999999999999\n"
+                                         "showblockslice x 0 1\n"
+                                         "showblockslice 1 0 y\n"
+                                         "showblock 0x10\n");
+  CHECK(Strip(run.out) ==
+        "Error: block number 99999999999999999999999 not in valid range [0, 255]\n"
+        "Error: inode number -5 not in valid range [0, 15]\n"
+        "Error: end 127not in valid range [0, 127]\n"
+        "Error: start -1not in valid range [0, 127]\n"
+        "Error: end 99999999999999999999999not in valid range [0, 127]\n"
+        "Error: x not a valid Integer\n"
+        "Error: y not a valid Integer\n"
+        "Error: 0x10 not a valid Integer\n");
+  CHECK(run.err.find("Block (strings in block) [0] : \n") != std::string::npos);
+  CHECK(run.err.find("Block (raw hex block) [10] : \n") != std::string::npos);
+}
+
+TEST_CASE("Shell: showblock decodes UTF-8 ignoring errors, like the reference") {
+  MemoryDevice device(256, 128);
+  Bytes block(128, 0);
+  const std::string text = "h\xc3\xa9llo\xff\xfe!";
+  std::copy(text.begin(), text.end(), block.begin());
+  device.set_raw(30, block);
+  const testing::ShellRun run =
+      RunShell(device, Options(256, 128, 16, 16, false), "showblock 30\nshowblockslice 30 0 3\n");
+  CHECK(run.err == "Block (strings in block) [30] : \nh\xc3\xa9llo!" + std::string(119, '\0') +
+                       "\nBlock (raw hex block) [30] : \n" + HexEncode(block) +
+                       "\nBlock (raw hex block) [30] : \n68c3a96c\n");
+}
+
+TEST_CASE("Shell: cat of an empty file, of a directory through a symlink, paths under files") {
+  MemoryDevice device(256, 128);
+  const testing::ShellRun run = RunShell(device, Options(256, 128, 32, 64),
+                                         "create e\ncat e\nmkdir d\nlns d s\ncat s\ncd s\n"
+                                         "cat e/x\n");
+  CHECK(Strip(run.out) ==
+        "\n"                          // cat e: print("")
+        "Error: not a file\n\n"       // cat s -> d
+        "Error: not a directory\n\n"  // cd does not follow symlinks
+        "Error: not found\n\n");
+  CHECK(run.err == "Lookup: not a directory inode: 1 , 1\n");
+}
+
+TEST_CASE("Shell: load refuses other constants with the reference's message, cwd resets") {
+  const std::string path = "/tmp/memoryfs_load_test_" + std::to_string(::getpid()) + ".dump";
+  const Geometry other = *Geometry::Create(512, 128, 16, 16);
+  {
+    std::ofstream file(path, std::ios::binary);
+    const Bytes dump = SerializeDump(other, std::vector<Bytes>(512, Bytes(128, 0)));
+    file.write(reinterpret_cast<const char*>(dump.data()), dump.size());
+  }
+  MemoryDevice device(256, 128);
+  testing::ShellRun run =
+      RunShell(device, Options(256, 128, 16, 16), "mkdir d\ncd d\nload " + path + "\n");
+  CHECK(run.out ==
+        "[cwd=0]%[cwd=0]%[cwd=1]%Error: File System constants of File "
+        ":BS_128_NB_512_IS_16_MI_16_MF_12_IDS_4 do not match with current file system "
+        "constants :BS_128_NB_256_IS_16_MI_16_MF_12_IDS_4\n[cwd=0]%");
+  {
+    std::ofstream file(path, std::ios::binary);
+    file << "this is not a pickle";
+  }
+  run = RunShell(device, Options(256, 128, 16, 16), "load " + path + "\nload /\nload\n");
+  CHECK(Strip(run.out) ==
+        "Error: File not in proper format, encountered UnpicklingError error \n"
+        "Error: Please provide valid file\n"
+        "Error: load requires 1 argument\n");
+  std::remove(path.c_str());
+}
+
+TEST_CASE("Shell: a directory can fill up, and ls of a full directory works") {
+  MemoryDevice device(256, 128);
+  std::string input;
+  for (int i = 0; i < 9; ++i) input += "create f" + std::to_string(i) + "\n";
+  input += "ls\nlnh f0 x\nlns f0 y\n";
+  const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16), input);
+  const std::string out = Strip(run.out);
+  CHECK(out.find("Error: ERROR_CREATE_DATA_BLOCK_NOT_AVAILABLE\n\n") != std::string::npos);
+  CHECK(out.find("[1]:f6") != std::string::npos);
+  CHECK(out.find("Error: ERROR_LINK_DATA_BLOCK_NOT_AVAILABLE\n") != std::string::npos);
+  CHECK(out.find("Error: ERROR_SYMLINK_DATA_BLOCK_NOT_AVAILABLE\n") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace memoryfs
+
+namespace memoryfs {
+namespace {
+
+TEST_CASE("Shell: repair and showload exist only when main() installs hooks") {
+  MemoryDevice device(256, 128);
+  testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16), "repair 1\nshowload\n");
+  CHECK(Strip(run.out) == "command repair not valid.\n\ncommand showload not valid.\n\n");
+
+  std::istringstream in("repair\nrepair x\nrepair -1\nrepair 2\nrepair 7\nshowload 1\nshowload\n");
+  std::ostringstream out, err;
+  Shell shell(device, Options(256, 128, 16, 16), in, out, err);
+  std::vector<int> repaired;
+  ShellHooks hooks;
+  hooks.repair = [&](int server, std::ostream& o) -> Status {
+    repaired.push_back(server);
+    if (server == 7) return Status::Error(Code::kInvalidArgument, "no server 7");
+    o << "repaired " << server << "\n";
+    return Status::Ok();
+  };
+  hooks.show_load = [](std::ostream& o) { o << "load table\n"; };
+  shell.set_hooks(hooks);
+  device.ClearTrace();
+  CHECK(shell.Run() == 0);
+  CHECK(repaired == std::vector<int>{2, 7});
+  CHECK(Strip(out.str()) ==
+        "Error: repair requires one argument\n"
+        "Error: x not a valid Integer\n"
+        "Error: server id -1 not valid\n"
+        "repaired 2\n"
+        "Error: INVALID_ARGUMENT: no server 7\n"
+        "Error: showload do not require argument\n"
+        "load table\n");
+}
+
+TEST_CASE("Shell: with lock_optional a command runs when the lock block cannot be reached") {
+  class NoRsm : public MemoryDevice {
+   public:
+    NoRsm() : MemoryDevice(256, 128) {}
+    Result<Bytes> RSM(int) override { return Status::Error(Code::kUnavailable, "lock down"); }
+  };
+  NoRsm device;
+  testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16), "ls\n");
+  CHECK(Strip(run.out) == "Error: UNAVAILABLE: lock down\n");
+
+  std::istringstream in("create a\nls\n");
+  std::ostringstream out, err;
+  Shell shell(device, Options(256, 128, 16, 16), in, out, err);
+  ShellHooks hooks;
+  hooks.lock_optional = true;
+  shell.set_hooks(hooks);
+  device.ClearTrace();
+  CHECK(shell.Run() == 0);
+  CHECK(Strip(out.str()) == "[2]:.\0\0\0\0\0\0\0\0\0\0\0/\n[1]:a\0\0\0\0\0\0\0\0\0\0\0\n"s);
+  for (const std::string& line : device.trace()) CHECK(line != "Put 0 ");
+}
+
+}  // namespace
+}  // namespace memoryfs

@@ -1,0 +1,62 @@
+// Helpers for the shell's tests: run a Shell over a MemoryDevice on a given input, and render
+// a device the way the golden files do.
+#pragma once
+
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "client/memory_device.h"
+#include "core/bytes.h"
+#include "fs/geometry.h"
+#include "shell/shell.h"
+
+namespace memoryfs {
+namespace testing {
+
+struct ShellRun {
+  std::string out;
+  std::string err;
+  int exit_status = 0;
+};
+
+inline ShellRun RunShell(BlockDevice& device, const ShellOptions& options,
+                         const std::string& input) {
+  std::istringstream in(input);
+  std::ostringstream out, err;
+  Shell shell(device, options, in, out, err);
+  ShellRun run;
+  run.exit_status = shell.Run();
+  run.out = out.str();
+  run.err = err.str();
+  return run;
+}
+
+inline ShellOptions Options(int nb, int bs, int ni, int is, bool root_init = true) {
+  ShellOptions options;
+  options.geometry = *Geometry::Create(nb, bs, ni, is);
+  options.root_init = root_init;
+  return options;
+}
+
+// "n HEX" for every block that is not all zeros (trailing zeros stripped), one per line.
+inline std::string Image(const MemoryDevice& device) {
+  std::string image;
+  for (int b = 0; b < device.num_blocks(); ++b) {
+    const Bytes& data = device.raw(b);
+    size_t end = data.size();
+    while (end > 0 && data[end - 1] == 0) --end;
+    if (end == 0) continue;
+    image += std::to_string(b) + " " + HexEncode(Bytes(data.begin(), data.begin() + end)) + "\n";
+  }
+  return image;
+}
+
+inline std::string Trace(const MemoryDevice& device) {
+  std::string trace;
+  for (const std::string& line : device.trace()) trace += line + "\n";
+  return trace;
+}
+
+}  // namespace testing
+}  // namespace memoryfs
