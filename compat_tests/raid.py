@@ -35,8 +35,10 @@ class RaidServers:
                         for i in range(n)]
 
     def shell_args(self, *extra):
+        """Shell flags for this array; -nb/-bs are added unless extra has them."""
         servers = ",".join("127.0.0.1:%d" % s.port for s in self.servers)
-        return ["-ns", self.n, "-servers", servers, "-nb", self.nb, "-bs", self.bs, *extra]
+        geometry = [] if "-nb" in extra else ["-nb", self.nb, "-bs", self.bs]
+        return ["-ns", self.n, "-servers", servers, *geometry, *extra]
 
     def physical(self):
         """Every server's blocks (all servers must be up)."""

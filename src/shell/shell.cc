@@ -122,8 +122,16 @@ void Shell::Locked(const std::function<void()>& body) {
   Status acquired = lock_.Acquire();
   if (!acquired.ok()) {
     if (!hooks_.lock_optional) return PrintError(acquired, false);
-    return body();  // degraded: run without the lock, and do not release what we do not hold
+    // Degraded: run without the lock, and do not release what we do not hold. Said once per
+    // outage, on stderr so that the command's output stays exact.
+    if (!running_unlocked_) {
+      Log("WARNING: the lock (block 0 on server 0) is unavailable: " + acquired.ToString() +
+          "; continuing without it until 'repair 0'");
+      running_unlocked_ = true;
+    }
+    return body();
   }
+  running_unlocked_ = false;
   body();
   Status released = lock_.Release();
   if (!released.ok()) PrintError(released, false);
@@ -353,11 +361,13 @@ void Shell::Repair(const Args& args) {
   if (args.size() != 2) return Print("Error: repair requires one argument");
   const std::optional<PyInt> server = PyInt::Parse(args[1]);
   if (!server) return Print("Error: " + args[1] + " not a valid Integer");
-  if (!server->InRange(0, 1 << 20)) {
-    return Print("Error: server id " + server->ToString() + " not valid");
-  }
-  Status status = hooks_.repair(static_cast<int>(server->Clamped()), out_);
-  if (!status.ok()) PrintError(status, false);
+  // Any id the hook cannot take is out of range for every array.
+  const int id = server->InRange(-1, 1 << 20) ? static_cast<int>(server->Clamped()) : -1;
+  // As the spec says: under the lock (taken on the array, so server 0's failure is tolerated).
+  Locked([&] {
+    Status status = hooks_.repair(id, out_);
+    if (!status.ok()) PrintError(status, false);
+  });
 }
 
 void Shell::ShowLoad(const Args& args) {

@@ -40,13 +40,14 @@ namespace memoryfs {
 // the 2022 reference.
 struct ShellHooks {
   // repair <server_id>: rebuilds one server and prints its own report on `out`; an error
-  // Status is printed as "Error: <status>". Runs without the disk lock.
+  // Status is printed as "Error: <status>". Runs under the disk lock.
   std::function<Status(int server, std::ostream& out)> repair;
   // showload: prints request statistics on `out`. Runs without the disk lock.
   std::function<void(std::ostream& out)> show_load;
   // When true, a command whose lock cannot be taken because the device failed (e.g. the RAID
   // member holding block 0 is down) runs without the lock, instead of printing the error and
-  // being skipped; the lock is then not released either.
+  // being skipped; the lock is then not released either. A warning says so on `err`, once
+  // per outage.
   bool lock_optional = false;
 };
 
@@ -130,6 +131,7 @@ class Shell {
   FileSystem fs_;
   DiskLock lock_;
   ShellHooks hooks_;
+  bool running_unlocked_ = false;  // lock_optional: the lock's failure was reported
   uint32_t cwd_ = 0;
 };
 

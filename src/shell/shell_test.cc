@@ -191,15 +191,23 @@ TEST_CASE("Shell: repair and showload exist only when main() installs hooks") {
   shell.set_hooks(hooks);
   device.ClearTrace();
   CHECK(shell.Run() == 0);
-  CHECK(repaired == std::vector<int>{2, 7});
+  CHECK(repaired == std::vector<int>{-1, 2, 7});  // the hook judges the id
   CHECK(Strip(out.str()) ==
         "Error: repair requires one argument\n"
         "Error: x not a valid Integer\n"
-        "Error: server id -1 not valid\n"
+        "repaired -1\n"
         "repaired 2\n"
         "Error: INVALID_ARGUMENT: no server 7\n"
         "Error: showload do not require argument\n"
         "load table\n");
+  // Each repair runs under the lock: RSM 0 before, release after.
+  int locks = 0, releases = 0;
+  for (const std::string& line : device.trace()) {
+    locks += line == "RSM 0";
+    releases += line == "Put 0 ";
+  }
+  CHECK(locks == 3);
+  CHECK(releases == 3);
 }
 
 TEST_CASE("Shell: with lock_optional a command runs when the lock block cannot be reached") {
