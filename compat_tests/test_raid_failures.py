@@ -82,6 +82,8 @@ def test_kill_each_server_repair_then_kill_another(pool, baseline, k):
     out = session.shell.send("repair %d" % k)
     assert out.startswith(b"Server %d repaired" % k), out
     assert array.parity_errors() == []
+    progress = session.shell.stderr()  # 128 stripes: a long rebuild shows its progress
+    assert b"repair server %d [" % k in progress and b"100% (128/128)" in progress
 
     j = (k + 1) % N
     array.servers[j].kill()

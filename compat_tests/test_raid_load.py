@@ -91,3 +91,24 @@ def test_a_large_read_spreads_over_the_servers(pool):
     data_reads = collections.Counter(data_location(v, N)[0] for v in reads[-blocks:])
     assert all(abs(data_reads[s] - blocks / N) <= 1 for s in range(N)), data_reads
     shell.close()
+
+
+def test_showload_reports_client_and_server_counts(pool):
+    array = RaidServers(pool, N, NB, BS)
+    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS))
+    shell.send("create a")
+    shell.send("append a hello")
+    table = shell.send("showload").decode()
+    stats = array.loads()
+    rows = [line.split() for line in table.splitlines()[1:N + 1]]
+    for server, row in enumerate(rows):
+        # server, address, state, client Get/Put/RSM | server Get/Put/RSM/checksum errors
+        assert row[0] == str(server) and row[2] == "ok"
+        assert row[3:6] == row[7:10]  # this client is the servers' only client
+        assert [int(x) for x in row[7:10]] == [stats[server][k] for k in ("Get", "Put", "RSM")]
+    array.servers[2].kill()
+    on_server_2 = next(v for v in range(20, NB) if data_location(v, N)[0] == 2)
+    shell.send("showblockslice %d 0 1" % on_server_2)  # the failure is detected here
+    table = shell.send("showload").decode()
+    assert table.splitlines()[3].split()[2] == "FAILED"
+    shell.close()
