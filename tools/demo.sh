@@ -18,8 +18,9 @@ if ! [[ "$n" =~ ^[0-9]+$ ]] || [ "$n" -lt 1 ] || [ "$n" -eq 2 ] || [ "$n" -gt 16
 fi
 export MEMORYFS_BUILD_DIR="${MEMORYFS_BUILD_DIR:-$root/build}"
 "$root/tools/install_deps.sh"
-"$root/tools/build.sh" > "$MEMORYFS_BUILD_DIR.build.log" 2>&1 ||
-  { tail -50 "$MEMORYFS_BUILD_DIR.build.log"; exit 1; }
+mkdir -p "$MEMORYFS_BUILD_DIR"
+"$root/tools/build.sh" > "$MEMORYFS_BUILD_DIR/build.log" 2>&1 ||
+  { tail -50 "$MEMORYFS_BUILD_DIR/build.log"; exit 1; }
 bin="$MEMORYFS_BUILD_DIR/bin"
 
 work="$(mktemp -d)"
