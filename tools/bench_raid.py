@@ -1,0 +1,150 @@
+#!/usr/bin/env python3
+"""Benchmark: the RAID-5 array against the single-server mode, in one run.
+
+1. A fixed file-system workload (create F files, append to each, cat each) run by our shell
+   (build/bin/memoryfs_shell_rpc) against: one C++ server, one Python reference server, RAID-5
+   over N C++ servers, RAID-5 over N Python reference servers. Reports wall time, RPCs (from
+   the servers' Stats where available) and the ratio to the single C++ server.
+2. Repair speed: RAID-5 over N C++ servers of B blocks each; one server is killed, restarted
+   blank and rebuilt with `repair`; reports blocks/s, beside the single server's raw block
+   write rate measured with `load` of the same number of blocks in the same run.
+
+Not a test: wall-clock numbers on a shared 2-core machine vary by about +-20%.
+Usage: tools/bench_raid.py [--n 4] [--files 20] [--repair-blocks 2048] [--markdown FILE]
+"""
+
+import argparse
+import os
+import pickle
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
+import servers  # noqa: E402
+import shells  # noqa: E402
+from raid import RaidServers, data_location  # noqa: E402
+
+BS = 128
+FS = ["-is", 64, "-ni", 32, "-cid", 0]
+
+
+def workload(files, size):
+    lines = []
+    for i in range(files):
+        lines += ["create f%02d" % i, "append f%02d %s" % (i, chr(97 + i % 26) * size)]
+    lines += ["cat f%02d" % i for i in range(files)]
+    return "\n".join(lines + ["exit"]) + "\n"
+
+
+def run_workload(args, script, stats_of):
+    before = stats_of()
+    started = time.monotonic()
+    result = shells.run_shell(args, script, timeout=600)
+    elapsed = time.monotonic() - started
+    if result.returncode != 0 or b"Error" in result.stdout:
+        raise RuntimeError("workload failed: %s" % result.stdout[-500:])
+    after = stats_of()
+    rpcs = None
+    if before is not None:
+        rpcs = sum(a[k] - b[k] for a, b in zip(after, before) for k in ("Get", "Put", "RSM"))
+    return elapsed, rpcs, result.stdout
+
+
+def bench_workload(pool, n, files, size):
+    script = workload(files, size)
+    nb = 256 * (n - 1)
+    rows, outputs = [], []
+    for kind in ("cpp", "ref"):
+        single = pool.start(kind, nb=nb, bs=BS)
+        stats = (lambda s=single: [s.proxy().Stats()]) if kind == "cpp" else (lambda: None)
+        elapsed, rpcs, out = run_workload(["-port", single.port, "-nb", nb, "-bs", BS, *FS],
+                                          script, stats)
+        rows.append(("single server (%s)" % kind, elapsed, rpcs))
+        outputs.append(out)
+        single.kill()
+    for kind in ("cpp", "ref"):
+        array = RaidServers(pool, n, nb, BS, kind)
+        stats = array.loads if kind == "cpp" else (lambda: None)
+        elapsed, rpcs, out = run_workload(array.shell_args(*FS), script, stats)
+        rows.append(("RAID-5, N=%d (%s)" % (n, kind), elapsed, rpcs))
+        outputs.append(out)
+        for s in array.servers:
+            s.kill()
+    if len(set(outputs)) != 1:
+        raise RuntimeError("the configurations printed different outputs")
+    return rows
+
+
+def bench_repair(pool, n, server_blocks):
+    nb = server_blocks * (n - 1)
+    array = RaidServers(pool, n, nb, BS)
+    shell = shells.InteractiveShell(array.shell_args(*FS))
+    victim = 1
+    array.servers[victim].kill()
+    probe = next(v for v in range(1, nb) if data_location(v, n)[0] == victim)
+    shell.send("showblockslice %d 0 1" % probe)  # detects the failure
+    array.servers[victim].start()  # blank
+    started = time.monotonic()
+    out = shell.send("repair %d" % victim)
+    repair_s = time.monotonic() - started
+    if not out.startswith(b"Server %d repaired" % victim):
+        raise RuntimeError("repair failed: %r" % out)
+    if array.parity_errors():
+        raise RuntimeError("parity inconsistent after repair")
+    shell.close()
+    for s in array.servers:
+        s.kill()
+
+    # The single server's raw write rate: `load` Puts every block once.
+    single = pool.start("cpp", nb=server_blocks, bs=BS)
+    with tempfile.TemporaryDirectory() as tmp:
+        dump = os.path.join(tmp, "blocks.dump")
+        with open(dump, "wb") as f:
+            pickle.dump("BS_%d_NB_%d_IS_64_MI_32_MF_12_IDS_4" % (BS, server_blocks), f)
+            pickle.dump([bytearray([b % 251]) * BS for b in range(server_blocks)], f)
+        single_shell = shells.InteractiveShell(["-port", single.port, "-nb", server_blocks,
+                                                "-bs", BS, *FS, "-rootinit", 0])
+        started = time.monotonic()
+        single_shell.send("load %s" % dump)
+        load_s = time.monotonic() - started
+        single_shell.close()
+    single.kill()
+    return server_blocks / repair_s, server_blocks / load_s
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=4, help="servers in the array")
+    parser.add_argument("--files", type=int, default=20)
+    parser.add_argument("--size", type=int, default=1000, help="bytes per file")
+    parser.add_argument("--repair-blocks", type=int, default=2048, help="blocks per server")
+    parser.add_argument("--markdown", metavar="FILE")
+    args = parser.parse_args()
+    with servers.ServerPool() as pool:
+        rows = bench_workload(pool, args.n, args.files, args.size)
+        repair_rate, load_rate = bench_repair(pool, args.n, args.repair_blocks)
+    base = rows[0][1]
+    lines = ["| configuration | workload time (s) | RPCs | time / single C++ |",
+             "|---|---:|---:|---:|"]
+    for label, elapsed, rpcs in rows:
+        lines.append("| %s | %.3f | %s | %.2f |" % (label, elapsed,
+                                                    rpcs if rpcs is not None else "n/a",
+                                                    elapsed / base))
+    lines += ["", "| repair | blocks/s |", "|---|---:|",
+              "| rebuild one blank server of %d blocks (RAID-5, N=%d) | %.0f |"
+              % (args.repair_blocks, args.n, repair_rate),
+              "| single server: `load` of %d blocks (one Put each) | %.0f |"
+              % (args.repair_blocks, load_rate),
+              "| ratio repair / single-server writes | %.2f |" % (repair_rate / load_rate),
+              "", "Workload: %d files of %d bytes (-bs %d): create, append, cat each; "
+              "%d CPUs." % (args.files, args.size, BS, os.cpu_count())]
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if args.markdown:
+        Path(args.markdown).write_text(text)
+
+
+if __name__ == "__main__":
+    main()
