@@ -178,3 +178,19 @@ def test_repair_refusals(pool, baseline):
     array.servers[3].start()
     assert b"nothing to rebuild from" in shell.send("repair 3")
     shell.close()
+
+
+def test_starting_with_server_0_down_runs_without_the_lock(pool, baseline):
+    array = RaidServers(pool, N, NB, BS)
+    array.servers[0].kill()
+    session = Session(array, baseline)
+    assert b"SERVER_DISCONNECTED GET 0" in session.shell.startup
+    session.run_all(BEFORE + AFTER)
+    warnings = session.shell.stderr().count(b"continuing without it until 'repair 0'")
+    assert warnings == 1  # said once
+    array.servers[0].start()
+    assert session.shell.send("repair 0").startswith(b"Server 0 repaired")
+    session.run_all(CHECK)
+    assert array.physical()[0][0] == bytes(BS)  # the lock is back, and free
+    assert array.parity_errors() == []
+    session.shell.close()

@@ -3,6 +3,8 @@ Python reads and writes, two shells sharing one server under the lock, random in
 
 import pickle
 import random
+import signal
+import time
 import time
 
 import pytest
@@ -205,3 +207,31 @@ def test_random_lines_against_a_real_server(start_server, seed):
     after = shells.run_shell(["-cid", 0, "-port", server.port, "-nb", 128, "-is", 32,
                               "-rootinit", 0], "cd /\nls\nexit\n")
     assert after.returncode == 0
+
+
+# ----- Ctrl-C never leaves the lock held --------------------------------------------------------
+
+def test_interrupt_inside_a_command_finishes_it_and_releases_the_lock(start_server):
+    server = start_server("cpp", nb=256, bs=128)
+    shell = shells.InteractiveShell(["-cid", 0, "-port", server.port])
+    proxy = server.proxy()
+    assert proxy.RSM(0)[0] == 0  # hold the lock: the next command waits inside Acquire
+    shell.proc.stdin.write(b"create late\n")
+    shell.proc.stdin.flush()
+    time.sleep(0.3)
+    shell.proc.send_signal(signal.SIGINT)
+    time.sleep(0.2)
+    assert shell.proc.poll() is None  # still inside the command
+    proxy.Put(0, bytes(128))  # release: the command completes, then the shell exits
+    assert shell.proc.wait(10) == 128 + signal.SIGINT
+    assert proxy.Get(0) == bytes(128)  # its lock released
+    after = shells.run_shell(["-cid", 0, "-port", server.port, "-rootinit", 0], "ls\nexit\n")
+    assert b"late" in after.stdout  # and its change complete
+
+
+def test_interrupt_at_the_prompt_exits_at_once(start_server):
+    server = start_server("cpp", nb=256, bs=128)
+    shell = shells.InteractiveShell(["-cid", 0, "-port", server.port])
+    shell.proc.send_signal(signal.SIGINT)
+    assert shell.proc.wait(5) == 128 + signal.SIGINT
+    assert server.proxy().Get(0) == bytes(128)

@@ -1,6 +1,9 @@
 // memoryfs_shell_rpc: the course shell over one block server (-ns 1) or a RAID-5 array of
 // N >= 3 servers. Flags, devices, then the command loop.
 #include <signal.h>
+#include <unistd.h>
+
+#include <cstdlib>
 
 #include <iostream>
 #include <memory>
@@ -13,6 +16,42 @@
 #include "shell/shell.h"
 
 using namespace memoryfs;
+
+namespace {
+
+// Ctrl-C / SIGTERM: at the prompt the shell exits at once; inside a command it exits right
+// after the command, so that no change is left half-written and the lock is released.
+volatile sig_atomic_t g_in_command = 0;
+volatile sig_atomic_t g_stop_requested = 0;
+
+void OnStopSignal(int sig) {
+  if (!g_in_command) {
+    static const char kNewline[] = "\n";
+    [[maybe_unused]] ssize_t n = write(STDOUT_FILENO, kNewline, 1);
+    _exit(128 + sig);
+  }
+  g_stop_requested = sig;
+}
+
+void InstallStopHandlers() {
+  struct sigaction action {};
+  action.sa_handler = OnStopSignal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = SA_RESTART;  // RPCs in flight carry on
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+  sigaction(SIGHUP, &action, nullptr);
+}
+
+void CommandBoundary(bool running) {
+  g_in_command = running;
+  if (!running && g_stop_requested) {
+    std::cout << std::endl;
+    std::exit(128 + g_stop_requested);
+  }
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
@@ -47,6 +86,9 @@ int main(int argc, char** argv) {
     device = array.get();
   }
   Shell shell(*device, flags.shell_options(), std::cin, std::cout, std::cerr);
-  if (array) shell.set_hooks(MakeRaidHooks(array.get(), remotes, std::cerr));
+  ShellHooks hooks = MakeRaidHooks(array.get(), remotes, std::cerr);
+  hooks.command_boundary = CommandBoundary;
+  shell.set_hooks(std::move(hooks));
+  InstallStopHandlers();
   return shell.Run();
 }

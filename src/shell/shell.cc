@@ -42,7 +42,10 @@ int Shell::Run() {
     out_ << "[cwd=" << cwd_ << "]%";
     out_.flush();
     if (!std::getline(in_, line)) return 0;  // end of input: a clean exit (deviation 3)
-    if (!Execute(line)) break;
+    if (hooks_.command_boundary) hooks_.command_boundary(true);
+    const bool go_on = Execute(line);
+    if (hooks_.command_boundary) hooks_.command_boundary(false);
+    if (!go_on) break;
   }
   out_.flush();
   return 0;
@@ -52,7 +55,8 @@ Status Shell::Start() {
   for (int block = 0; block < kStartupDumpBlocks && block < options_.geometry.num_blocks();
        ++block) {
     Result<Bytes> data = fs_.ReadBlock(block);
-    if (!data.ok()) return data.status();
+    // The dump is only a log: with a degraded device (lock_optional), carry on without it.
+    if (!data.ok() && !hooks_.lock_optional) return data.status();
   }
   if (options_.root_init) {
     Status status = fs_.InitRoot();

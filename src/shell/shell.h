@@ -49,6 +49,9 @@ struct ShellHooks {
   // being skipped; the lock is then not released either. A warning says so on `err`, once
   // per outage.
   bool lock_optional = false;
+  // Called with true before each command and false after it (main() uses it to defer
+  // Ctrl-C until the command, and its lock release, are complete).
+  std::function<void(bool running)> command_boundary;
 };
 
 struct ShellOptions {
