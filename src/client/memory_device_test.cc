@@ -14,8 +14,8 @@ TEST_CASE("MemoryDevice: the BlockDevice contract and the golden trace format") 
   CHECK(dev.Put(0, Bytes(8, 0)).ok());
   CHECK(dev.Get(4).status().code() == Code::kOutOfRange);
   CHECK(dev.Put(2, Bytes(9, 0)).code() == Code::kInvalidArgument);
-  const std::vector<std::string> want = {"Get 1",   "Put 1 6162", "Get 1", "RSM 0", "RSM 0",
-                                         "Put 0 ",  "Get 4",      "Put 2 "};
+  const std::vector<std::string> want = {"Get 1", "Put 1 6162", "Get 1", "RSM 0",
+                                         "RSM 0", "Put 0 ",     "Get 4", "Put 2 "};
   CHECK(dev.trace() == want);
 }
 

@@ -1,13 +1,13 @@
 #include "client/remote_device.h"
 
 #include <xmlrpc-c/base.h>
-#include <xmlrpc-c/base.hpp>
-#include <xmlrpc-c/girerr.hpp>
-#include <xmlrpc-c/xml.hpp>
 
 #include <algorithm>
 #include <charconv>
 #include <mutex>
+#include <xmlrpc-c/base.hpp>
+#include <xmlrpc-c/girerr.hpp>
+#include <xmlrpc-c/xml.hpp>
 
 #include "rpc/http_message.h"
 #include "rpc/socket.h"
@@ -92,8 +92,8 @@ Result<Endpoint> ParseEndpoint(const std::string& text) {
   auto [p, ec] = std::from_chars(port_text.data(), port_text.data() + port_text.size(), port);
   if (ec != std::errc() || p != port_text.data() + port_text.size() || port < 1 || port > 65535 ||
       e.host.empty()) {
-    return Status::Error(Code::kInvalidArgument, "bad server address '" + text +
-                                                     "' (expected host:port, port 1..65535)");
+    return Status::Error(Code::kInvalidArgument,
+                         "bad server address '" + text + "' (expected host:port, port 1..65535)");
   }
   e.port = port;
   return e;
@@ -114,8 +114,8 @@ void RemoteDevice::Disconnect() { conn_->socket.Close(); }
 
 // Sends one call and returns the reply value or a Status. The single place where xmlrpc-c
 // exceptions are caught on the client side.
-static Result<xmlrpc_c::value> Invoke(rpc::Socket& socket, const Endpoint& endpoint,
-                                      int timeout_ms, size_t max_reply, const std::string& method,
+static Result<xmlrpc_c::value> Invoke(rpc::Socket& socket, const Endpoint& endpoint, int timeout_ms,
+                                      size_t max_reply, const std::string& method,
                                       const xmlrpc_c::paramList& params) {
   const rpc::Deadline deadline = rpc::DeadlineIn(timeout_ms);
   std::string call_xml;
@@ -136,8 +136,8 @@ static Result<xmlrpc_c::value> Invoke(rpc::Socket& socket, const Endpoint& endpo
     socket.Close();
     return Status::Error(st.code(), endpoint.ToString() + ": " + st.message());
   };
-  Status sent = rpc::SendAll(socket, rpc::FormatPost(endpoint.ToString(), "/RPC2", call_xml),
-                             deadline);
+  Status sent =
+      rpc::SendAll(socket, rpc::FormatPost(endpoint.ToString(), "/RPC2", call_xml), deadline);
   if (!sent.ok()) return fail(sent);
   std::string buf;
   rpc::HttpMessage reply;
@@ -159,9 +159,9 @@ static Result<xmlrpc_c::value> Invoke(rpc::Socket& socket, const Endpoint& endpo
   }
   if (!reply.keep_alive) socket.Close();
   if (reply.status != 200) {
-    return Status::Error(Code::kProtocolError, endpoint.ToString() + ": HTTP " +
-                                                   std::to_string(reply.status) + " " +
-                                                   reply.reason);
+    return Status::Error(
+        Code::kProtocolError,
+        endpoint.ToString() + ": HTTP " + std::to_string(reply.status) + " " + reply.reason);
   }
   try {
     xmlrpc_c::rpcOutcome outcome;
@@ -180,9 +180,9 @@ static Result<xmlrpc_c::value> Invoke(rpc::Socket& socket, const Endpoint& endpo
 Result<Bytes> RemoteDevice::BlockCall(const char* method, int block) {
   xmlrpc_c::paramList params;
   params.add(xmlrpc_c::value_int(block));
-  Result<xmlrpc_c::value> v = Invoke(conn_->socket, endpoint_, timeout_ms_,
-                                     static_cast<size_t>(block_size_) * 2 + 64 * 1024, method,
-                                     params);
+  Result<xmlrpc_c::value> v =
+      Invoke(conn_->socket, endpoint_, timeout_ms_,
+             static_cast<size_t>(block_size_) * 2 + 64 * 1024, method, params);
   if (!v.ok()) {
     if (v.status().code() == Code::kChecksumError) ++sent_.checksum_errors;
     return v.status();

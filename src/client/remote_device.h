@@ -21,6 +21,7 @@
 #include <string>
 
 #include "client/block_device.h"
+#include "core/request_counts.h"
 #include "core/status.h"
 
 namespace memoryfs {
@@ -29,18 +30,11 @@ struct Endpoint {
   std::string host = "127.0.0.1";
   int port = 0;
   std::string ToString() const { return host + ":" + std::to_string(port); }
+  bool operator==(const Endpoint&) const = default;
 };
 
 // Parses "host:port" or "port".
 Result<Endpoint> ParseEndpoint(const std::string& text);
-
-// Requests counted by a server (its Stats method) or by this client.
-struct RequestCounts {
-  int64_t gets = 0;
-  int64_t puts = 0;
-  int64_t rsms = 0;
-  int64_t checksum_errors = 0;
-};
 
 struct ServerInfo {
   RequestCounts counts;

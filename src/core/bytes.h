@@ -15,6 +15,8 @@ inline std::string ToString(const Bytes& b) { return std::string(b.begin(), b.en
 
 // Lower-case hex of every byte ("00ff...").
 std::string HexEncode(const Bytes& data);
+// The bytes of a hex string (either case); a trailing odd digit or a non-hex pair is skipped.
+Bytes HexDecode(std::string_view hex);
 
 // Returns data zero-padded (or left as is when already that long) to `size` bytes.
 Bytes PadTo(Bytes data, size_t size);

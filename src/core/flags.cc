@@ -31,9 +31,10 @@ Result<std::optional<long long>> Int(const po::variables_map& vm, const std::str
   long long value = 0;
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || value < min || value > max) {
-    return Status::Error(Code::kInvalidArgument,
-                         "invalid value '" + text + "' for -" + name + ": expected an integer in [" +
-                             std::to_string(min) + ", " + std::to_string(max) + "]");
+    return Status::Error(Code::kInvalidArgument, "invalid value '" + text + "' for -" + name +
+                                                     ": expected an integer in [" +
+                                                     std::to_string(min) + ", " +
+                                                     std::to_string(max) + "]");
   }
   return std::optional<long long>(value);
 }

@@ -10,4 +10,11 @@ TEST_CASE("Md5 matches Python's hashlib.md5") {
   CHECK(Md5Hex(Md5(ToBytes("abc"))) == "900150983cd24fb0d6963f7d28e17f72");
 }
 
+TEST_CASE("HexEncode and HexDecode are inverses") {
+  const Bytes data = {0, 1, 0x7f, 0x80, 0xff};
+  CHECK(HexEncode(data) == "00017f80ff");
+  CHECK(HexDecode("00017f80ff") == data);
+  CHECK(HexDecode("00017F80FF") == data);
+}
+
 }  // namespace memoryfs

@@ -4,16 +4,26 @@ namespace memoryfs {
 
 const char* CodeName(Code code) {
   switch (code) {
-    case Code::kOk: return "OK";
-    case Code::kInvalidArgument: return "INVALID_ARGUMENT";
-    case Code::kOutOfRange: return "OUT_OF_RANGE";
-    case Code::kNotFound: return "NOT_FOUND";
-    case Code::kChecksumError: return "CHECKSUM_ERROR";
-    case Code::kUnavailable: return "UNAVAILABLE";
-    case Code::kFault: return "FAULT";
-    case Code::kProtocolError: return "PROTOCOL_ERROR";
-    case Code::kIOError: return "IO_ERROR";
-    case Code::kNoSpace: return "NO_SPACE";
+    case Code::kOk:
+      return "OK";
+    case Code::kInvalidArgument:
+      return "INVALID_ARGUMENT";
+    case Code::kOutOfRange:
+      return "OUT_OF_RANGE";
+    case Code::kNotFound:
+      return "NOT_FOUND";
+    case Code::kChecksumError:
+      return "CHECKSUM_ERROR";
+    case Code::kUnavailable:
+      return "UNAVAILABLE";
+    case Code::kFault:
+      return "FAULT";
+    case Code::kProtocolError:
+      return "PROTOCOL_ERROR";
+    case Code::kIOError:
+      return "IO_ERROR";
+    case Code::kNoSpace:
+      return "NO_SPACE";
   }
   return "UNKNOWN";
 }

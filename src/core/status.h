@@ -66,8 +66,8 @@ class Result {
 }  // namespace memoryfs
 
 // Propagates a non-OK Status out of the enclosing function.
-#define MEMORYFS_RETURN_IF_ERROR(expr)          \
-  do {                                          \
-    ::memoryfs::Status _st = (expr);            \
-    if (!_st.ok()) return _st;                  \
+#define MEMORYFS_RETURN_IF_ERROR(expr) \
+  do {                                 \
+    ::memoryfs::Status _st = (expr);   \
+    if (!_st.ok()) return _st;         \
   } while (0)

@@ -5,14 +5,6 @@
 namespace memoryfs {
 namespace {
 
-Bytes FromHex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
 TEST_CASE("Inode: big-endian encoding, as in the golden images") {
   // The root of g01 (is 32): size 16, directory, refcnt 1, block 8.
   Inode root = Inode::Empty(5);
@@ -37,7 +29,7 @@ TEST_CASE("Inode: decode is the inverse of encode, for any field values") {
 }
 
 TEST_CASE("Inode: a short slice decodes with the missing bytes dropped, like Python") {
-  const Bytes bytes = FromHex("0000002a0001");  // size 42, type 1, nothing else
+  const Bytes bytes = HexDecode("0000002a0001");  // size 42, type 1, nothing else
   const Inode inode = Inode::Decode(bytes.data(), bytes.size(), 2);
   CHECK(inode.size == 42);
   CHECK(inode.type == InodeType::kFile);

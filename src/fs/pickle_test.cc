@@ -11,14 +11,6 @@ namespace memoryfs {
 namespace pickle {
 namespace {
 
-Bytes FromHex(const std::string& hex) {
-  Bytes out;
-  for (size_t i = 0; i + 1 < hex.size(); i += 2) {
-    out.push_back(static_cast<uint8_t>(std::stoi(hex.substr(i, 2), nullptr, 16)));
-  }
-  return out;
-}
-
 struct Vector {
   int protocol;
   const char* hex;
@@ -151,7 +143,7 @@ const Vector kVectors[] = {
 TEST_CASE("Unpickler reads CPython's str, bytes and bytearray lists for protocols 0..5") {
   for (const Vector& vector : kVectors) {
     CAPTURE(vector.protocol);
-    const Bytes data = FromHex(vector.hex);
+    const Bytes data = HexDecode(vector.hex);
     Unpickler unpickler(data);
     Result<ObjectPtr> text = unpickler.Load();
     REQUIRE_MESSAGE(text.ok(), text.status().ToString());
@@ -177,7 +169,7 @@ TEST_CASE("Unpickler reads CPython's str, bytes and bytearray lists for protocol
 }
 
 TEST_CASE("Unpickler refuses truncated, malformed and unsupported data") {
-  const Bytes good = FromHex(kVectors[4].hex);
+  const Bytes good = HexDecode(kVectors[4].hex);
   for (size_t cut : {size_t{1}, size_t{5}, size_t{12}}) {
     Bytes truncated(good.begin(), good.begin() + cut);
     Unpickler unpickler(truncated);
@@ -187,7 +179,7 @@ TEST_CASE("Unpickler refuses truncated, malformed and unsupported data") {
   const Bytes garbage = {'h', 'e', 'l', 'l', 'o'};
   CHECK(Unpickler(garbage).Load().status().code() == Code::kInvalidArgument);
   // A REDUCE of os.system must never be called.
-  const Bytes evil = FromHex(
+  const Bytes evil = HexDecode(
       "8004950000000000000000"
       "8c026f73948c0673797374656d9493948c0474727565948552942e");
   Result<ObjectPtr> refused = Unpickler(evil).Load();

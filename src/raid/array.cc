@@ -103,8 +103,7 @@ std::vector<Location> Array::CoveredSlots(int stripe, Location except) const {
   return slots;
 }
 
-Result<Bytes> Array::XorAll(Bytes base, const std::vector<Result<Bytes>>& reads,
-                            int stripe) const {
+Result<Bytes> Array::XorAll(Bytes base, const std::vector<Result<Bytes>>& reads, int stripe) const {
   for (const Result<Bytes>& r : reads) {
     if (!r.ok()) return TwoFailures(stripe, r.status().message());
     XorInto(base, *r);

@@ -37,10 +37,10 @@ namespace memoryfs::raid {
 struct ArrayEvent {
   enum class Kind { kServerDisconnected, kCorruptedBlock };
   Kind kind = Kind::kServerDisconnected;
-  std::string op;       // kServerDisconnected: "GET", "PUT" or "RSM"
+  std::string op;  // kServerDisconnected: "GET", "PUT" or "RSM"
   int server = -1;
-  int block = -1;       // kCorruptedBlock: the virtual block, or -1 for a parity block
-  int stripe = -1;      // kCorruptedBlock of a parity block: its stripe
+  int block = -1;   // kCorruptedBlock: the virtual block, or -1 for a parity block
+  int stripe = -1;  // kCorruptedBlock of a parity block: its stripe
   // "SERVER_DISCONNECTED PUT 2", "CORRUPTED_BLOCK 17", "CORRUPTED_BLOCK parity 5 server 2".
   std::string ToString() const;
 };

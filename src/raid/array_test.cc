@@ -21,8 +21,9 @@ struct Rig {
           std::make_unique<MemoryDevice>(layout.ServerBlocksFor(num_blocks), block_size));
       raw.push_back(servers.back().get());
     }
-    array = std::make_unique<Array>(raw, num_blocks, block_size,
-                                    [this](const ArrayEvent& e) { events.push_back(e.ToString()); });
+    array = std::make_unique<Array>(raw, num_blocks, block_size, [this](const ArrayEvent& e) {
+      events.push_back(e.ToString());
+    });
   }
   size_t Calls() const {
     size_t total = 0;
@@ -193,8 +194,8 @@ TEST_CASE("Array: a failure detected by a write's acknowledgement") {
   // The data server answers the read of old data, then dies before the write.
   rig.servers[d.server]->FailAfterCalls(1);
   REQUIRE(rig.array->Put(30, Bytes(16, 5)).ok());  // the parity's acknowledgement suffices
-  CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED PUT " +
-                                               std::to_string(d.server)});
+  CHECK(rig.events ==
+        std::vector<std::string>{"SERVER_DISCONNECTED PUT " + std::to_string(d.server)});
   CHECK(*rig.array->Get(30) == Bytes(16, 5));  // rebuilt from the new parity
   // The parity server dies the same way: the data write still completes.
   Rig rig2(4, 60, 16);

@@ -31,7 +31,7 @@ TEST_CASE("Layout: exhaustive for N = 3..8") {
       REQUIRE(loc.server >= 0);
       REQUIRE(loc.server < n);
       CHECK(loc.block == v / (n - 1));
-      CHECK(loc.server != l.ParityServer(loc.block));  // data never on the parity slot
+      CHECK(loc.server != l.ParityServer(loc.block));      // data never on the parity slot
       CHECK(used.insert({loc.server, loc.block}).second);  // injective
       CHECK(l.VirtualAt(loc.server, loc.block) == v);      // inverse
     }

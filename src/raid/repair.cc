@@ -27,9 +27,9 @@ Status Array::Repair(int server, const Progress& progress) {
   Result<Bytes> probe = target->Get(server_blocks_ - 1);
   if (!probe.ok() && probe.status().code() != Code::kChecksumError) {
     if (probe.status().code() == Code::kOutOfRange) {
-      return Status::Error(Code::kInvalidArgument,
-                           "server " + id + " has fewer than the " +
-                               std::to_string(server_blocks_) + " blocks this array needs");
+      return Status::Error(Code::kInvalidArgument, "server " + id + " has fewer than the " +
+                                                       std::to_string(server_blocks_) +
+                                                       " blocks this array needs");
     }
     return Status::Error(Code::kUnavailable,
                          "server " + id + " is unreachable: " + probe.status().message());

@@ -144,7 +144,8 @@ ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_clos
   out->status = status;
   out->reason = std::string(Trim(std::string_view(p, rest.data() + rest.size() - p)));
   out->keep_alive = KeepAlive(*out);
-  if (out->headers.count("content-encoding") && Lower(out->headers["content-encoding"]) != "identity") {
+  if (out->headers.count("content-encoding") &&
+      Lower(out->headers["content-encoding"]) != "identity") {
     return Error(502, "compressed response not supported");
   }
   long long length = ContentLength(*out);
@@ -171,16 +172,26 @@ ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_clos
 
 const char* ReasonPhrase(int status) {
   switch (status) {
-    case 200: return "OK";
-    case 400: return "Bad Request";
-    case 404: return "Not Found";
-    case 411: return "Length Required";
-    case 413: return "Payload Too Large";
-    case 431: return "Request Header Fields Too Large";
-    case 501: return "Not Implemented";
-    case 503: return "Service Unavailable";
-    case 505: return "HTTP Version Not Supported";
-    default: return "Error";
+    case 200:
+      return "OK";
+    case 400:
+      return "Bad Request";
+    case 404:
+      return "Not Found";
+    case 411:
+      return "Length Required";
+    case 413:
+      return "Payload Too Large";
+    case 431:
+      return "Request Header Fields Too Large";
+    case 501:
+      return "Not Implemented";
+    case 503:
+      return "Service Unavailable";
+    case 505:
+      return "HTTP Version Not Supported";
+    default:
+      return "Error";
   }
 }
 

@@ -25,9 +25,9 @@ enum class ParseState { kIncomplete, kComplete, kError };
 
 struct ParseOutcome {
   ParseState state = ParseState::kIncomplete;
-  size_t consumed = 0;     // bytes of the buffer that form the message (kComplete)
-  int http_status = 400;   // kError: the status to answer (400, 411, 413, 431, 501, 505)
-  std::string error;       // kError: what was wrong
+  size_t consumed = 0;    // bytes of the buffer that form the message (kComplete)
+  int http_status = 400;  // kError: the status to answer (400, 411, 413, 431, 501, 505)
+  std::string error;      // kError: what was wrong
 };
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;

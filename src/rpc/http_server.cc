@@ -65,7 +65,8 @@ void HttpServer::SetIdle(int fd, bool idle) {
 bool HttpServer::EvictOldestIdleLocked() {
   auto oldest = connections_.end();
   for (auto it = connections_.begin(); it != connections_.end(); ++it) {
-    if (it->second.idle && (oldest == connections_.end() || it->second.since < oldest->second.since)) {
+    if (it->second.idle &&
+        (oldest == connections_.end() || it->second.since < oldest->second.since)) {
       oldest = it;
     }
   }

@@ -10,8 +10,8 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
-#include <mutex>
 #include <map>
+#include <mutex>
 #include <string>
 
 #include "core/status.h"
@@ -21,11 +21,11 @@ namespace memoryfs::rpc {
 
 struct HttpServerOptions {
   std::string host = "127.0.0.1";
-  int port = 0;                  // 0: any free port (see HttpServer::port())
+  int port = 0;  // 0: any free port (see HttpServer::port())
   std::string rpc_path = "/RPC2";
-  size_t max_body = 1 << 20;     // bytes of request body accepted
-  int max_connections = 4096;    // beyond this, the longest-idle connection is closed
-  int idle_timeout_ms = 60000;   // an idle kept-alive connection is closed after this
+  size_t max_body = 1 << 20;    // bytes of request body accepted
+  int max_connections = 4096;   // beyond this, the longest-idle connection is closed
+  int idle_timeout_ms = 60000;  // an idle kept-alive connection is closed after this
 };
 
 class HttpServer {
@@ -47,8 +47,8 @@ class HttpServer {
 
  private:
   struct ConnectionState {
-    bool idle = false;         // waiting for the first byte of a request
-    Clock::time_point since;   // when it became idle
+    bool idle = false;        // waiting for the first byte of a request
+    Clock::time_point since;  // when it became idle
   };
 
   void Serve(int fd);

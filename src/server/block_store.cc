@@ -89,8 +89,8 @@ Status BlockStore::CorruptForTest(int block) {
   return Status::Ok();
 }
 
-StoreStats BlockStore::stats() const {
-  return StoreStats{gets_.load(), puts_.load(), rsms_.load(), checksum_errors_.load()};
+RequestCounts BlockStore::stats() const {
+  return RequestCounts{gets_.load(), puts_.load(), rsms_.load(), checksum_errors_.load()};
 }
 
 }  // namespace memoryfs::server

@@ -12,6 +12,7 @@
 
 #include "core/bytes.h"
 #include "core/md5.h"
+#include "core/request_counts.h"
 #include "core/status.h"
 
 namespace memoryfs::server {
@@ -20,13 +21,6 @@ struct BlockStoreOptions {
   int num_blocks = 0;
   int block_size = 0;
   std::optional<int> decayed_block;  // -cblk: Get/RSM of this block always fail the checksum
-};
-
-struct StoreStats {
-  int64_t gets = 0;
-  int64_t puts = 0;
-  int64_t rsms = 0;
-  int64_t checksum_errors = 0;
 };
 
 class BlockStore {
@@ -49,7 +43,7 @@ class BlockStore {
   // Test-only: flips the first stored byte without updating the checksum (real corruption).
   Status CorruptForTest(int block);
 
-  StoreStats stats() const;
+  RequestCounts stats() const;
   const BlockStoreOptions& options() const { return options_; }
 
  private:

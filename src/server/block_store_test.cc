@@ -65,7 +65,7 @@ TEST_CASE("BlockStore: counters") {
   (void)store.Get(9);
   (void)store.Put(1, {});
   (void)store.RSM(2);
-  StoreStats s = store.stats();
+  RequestCounts s = store.stats();
   CHECK(s.gets == 2);
   CHECK(s.puts == 1);
   CHECK(s.rsms == 1);

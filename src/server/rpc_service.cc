@@ -1,11 +1,10 @@
 #include "server/rpc_service.h"
 
-#include <xmlrpc-c/base.hpp>
-#include <xmlrpc-c/xml.hpp>
-
 #include <climits>
 #include <map>
 #include <vector>
+#include <xmlrpc-c/base.hpp>
+#include <xmlrpc-c/xml.hpp>
 
 namespace memoryfs::server {
 
@@ -21,17 +20,28 @@ Outcome Fault(const std::string& text) { return Outcome(xmlrpc_c::fault(text, kF
 // Python's name for an XML-RPC value type, for TypeError texts.
 const char* PythonTypeName(xmlrpc_c::value::type_t type) {
   switch (type) {
-    case xmlrpc_c::value::TYPE_INT: return "int";
-    case xmlrpc_c::value::TYPE_I8: return "int";
-    case xmlrpc_c::value::TYPE_BOOLEAN: return "bool";
-    case xmlrpc_c::value::TYPE_STRING: return "str";
-    case xmlrpc_c::value::TYPE_DOUBLE: return "float";
-    case xmlrpc_c::value::TYPE_DATETIME: return "datetime";
-    case xmlrpc_c::value::TYPE_BYTESTRING: return "bytes";
-    case xmlrpc_c::value::TYPE_ARRAY: return "list";
-    case xmlrpc_c::value::TYPE_STRUCT: return "dict";
-    case xmlrpc_c::value::TYPE_NIL: return "NoneType";
-    default: return "object";
+    case xmlrpc_c::value::TYPE_INT:
+      return "int";
+    case xmlrpc_c::value::TYPE_I8:
+      return "int";
+    case xmlrpc_c::value::TYPE_BOOLEAN:
+      return "bool";
+    case xmlrpc_c::value::TYPE_STRING:
+      return "str";
+    case xmlrpc_c::value::TYPE_DOUBLE:
+      return "float";
+    case xmlrpc_c::value::TYPE_DATETIME:
+      return "datetime";
+    case xmlrpc_c::value::TYPE_BYTESTRING:
+      return "bytes";
+    case xmlrpc_c::value::TYPE_ARRAY:
+      return "list";
+    case xmlrpc_c::value::TYPE_STRUCT:
+      return "dict";
+    case xmlrpc_c::value::TYPE_NIL:
+      return "NoneType";
+    default:
+      return "object";
   }
 }
 
@@ -63,14 +73,17 @@ std::string ArityError(const char* method, const Params& params,
 // The block number parameter: an int (i4, i8 or boolean, as Python accepts them).
 std::optional<int> BlockNumber(const xmlrpc_c::value& v) {
   switch (v.type()) {
-    case xmlrpc_c::value::TYPE_INT: return static_cast<int>(xmlrpc_c::value_int(v));
-    case xmlrpc_c::value::TYPE_BOOLEAN: return static_cast<bool>(xmlrpc_c::value_boolean(v));
+    case xmlrpc_c::value::TYPE_INT:
+      return static_cast<int>(xmlrpc_c::value_int(v));
+    case xmlrpc_c::value::TYPE_BOOLEAN:
+      return static_cast<bool>(xmlrpc_c::value_boolean(v));
     case xmlrpc_c::value::TYPE_I8: {
       long long n = xmlrpc_c::value_i8(v);
       // Beyond int range can never be a valid block: clamp to an out-of-range number.
       return n < INT_MIN ? INT_MIN : n > INT_MAX ? INT_MAX : static_cast<int>(n);
     }
-    default: return std::nullopt;
+    default:
+      return std::nullopt;
   }
 }
 
@@ -119,8 +132,7 @@ class RpcService::Methods {
     }
   }
 
-  Outcome BlockCall(const char* name, const Params& p,
-                    Result<Bytes> (BlockStore::*op)(int)) const {
+  Outcome BlockCall(const char* name, const Params& p, Result<Bytes> (BlockStore::*op)(int)) const {
     if (std::string e = ArityError(name, p, {"block_number"}); !e.empty()) return Fault(e);
     std::optional<int> block = BlockNumber(p[0]);
     if (!block) return Fault(NotAnIndex(p[0]));
@@ -156,7 +168,7 @@ class RpcService::Methods {
 
   Outcome Stats(const Params& p) const {
     if (std::string e = ArityError("Stats", p, {}); !e.empty()) return Fault(e);
-    StoreStats s = store_->stats();
+    RequestCounts s = store_->stats();
     std::map<std::string, xmlrpc_c::value> m;
     m["Get"] = xmlrpc_c::value_int(Clamp(s.gets));
     m["Put"] = xmlrpc_c::value_int(Clamp(s.puts));

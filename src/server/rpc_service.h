@@ -11,8 +11,8 @@
 namespace memoryfs::server {
 
 enum class ChecksumReply {
-  kFault,      // fault code 1, "CHECKSUM_ERROR <block>" (default)
-  kMinusOne,   // legacy: the reply value is <int>-1</int>
+  kFault,     // fault code 1, "CHECKSUM_ERROR <block>" (default)
+  kMinusOne,  // legacy: the reply value is <int>-1</int>
 };
 
 struct RpcServiceOptions {

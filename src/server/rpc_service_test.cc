@@ -41,7 +41,8 @@ TEST_CASE("RpcService: Python's fault texts and code 1") {
   CHECK(Contains(r, "<class 'Exception'>:method \"Nope\" is not supported"));
   r = Call(service, "system.listMethods", "");
   CHECK(Contains(r, "<class 'Exception'>:method \"system.listMethods\" is not supported"));
-  r = Call(service, "system.multicall", "<param><value><array><data></data></array></value></param>");
+  r = Call(service, "system.multicall",
+           "<param><value><array><data></data></array></value></param>");
   CHECK(Contains(r, "method \"system.multicall\" is not supported"));
   r = Call(service, "Corrupt", IntParam(0));
   CHECK(Contains(r, "method \"Corrupt\" is not supported"));

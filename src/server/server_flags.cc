@@ -9,8 +9,8 @@ namespace memoryfs::server {
 
 namespace {
 
-constexpr long long kMaxBlockSize = 1 << 20;            // 1 MiB
-constexpr long long kMaxStoreBytes = 8LL << 30;         // 8 GiB in all
+constexpr long long kMaxBlockSize = 1 << 20;     // 1 MiB
+constexpr long long kMaxStoreBytes = 8LL << 30;  // 8 GiB in all
 
 flags::po::options_description Description() {
   namespace po = flags::po;
@@ -18,19 +18,21 @@ flags::po::options_description Description() {
       "memoryfs_server: an XML-RPC block server, drop-in for the course's memoryfs_server.py\n"
       "Usage: memoryfs_server -nb BLOCKS -bs BYTES -port PORT [options]\nOptions");
   auto s = [] { return po::value<std::string>(); };
-  desc.add_options()                                                        //
-      ("nb", s(), "total number of blocks (required)")                     //
-      ("bs", s(), "block size in bytes (required)")                        //
-      ("port", s(), "TCP port; 0 picks a free one (required)")             //
+  desc.add_options()                                                                  //
+      ("nb", s(), "total number of blocks (required)")                                //
+      ("bs", s(), "block size in bytes (required)")                                   //
+      ("port", s(), "TCP port; 0 picks a free one (required)")                        //
       ("cblk", s(), "emulate decay: every Get/RSM of this block fails its checksum")  //
-      ("host", s(), "address to bind (default 127.0.0.1)")                 //
-      ("config", s(), "INI file with any of these keys; the command line wins")  //
-      ("checksum_reply", s(), "how a checksum error is answered: fault (default, "
-                              "fault 'CHECKSUM_ERROR <block>') or int (legacy <int>-1</int>)")  //
+      ("host", s(), "address to bind (default 127.0.0.1)")                            //
+      ("config", s(), "INI file with any of these keys; the command line wins")       //
+      ("checksum_reply", s(),
+       "how a checksum error is answered: fault (default, "
+       "fault 'CHECKSUM_ERROR <block>') or int (legacy <int>-1</int>)")  //
       ("test_corruption", s()->implicit_value("1"),
-       "enable the test-only Corrupt(block) method (flips stored bytes, keeps the checksum)")  //
+       "enable the test-only Corrupt(block) method (flips stored bytes, keeps the checksum)")   //
       ("idle_timeout_ms", s(), "close a kept-alive connection idle this long (default 60000)")  //
-      ("max_connections", s(), "simultaneous connections; beyond it the longest-idle one is closed (default 4096)")  //
+      ("max_connections", s(),
+       "simultaneous connections; beyond it the longest-idle one is closed (default 4096)")  //
       ("help", "print this help");
   return desc;
 }

@@ -22,10 +22,10 @@ struct ServerConfig {
 };
 
 enum class FlagsOutcome {
-  kRun,          // config is complete
-  kHelp,         // --help: print usage (in *message) on stdout, exit 0
-  kMissing,      // a required flag is missing: *message is the course's text, stdout, exit 1
-  kInvalid,      // a bad flag or value: *message says which, stderr, exit 2
+  kRun,      // config is complete
+  kHelp,     // --help: print usage (in *message) on stdout, exit 0
+  kMissing,  // a required flag is missing: *message is the course's text, stdout, exit 1
+  kInvalid,  // a bad flag or value: *message says which, stderr, exit 2
 };
 
 // Parses the command line (and the -config INI file). Never exits.

@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   server::BlockStore* store = created->release();
-  auto* service = new server::RpcService(
-      store, {config.checksum_reply, config.test_corruption});
+  auto* service = new server::RpcService(store, {config.checksum_reply, config.test_corruption});
   rpc::HttpServerOptions http;
   http.host = config.host;
   http.port = config.port;
@@ -79,8 +78,8 @@ int main(int argc, char** argv) {
     std::cerr << "memoryfs_server: " << started.message() << std::endl;
     return 1;
   }
-  std::cout << "Running block server with nb=" << config.num_blocks
-            << ", bs=" << config.block_size << " on port " << server->port() << std::endl;
+  std::cout << "Running block server with nb=" << config.num_blocks << ", bs=" << config.block_size
+            << " on port " << server->port() << std::endl;
 
   std::thread([server, signals] {
     int sig = 0;

@@ -101,8 +101,8 @@ std::vector<std::string> JoinNegativeValues(int argc, const char* const* argv) {
   return args;
 }
 
-Result<std::vector<ServerAddress>> ParseServers(const std::string& text) {
-  std::vector<ServerAddress> servers;
+Result<std::vector<Endpoint>> ParseServers(const std::string& text) {
+  std::vector<Endpoint> servers;
   std::stringstream stream(text);
   std::string item;
   const auto bad = [&](const std::string& what) {
@@ -111,11 +111,10 @@ Result<std::vector<ServerAddress>> ParseServers(const std::string& text) {
   };
   while (std::getline(stream, item, ',')) {
     item = Trim(item);
-    const size_t colon = item.rfind(':');
-    if (colon == std::string::npos || colon == 0) return bad(item);
-    const std::optional<PyInt> port = PyInt::Parse(item.substr(colon + 1));
-    if (!port || !port->InRange(1, 65535)) return bad(item);
-    servers.push_back({item.substr(0, colon), static_cast<int>(port->Clamped())});
+    if (item.find(':') == std::string::npos) return bad(item);  // the host is required here
+    Result<Endpoint> endpoint = ParseEndpoint(item);
+    if (!endpoint.ok()) return bad(item);
+    servers.push_back(*endpoint);
   }
   if (servers.empty()) return bad(text);
   return servers;
@@ -200,7 +199,7 @@ ParsedShellFlags ParseShellFlags(int argc, const char* const* argv) {
     if (!start_port) start_port = values["port"];
   }
   if (vm.count("servers")) {
-    Result<std::vector<ServerAddress>> servers = ParseServers(vm["servers"].as<std::string>());
+    Result<std::vector<Endpoint>> servers = ParseServers(vm["servers"].as<std::string>());
     if (!servers.ok()) return Fail(2, false, servers.status().message());
     if (ns && *ns != static_cast<int64_t>(servers->size())) {
       return Fail(1, true, "Must specify valid ns");

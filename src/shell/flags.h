@@ -31,28 +31,22 @@
 #include <string>
 #include <vector>
 
+#include "client/remote_device.h"
 #include "core/status.h"
 #include "fs/geometry.h"
 #include "shell/shell.h"
 
 namespace memoryfs {
 
-struct ServerAddress {
-  std::string host;
-  int port = 0;
-
-  bool operator==(const ServerAddress&) const = default;
-};
-
 struct ShellFlags {
-  Geometry geometry;                   // -nb -bs -ni -is
-  int cid = 0;                         // -cid
-  bool root_init = true;               // -rootinit (only 1 re-creates the root, like the reference)
-  int num_servers = 0;                 // -ns, or 1 with -port, or the count of -servers
-  int start_port = 0;                  // -startport or -port; 0 when -servers was given
-  std::vector<ServerAddress> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
-  int timeout_ms = 1000;               // -timeout
-  std::string config_file;             // -config, "" when none
+  Geometry geometry;              // -nb -bs -ni -is
+  int cid = 0;                    // -cid
+  bool root_init = true;          // -rootinit (only 1 re-creates the root, like the reference)
+  int num_servers = 0;            // -ns, or 1 with -port, or the count of -servers
+  int start_port = 0;             // -startport or -port; 0 when -servers was given
+  std::vector<Endpoint> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
+  int timeout_ms = 1000;          // -timeout
+  std::string config_file;        // -config, "" when none
 
   ShellOptions shell_options() const;
 };

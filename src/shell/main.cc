@@ -4,7 +4,6 @@
 #include <unistd.h>
 
 #include <cstdlib>
-
 #include <iostream>
 #include <memory>
 #include <vector>
@@ -71,9 +70,9 @@ int main(int argc, char** argv) {
   const int server_blocks = n == 1 ? nb : raid::Layout(n).ServerBlocksFor(nb);
   std::vector<std::unique_ptr<RemoteDevice>> remotes;
   std::vector<BlockDevice*> devices;
-  for (const ServerAddress& address : flags.servers) {
-    remotes.push_back(std::make_unique<RemoteDevice>(Endpoint{address.host, address.port},
-                                                     server_blocks, bs, flags.timeout_ms));
+  for (const Endpoint& endpoint : flags.servers) {
+    remotes.push_back(
+        std::make_unique<RemoteDevice>(endpoint, server_blocks, bs, flags.timeout_ms));
     devices.push_back(remotes.back().get());
   }
 

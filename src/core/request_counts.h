@@ -1,0 +1,16 @@
+// RequestCounts: how many requests of each kind one server received (its Stats method) or one
+// client sent to it. Shared by the server and the client so that both count the same things.
+#pragma once
+
+#include <cstdint>
+
+namespace memoryfs {
+
+struct RequestCounts {
+  int64_t gets = 0;
+  int64_t puts = 0;
+  int64_t rsms = 0;
+  int64_t checksum_errors = 0;  // Get/RSM answered with a checksum error
+};
+
+}  // namespace memoryfs
