@@ -3,7 +3,7 @@
 # or through sudo when not root.
 set -euo pipefail
 packages=(build-essential cmake libxmlrpc-c++8-dev libssl-dev libboost-program-options-dev
-          doctest-dev python3 python3-pytest procps)
+          doctest-dev python3 python3-pytest procps gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
