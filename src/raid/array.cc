@@ -112,7 +112,28 @@ Result<Bytes> Array::XorAll(Bytes base, const std::vector<Result<Bytes>>& reads,
 }
 
 Result<Bytes> Array::Rebuild(Location at) {
-  return XorAll(Bytes(block_size_, 0), GetMany(CoveredSlots(at.block, at)), at.block);
+  Result<std::vector<Bytes>> rebuilt = RebuildMany({at});
+  if (!rebuilt.ok()) return rebuilt.status();
+  return std::move(rebuilt->front());
+}
+
+Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targets) {
+  std::vector<Location> slots;
+  std::vector<size_t> owner;  // slots[i] contributes to targets[owner[i]]
+  for (size_t t = 0; t < targets.size(); ++t) {
+    if (IsLockSlot(targets[t])) continue;
+    for (Location at : CoveredSlots(targets[t].block, targets[t])) {
+      slots.push_back(at);
+      owner.push_back(t);
+    }
+  }
+  std::vector<Result<Bytes>> reads = GetMany(slots);
+  std::vector<Bytes> rebuilt(targets.size(), Bytes(block_size_, 0));
+  for (size_t i = 0; i < slots.size(); ++i) {
+    if (!reads[i].ok()) return TwoFailures(slots[i].block, reads[i].status().message());
+    XorInto(rebuilt[owner[i]], *reads[i]);
+  }
+  return rebuilt;
 }
 
 Result<Bytes> Array::Get(int block) {

@@ -90,6 +90,9 @@ class Array : public BlockDevice {
   std::vector<Location> CoveredSlots(int stripe, Location except) const;
   // The bytes of slot `at` rebuilt as the XOR of the other covered slots of its stripe.
   Result<Bytes> Rebuild(Location at);
+  // The same for many slots, all their reads in one parallel round. The lock slot is not
+  // covered by parity: it rebuilds as zeros (unlocked), without any read.
+  Result<std::vector<Bytes>> RebuildMany(const std::vector<Location>& targets);
   // XOR of base and every read; fails with the first read's error.
   Result<Bytes> XorAll(Bytes base, const std::vector<Result<Bytes>>& reads, int stripe) const;
 

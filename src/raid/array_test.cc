@@ -236,6 +236,21 @@ TEST_CASE("Array: two failures give clear errors, never wrong bytes") {
   CHECK(rig.array->Repair(0, nullptr).code() == Code::kInvalidArgument);  // healthy
 }
 
+TEST_CASE("Array: repair of server 0 brings the lock back unlocked, whatever stripe 0 holds") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  REQUIRE(rig.array->RSM(0).ok());  // the lock was held when server 0 died
+  rig.servers[0]->SetFailed(true);
+  CheckAll(rig);
+  rig.RestartBlank(0);
+  rig.servers[0]->set_raw(0, Bytes(16, 0x77));  // garbage where the lock lives
+  rig.servers[3]->set_raw(0, Bytes(16, 0x01));  // and an inconsistent stripe-0 parity
+  rig.servers[1]->ClearTrace();
+  REQUIRE(rig.array->Repair(0, nullptr).ok());
+  CHECK(rig.servers[0]->raw(0) == Bytes(16, 0));  // zeros, not an XOR of stripe 0
+  CHECK(*rig.array->RSM(0) == Bytes(16, 0));      // so the lock can be taken again
+}
+
 TEST_CASE("Array: repair refuses an unreachable server and leaves it failed") {
   Rig rig(4, 60, 16);
   FillAll(rig);

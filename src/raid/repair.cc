@@ -1,7 +1,6 @@
 // Array::Repair: regenerates every physical block of one server from the others.
 #include <algorithm>
 
-#include "core/xor.h"
 #include "raid/array.h"
 
 namespace memoryfs::raid {
@@ -40,37 +39,21 @@ Status Array::Repair(int server, const Progress& progress) {
   constexpr int kBatch = 32;
   for (int first = 0; first < server_blocks_; first += kBatch) {
     const int count = std::min(kBatch, server_blocks_ - first);
-    std::vector<Location> slots;
-    std::vector<int> slot_stripe;
-    for (int stripe = first; stripe < first + count; ++stripe) {
-      for (Location at : CoveredSlots(stripe, Location{server, stripe})) {
-        slots.push_back(at);
-        slot_stripe.push_back(stripe);
-      }
-    }
-    std::vector<Result<Bytes>> reads = GetMany(slots);
-    // The lock slot is not covered: it comes back zero, i.e. unlocked.
-    std::vector<std::pair<Location, Bytes>> writes;
-    for (int stripe = first; stripe < first + count; ++stripe) {
-      writes.push_back({Location{server, stripe}, Bytes(block_size_, 0)});
-    }
-    for (size_t i = 0; i < slots.size(); ++i) {
-      if (!reads[i].ok()) {
-        return Status::Error(Code::kUnavailable,
-                             "repair of server " + id + " stopped at block " +
-                                 std::to_string(slot_stripe[i]) + ": reading server " +
-                                 std::to_string(slots[i].server) + ": " +
-                                 reads[i].status().message() + "; it stays failed");
-      }
-      XorInto(writes[slot_stripe[i] - first].second, *reads[i]);
+    std::vector<Location> targets;
+    for (int stripe = first; stripe < first + count; ++stripe) targets.push_back({server, stripe});
+    Result<std::vector<Bytes>> rebuilt = RebuildMany(targets);
+    if (!rebuilt.ok()) {
+      return Status::Error(rebuilt.status().code(), "repair of server " + id +
+                                                        " stopped: " + rebuilt.status().message() +
+                                                        "; it stays failed");
     }
     // The target is still marked failed, so it is written directly, not through ServerPut.
-    for (const auto& [at, data] : writes) {
-      Status put = target->Put(at.block, data);
+    for (int i = 0; i < count; ++i) {
+      Status put = target->Put(targets[i].block, (*rebuilt)[i]);
       if (!put.ok()) {
         return Status::Error(Code::kUnavailable, "repair of server " + id +
                                                      " stopped: writing block " +
-                                                     std::to_string(at.block) + ": " +
+                                                     std::to_string(targets[i].block) + ": " +
                                                      put.message() + "; it stays failed");
       }
     }
