@@ -213,9 +213,10 @@ Status Array::Put(int block, const Bytes& data) {
   if (data_failed) return ReconstructWrite(data_at, padded, /*write_data=*/false);
 
   // Both healthy. Reconstruct-write when it reads fewer blocks than read-modify-write's two.
-  const size_t other_data = CoveredSlots(stripe, data_at).size() - 1;  // minus parity
+  const std::vector<Location> covered = CoveredSlots(stripe, data_at);  // parity included
+  const size_t other_data = covered.size() - 1;
   bool others_healthy = true;
-  for (Location at : CoveredSlots(stripe, data_at)) others_healthy &= !failed_[at.server];
+  for (Location at : covered) others_healthy &= !failed_[at.server];
   if (others_healthy && other_data < 2) {
     Status s = ReconstructWrite(data_at, padded, /*write_data=*/true);
     if (s.ok() || failed_[data_at.server] || failed_[parity_at.server]) return s;
