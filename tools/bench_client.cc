@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
     std::cerr << "memoryfs_bench_client: bad arguments\n";
     return 2;
   }
-  RemoteDevice dev(Endpoint{"127.0.0.1", port}, nb, bs, 5000);
+  client::RemoteDevice dev(rpc::Endpoint{"127.0.0.1", port}, nb, bs, 5000);
   const Bytes data(bs, 0x5a);
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   long long calls = 0;

@@ -16,7 +16,7 @@
 #include "core/bytes.h"
 #include "core/status.h"
 
-namespace memoryfs {
+namespace memoryfs::client {
 
 class BlockDevice {
  public:
@@ -30,4 +30,4 @@ class BlockDevice {
   virtual int block_size() const = 0;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::client

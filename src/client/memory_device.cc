@@ -1,6 +1,6 @@
 #include "client/memory_device.h"
 
-namespace memoryfs {
+namespace memoryfs::client {
 
 MemoryDevice::MemoryDevice(int num_blocks, int block_size)
     : block_size_(block_size), blocks_(num_blocks, Bytes(block_size, 0)) {}
@@ -23,7 +23,7 @@ Status MemoryDevice::Check(int block) {
 
 Result<Bytes> MemoryDevice::Get(int block) {
   trace_.push_back("Get " + std::to_string(block));
-  MEMORYFS_RETURN_IF_ERROR(Check(block));
+  RETURN_IF_ERROR(Check(block));
   if (corrupt_.count(block)) {
     return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
   }
@@ -32,7 +32,7 @@ Result<Bytes> MemoryDevice::Get(int block) {
 
 Status MemoryDevice::Put(int block, const Bytes& data) {
   trace_.push_back(TracePutLine(block, data));
-  MEMORYFS_RETURN_IF_ERROR(Check(block));
+  RETURN_IF_ERROR(Check(block));
   if (static_cast<int>(data.size()) > block_size_) {
     return Status::Error(Code::kInvalidArgument, "data longer than the block size");
   }
@@ -43,7 +43,7 @@ Status MemoryDevice::Put(int block, const Bytes& data) {
 
 Result<Bytes> MemoryDevice::RSM(int block) {
   trace_.push_back("RSM " + std::to_string(block));
-  MEMORYFS_RETURN_IF_ERROR(Check(block));
+  RETURN_IF_ERROR(Check(block));
   if (corrupt_.count(block)) {
     return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
   }
@@ -60,4 +60,4 @@ void MemoryDevice::SetCorrupt(int block, bool corrupt) {
   }
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::client

@@ -9,7 +9,7 @@
 
 #include "client/block_device.h"
 
-namespace memoryfs {
+namespace memoryfs::client {
 
 class MemoryDevice : public BlockDevice {
  public:
@@ -50,4 +50,4 @@ class MemoryDevice : public BlockDevice {
 // "Put n HEX" trace line of the golden format: HEX is data without its trailing zero bytes.
 std::string TracePutLine(int block, const Bytes& data);
 
-}  // namespace memoryfs
+}  // namespace memoryfs::client

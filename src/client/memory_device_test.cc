@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-namespace memoryfs {
+namespace memoryfs::client {
 
 TEST_CASE("MemoryDevice: the BlockDevice contract and the golden trace format") {
   MemoryDevice dev(4, 8);
@@ -29,4 +29,4 @@ TEST_CASE("MemoryDevice: injected corruption and failure") {
   CHECK(dev.Get(1).status().code() == Code::kUnavailable);
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::client

@@ -1,51 +1,35 @@
-// RemoteDevice: one block server reached over XML-RPC, as a BlockDevice. This is the only
-// place on the client side that knows xmlrpc-c: every exception and socket error becomes a
-// Status here.
+// RemoteDevice: one block server reached over XML-RPC, as a BlockDevice. The transport is
+// rpc::HttpClient (keep-alive, precise deadlines, at-most-once); the dialect is client/wire
+// (the only client code that knows xmlrpc-c). Errors are classified there and here, once:
 //
-// Transport: HTTP/1.1 keep-alive over one TCP connection, falling back to a new connection per
-// call with HTTP/1.0 servers (the course's Python server); never asks for gzip. Every call has
-// a precise deadline of timeout_ms milliseconds. At-most-once: a refused connection, a reset or
-// a timeout returns kUnavailable and nothing is retried; a kept-alive connection that the
-// server closed while idle is noticed before anything is sent on it.
+//   kUnavailable    refused, reset, closed, or no reply within timeout_ms ("timed out after
+//                   N ms"): the server is gone
+//   kChecksumError  the server reported a corrupt block, in any peer's convention
+//   kOutOfRange     the server refused the block number
+//   kProtocolError  a malformed reply, an HTTP error, a block of the wrong size
+//   kFault          any other fault
 //
-// Checksum errors are recognised in every convention peers use: a fault whose text holds
-// CHECKSUM_ERROR or CORRUPT, an <int> or a string where base64 was expected, or an array
-// carrying an error flag. All become kChecksumError.
-//
-// Not thread-safe: one thread at a time per RemoteDevice (the RAID array gives each server
-// its own worker).
+// Threads: not thread-safe; one thread at a time per RemoteDevice (see raid/fanout.h for how
+// the array keeps to that).
 #pragma once
 
-#include <cstdint>
 #include <memory>
 #include <string>
 
 #include "client/block_device.h"
+#include "client/wire.h"
 #include "core/request_counts.h"
 #include "core/status.h"
+#include "rpc/endpoint.h"
+#include "rpc/http_client.h"
 
-namespace memoryfs {
+namespace memoryfs::client {
 
-struct Endpoint {
-  std::string host = "127.0.0.1";
-  int port = 0;
-  std::string ToString() const { return host + ":" + std::to_string(port); }
-  bool operator==(const Endpoint&) const = default;
-};
-
-// Parses "host:port" or "port".
-Result<Endpoint> ParseEndpoint(const std::string& text);
-
-struct ServerInfo {
-  RequestCounts counts;
-  int num_blocks = 0;
-  int block_size = 0;
-};
+using wire::ServerInfo;
 
 class RemoteDevice : public BlockDevice {
  public:
-  RemoteDevice(Endpoint endpoint, int num_blocks, int block_size, int timeout_ms);
-  ~RemoteDevice() override;
+  RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_size, int timeout_ms);
 
   Result<Bytes> Get(int block) override;
   Status Put(int block, const Bytes& data) override;
@@ -57,22 +41,21 @@ class RemoteDevice : public BlockDevice {
   // (the Python reference) answers kFault.
   Result<ServerInfo> Stats();
 
-  // Requests this client sent (successful or not).
+  // Requests this client sent (successful or not), and checksum errors it was answered.
   const RequestCounts& sent() const { return sent_; }
-  const Endpoint& endpoint() const { return endpoint_; }
+  const rpc::Endpoint& endpoint() const { return http_.endpoint(); }
   // Drops the connection; the next call connects afresh.
-  void Disconnect();
+  void Disconnect() { http_.Disconnect(); }
 
  private:
-  Result<Bytes> BlockCall(const char* method, int block);
+  // One call: encode, exchange, decode, classify.
+  Result<wire::Reply> Call(wire::Method method, const wire::Args& args);
 
-  Endpoint endpoint_;
   int num_blocks_;
   int block_size_;
   int timeout_ms_;
   RequestCounts sent_;
-  struct Connection;
-  std::unique_ptr<Connection> conn_;
+  rpc::HttpClient http_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::client

@@ -8,7 +8,7 @@
 #include "server/block_store.h"
 #include "server/rpc_service.h"
 
-namespace memoryfs {
+namespace memoryfs::client {
 
 namespace {
 
@@ -27,7 +27,7 @@ class LocalServer {
     http_.Stop();
     thread_.join();
   }
-  Endpoint endpoint() const { return Endpoint{"127.0.0.1", http_.port()}; }
+  rpc::Endpoint endpoint() const { return rpc::Endpoint{"127.0.0.1", http_.port()}; }
 
  private:
   server::BlockStore store_;
@@ -70,7 +70,7 @@ TEST_CASE("RemoteDevice: checksum errors in the fault and the legacy forms") {
 }
 
 TEST_CASE("RemoteDevice: a refused connection fails at once") {
-  Endpoint dead;
+  rpc::Endpoint dead;
   {
     LocalServer s(4, 8, std::nullopt);
     dead = s.endpoint();
@@ -85,7 +85,7 @@ TEST_CASE("RemoteDevice: a hung server is detected within the timeout, precisely
   // Listening but never accepting: connect succeeds (backlog), no reply ever comes.
   Result<rpc::Socket> hung = rpc::Listen("127.0.0.1", 0, 4);
   REQUIRE(hung.ok());
-  RemoteDevice dev(Endpoint{"127.0.0.1", rpc::LocalPort(*hung)}, 4, 8, 150);
+  RemoteDevice dev(rpc::Endpoint{"127.0.0.1", rpc::LocalPort(*hung)}, 4, 8, 150);
   auto start = rpc::Clock::now();
   Result<Bytes> r = dev.Get(0);
   auto elapsed = rpc::Clock::now() - start;
@@ -103,10 +103,10 @@ TEST_CASE("RemoteDevice: a server restarted on the same port is reached again") 
     RemoteDevice dev(s.endpoint(), 4, 8, 1000);
     REQUIRE(dev.Get(0).ok());
   }
-  CHECK(ParseEndpoint("localhost:" + std::to_string(port)).ok());
-  CHECK_FALSE(ParseEndpoint("host:99999").ok());
-  CHECK_FALSE(ParseEndpoint("host:").ok());
-  CHECK(ParseEndpoint("10.0.0.1:80")->host == "10.0.0.1");
+  CHECK(rpc::ParseEndpoint("localhost:" + std::to_string(port)).ok());
+  CHECK_FALSE(rpc::ParseEndpoint("host:99999").ok());
+  CHECK_FALSE(rpc::ParseEndpoint("host:").ok());
+  CHECK(rpc::ParseEndpoint("10.0.0.1:80")->host == "10.0.0.1");
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::client

@@ -16,6 +16,8 @@ const char* CodeName(Code code) {
       return "CHECKSUM_ERROR";
     case Code::kUnavailable:
       return "UNAVAILABLE";
+    case Code::kDeadlineExceeded:
+      return "DEADLINE_EXCEEDED";
     case Code::kFault:
       return "FAULT";
     case Code::kProtocolError:
@@ -24,6 +26,10 @@ const char* CodeName(Code code) {
       return "IO_ERROR";
     case Code::kNoSpace:
       return "NO_SPACE";
+    case Code::kDataLoss:
+      return "DATA_LOSS";
+    case Code::kInternal:
+      return "INTERNAL";
   }
   return "UNKNOWN";
 }

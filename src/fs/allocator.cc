@@ -2,7 +2,7 @@
 
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 Result<uint32_t> BlockAllocator::Allocate() {
   for (int b = geometry_.data_offset(); b < geometry_.num_blocks(); ++b) {
@@ -12,7 +12,7 @@ Result<uint32_t> BlockAllocator::Allocate() {
     uint8_t& byte = (*bitmap)[geometry_.BitmapOffset(b)];
     if (byte == 0) {
       byte = 1;
-      MEMORYFS_RETURN_IF_ERROR(disk_.Put(bitmap_block, *bitmap));
+      RETURN_IF_ERROR(disk_.Put(bitmap_block, *bitmap));
       return static_cast<uint32_t>(b);
     }
   }
@@ -37,4 +37,4 @@ Result<bool> BlockAllocator::IsUsed(int64_t block) {
   return (*bitmap)[geometry_.BitmapOffset(block)] != 0;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -12,7 +12,7 @@
 #include "fs/disk.h"
 #include "fs/geometry.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 class BlockAllocator {
  public:
@@ -33,4 +33,4 @@ class BlockAllocator {
   const Geometry& geometry_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -5,14 +5,14 @@
 #include "client/memory_device.h"
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 using Trace = std::vector<std::string>;
 
 TEST_CASE("BlockAllocator: the reference's scan, one Get per candidate block") {
   const Geometry g = *Geometry::Create(256, 128, 16, 32);  // data from block 8
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   Disk disk(device, 256, 128);
   BlockAllocator allocator(disk, g);
 
@@ -21,19 +21,19 @@ TEST_CASE("BlockAllocator: the reference's scan, one Get per candidate block") {
   CHECK(*first == 8);
   Bytes bitmap(128, 0);
   bitmap[8] = 1;
-  CHECK(device.trace() == Trace{"Get 2", TracePutLine(2, bitmap)});
+  CHECK(device.trace() == Trace{"Get 2", client::TracePutLine(2, bitmap)});
 
   device.ClearTrace();
   REQUIRE(*allocator.Allocate() == 9);
   bitmap[9] = 1;
-  CHECK(device.trace() == Trace{"Get 2", "Get 2", TracePutLine(2, bitmap)});
+  CHECK(device.trace() == Trace{"Get 2", "Get 2", client::TracePutLine(2, bitmap)});
   CHECK(*allocator.IsUsed(9));
   CHECK_FALSE(*allocator.IsUsed(10));
 }
 
 TEST_CASE("BlockAllocator: blocks past the first bitmap block are in the next one") {
   const Geometry g = *Geometry::Create(256, 128, 16, 32);
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   device.set_raw(2, Bytes(128, 1));  // blocks 0..127 used
   Disk disk(device, 256, 128);
   BlockAllocator allocator(disk, g);
@@ -46,7 +46,7 @@ TEST_CASE("BlockAllocator: blocks past the first bitmap block are in the next on
 
 TEST_CASE("BlockAllocator: a full disk is an error, not a crash, Free clears the byte") {
   const Geometry g = *Geometry::Create(256, 128, 16, 32);
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   device.set_raw(2, Bytes(128, 1));
   device.set_raw(3, Bytes(128, 1));
   Disk disk(device, 256, 128);
@@ -65,4 +65,4 @@ TEST_CASE("BlockAllocator: a full disk is an error, not a crash, Free clears the
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

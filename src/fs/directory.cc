@@ -5,7 +5,7 @@
 
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 DirEntry DecodeDirEntry(const Bytes& block, int offset) {
   DirEntry entry;
@@ -95,7 +95,7 @@ Status Directory::Insert(int64_t dir_number, Inode& dir, std::string_view name, 
   Result<Bytes> block = disk_.Get(block_number);
   if (!block.ok()) return block.status();
   EncodeDirEntry(*block, static_cast<int>(index % bs), name, number);
-  MEMORYFS_RETURN_IF_ERROR(disk_.Put(block_number, *block));
+  RETURN_IF_ERROR(disk_.Put(block_number, *block));
   dir.size += kDirEntrySize;
   return inodes_.Store(dir_number, dir);
 }
@@ -125,12 +125,12 @@ Result<bool> Directory::Remove(int64_t dir_number, Inode& dir, std::string_view 
       } else {
         std::copy_n(last_block->begin() + last_position, kDirEntrySize, block->begin() + position);
         std::fill_n(last_block->begin() + last_position, kDirEntrySize, 0);
-        MEMORYFS_RETURN_IF_ERROR(disk_.Put(last_number, *last_block));
+        RETURN_IF_ERROR(disk_.Put(last_number, *last_block));
       }
-      MEMORYFS_RETURN_IF_ERROR(disk_.Put(block_number, *block));
+      RETURN_IF_ERROR(disk_.Put(block_number, *block));
       dir.size -= kDirEntrySize;
       if (dir.refcnt > 0) dir.refcnt -= 1;
-      MEMORYFS_RETURN_IF_ERROR(inodes_.Store(dir_number, dir));
+      RETURN_IF_ERROR(inodes_.Store(dir_number, dir));
       removed = true;
       break;
     }
@@ -147,10 +147,10 @@ Status Directory::ForEach(const Inode& dir, const std::function<Status(const Dir
     if (!block.ok()) return block.status();
     const int64_t end = block_index == dir.size / bs ? dir.size % bs : bs;
     for (int64_t position = 0; position < end; position += kDirEntrySize) {
-      MEMORYFS_RETURN_IF_ERROR(visit(DecodeDirEntry(*block, static_cast<int>(position))));
+      RETURN_IF_ERROR(visit(DecodeDirEntry(*block, static_cast<int>(position))));
     }
   }
   return Status::Ok();
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

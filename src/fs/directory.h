@@ -21,7 +21,7 @@
 #include "fs/inode.h"
 #include "fs/inode_table.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 struct DirEntry {
   Bytes name;  // the 12 stored bytes, padding included
@@ -72,4 +72,4 @@ class Directory {
   std::ostream& log_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

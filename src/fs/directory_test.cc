@@ -9,7 +9,7 @@
 #include "client/memory_device.h"
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 using Trace = std::vector<std::string>;
@@ -17,7 +17,7 @@ using Trace = std::vector<std::string>;
 // g01's geometry: inode table at blocks 4..7, data from block 8, 8 entries per block.
 struct DirFixture {
   Geometry g = *Geometry::Create(256, 128, 16, 32);
-  MemoryDevice device{256, 128};
+  client::MemoryDevice device{256, 128};
   Disk disk{device, 256, 128};
   InodeTable inodes{disk, g};
   BlockAllocator allocator{disk, g};
@@ -152,4 +152,4 @@ TEST_CASE("Directory: Remove when the size is a multiple of bs (deviation 1)") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

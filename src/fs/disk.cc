@@ -2,9 +2,9 @@
 
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
-Disk::Disk(BlockDevice& device, int num_blocks, int block_size)
+Disk::Disk(client::BlockDevice& device, int num_blocks, int block_size)
     : device_(device), num_blocks_(num_blocks), block_size_(block_size) {}
 
 Status Disk::CheckRange(int64_t block) const {
@@ -15,7 +15,7 @@ Status Disk::CheckRange(int64_t block) const {
 }
 
 Result<Bytes> Disk::Get(int64_t block) {
-  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  RETURN_IF_ERROR(CheckRange(block));
   Result<Bytes> data = device_.Get(static_cast<int>(block));
   if (!data.ok()) return data.status();
   Bytes bytes = std::move(data).value();
@@ -25,7 +25,7 @@ Result<Bytes> Disk::Get(int64_t block) {
 }
 
 Status Disk::Put(int64_t block, const Bytes& data) {
-  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  RETURN_IF_ERROR(CheckRange(block));
   if (static_cast<int>(data.size()) > block_size_) {
     return Status::Error(Code::kInvalidArgument, "Put: block larger than the block size");
   }
@@ -73,4 +73,4 @@ Status Disk::Rollback() {
   return first;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

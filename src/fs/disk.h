@@ -19,11 +19,11 @@
 #include "core/bytes.h"
 #include "core/status.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 class Disk {
  public:
-  Disk(BlockDevice& device, int num_blocks, int block_size);
+  Disk(client::BlockDevice& device, int num_blocks, int block_size);
 
   Disk(const Disk&) = delete;
   Disk& operator=(const Disk&) = delete;
@@ -40,14 +40,14 @@ class Disk {
   Status Rollback();
   bool in_transaction() const { return in_transaction_; }
 
-  BlockDevice& device() { return device_; }
+  client::BlockDevice& device() { return device_; }
   int num_blocks() const { return num_blocks_; }
   int block_size() const { return block_size_; }
 
  private:
   Status CheckRange(int64_t block) const;
 
-  BlockDevice& device_;
+  client::BlockDevice& device_;
   const int num_blocks_;
   const int block_size_;
   bool in_transaction_ = false;
@@ -56,4 +56,4 @@ class Disk {
   std::vector<int> undo_order_;     // blocks of undo_, in order of their first Put
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

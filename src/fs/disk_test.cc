@@ -5,13 +5,13 @@
 #include "client/memory_device.h"
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 using Trace = std::vector<std::string>;
 
 TEST_CASE("Disk: whole blocks, range checked before any call") {
-  MemoryDevice device(64, 32);
+  client::MemoryDevice device(64, 32);
   Disk disk(device, 64, 32);
   REQUIRE(disk.Put(5, Bytes{1, 2, 3}).ok());
   Result<Bytes> block = disk.Get(5);
@@ -29,7 +29,7 @@ TEST_CASE("Disk: whole blocks, range checked before any call") {
 }
 
 TEST_CASE("Disk: a rollback puts back what the transaction overwrote, newest first") {
-  MemoryDevice device(16, 32);
+  client::MemoryDevice device(16, 32);
   device.set_raw(3, Bytes(32, 3));
   device.set_raw(4, Bytes(32, 4));
   Disk disk(device, 16, 32);
@@ -45,12 +45,13 @@ TEST_CASE("Disk: a rollback puts back what the transaction overwrote, newest fir
   REQUIRE(disk.Rollback().ok());
   CHECK(device.raw(3) == Bytes(32, 3));
   CHECK(device.raw(4) == Bytes(32, 4));
-  CHECK(device.trace() == Trace{TracePutLine(4, Bytes(32, 4)), TracePutLine(3, Bytes(32, 3))});
+  CHECK(device.trace() ==
+        Trace{client::TracePutLine(4, Bytes(32, 4)), client::TracePutLine(3, Bytes(32, 3))});
   CHECK_FALSE(disk.in_transaction());
 }
 
 TEST_CASE("Disk: a committed transaction is left alone, and outside one nothing is kept") {
-  MemoryDevice device(16, 32);
+  client::MemoryDevice device(16, 32);
   Disk disk(device, 16, 32);
   disk.Begin();
   REQUIRE(disk.Get(2).ok());
@@ -63,15 +64,15 @@ TEST_CASE("Disk: a committed transaction is left alone, and outside one nothing 
 }
 
 TEST_CASE("Disk: a Put of a block never read in the transaction reads it first") {
-  MemoryDevice device(16, 32);
+  client::MemoryDevice device(16, 32);
   device.set_raw(7, Bytes(32, 7));
   Disk disk(device, 16, 32);
   disk.Begin();
   REQUIRE(disk.Put(7, Bytes(32, 70)).ok());
-  CHECK(device.trace() == Trace{"Get 7", TracePutLine(7, Bytes(32, 70))});
+  CHECK(device.trace() == Trace{"Get 7", client::TracePutLine(7, Bytes(32, 70))});
   REQUIRE(disk.Rollback().ok());
   CHECK(device.raw(7) == Bytes(32, 7));
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

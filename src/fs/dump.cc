@@ -2,7 +2,7 @@
 
 #include "fs/pickle.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 Status Improper(const std::string& what) {
@@ -51,4 +51,4 @@ Result<std::vector<Bytes>> ParseDump(const Bytes& file, const Geometry& geometry
   return blocks;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -11,7 +11,7 @@
 #include "core/status.h"
 #include "fs/geometry.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 // The file `save` writes: pickle protocol 4, the blocks as bytearray objects, exactly what
 // CPython 3.11's pickle.dump would write for the reference's in-memory block list.
@@ -28,4 +28,4 @@ Bytes SerializeDump(const Geometry& geometry, const std::vector<Bytes>& blocks);
 //   longer than bs).
 Result<std::vector<Bytes>> ParseDump(const Bytes& file, const Geometry& geometry);
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -4,14 +4,14 @@
 
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 bool NameTooLong(std::string_view name) { return name.size() > static_cast<size_t>(kMaxFileName); }
 
 }  // namespace
 
-FileSystem::FileSystem(BlockDevice& device, const Geometry& geometry, std::ostream& log)
+FileSystem::FileSystem(client::BlockDevice& device, const Geometry& geometry, std::ostream& log)
     : geometry_(geometry),
       disk_(device, geometry_.num_blocks(), geometry_.block_size()),
       inodes_(disk_, geometry_),
@@ -52,7 +52,7 @@ Status FileSystem::InitRoot() {
     Result<uint32_t> block = allocator_.Allocate();
     if (!block.ok()) return block.status();
     root->blocks[0] = *block;
-    MEMORYFS_RETURN_IF_ERROR(directory_.Insert(0, *root, ".", 0));
+    RETURN_IF_ERROR(directory_.Insert(0, *root, ".", 0));
     return inodes_.Store(0, *root);
   });
 }
@@ -103,17 +103,17 @@ Result<uint32_t> FileSystem::Create(uint32_t dir, std::string_view name, InodeTy
       Result<uint32_t> block = allocator_.Allocate();
       if (!block.ok()) return block.status();
       node->blocks[0] = *block;
-      MEMORYFS_RETURN_IF_ERROR(inodes_.Store(position, *node));
-      MEMORYFS_RETURN_IF_ERROR(directory_.Insert(dir, *parent, name, position));
-      MEMORYFS_RETURN_IF_ERROR(directory_.Insert(position, *node, ".", position));
-      MEMORYFS_RETURN_IF_ERROR(directory_.Insert(position, *node, "..", dir));
+      RETURN_IF_ERROR(inodes_.Store(position, *node));
+      RETURN_IF_ERROR(directory_.Insert(dir, *parent, name, position));
+      RETURN_IF_ERROR(directory_.Insert(position, *node, ".", position));
+      RETURN_IF_ERROR(directory_.Insert(position, *node, "..", dir));
     } else {
       // New files get no block; Write allocates them.
-      MEMORYFS_RETURN_IF_ERROR(inodes_.Store(position, *node));
-      MEMORYFS_RETURN_IF_ERROR(directory_.Insert(dir, *parent, name, position));
+      RETURN_IF_ERROR(inodes_.Store(position, *node));
+      RETURN_IF_ERROR(directory_.Insert(dir, *parent, name, position));
     }
     parent->refcnt += 1;
-    MEMORYFS_RETURN_IF_ERROR(inodes_.Store(dir, *parent));
+    RETURN_IF_ERROR(inodes_.Store(dir, *parent));
     return position;
   });
 }
@@ -148,12 +148,12 @@ Result<uint32_t> FileSystem::Write(uint32_t number, uint64_t offset, const Bytes
       Result<Bytes> block = disk_.Get(block_number);
       if (!block.ok()) return block.status();
       std::copy_n(data.begin() + written, end - start, block->begin() + start);
-      MEMORYFS_RETURN_IF_ERROR(disk_.Put(block_number, *block));
+      RETURN_IF_ERROR(disk_.Put(block_number, *block));
       current += end - start;
       written += end - start;
     }
     inode->size += static_cast<uint32_t>(written);
-    MEMORYFS_RETURN_IF_ERROR(inodes_.Store(number, *inode));
+    RETURN_IF_ERROR(inodes_.Store(number, *inode));
     return static_cast<uint32_t>(written);
   });
 }
@@ -210,11 +210,11 @@ Status FileSystem::Link(std::string_view target, std::string_view name, uint32_t
     }
     if (NameTooLong(name)) return FsError(Code::kInvalidArgument, kErrFilenameTooLong);
 
-    MEMORYFS_RETURN_IF_ERROR(directory_.Insert(cwd, *dir, name, linked));
+    RETURN_IF_ERROR(directory_.Insert(cwd, *dir, name, linked));
     Result<Inode> fresh = inodes_.Load(linked);
     if (!fresh.ok()) return fresh.status();
     fresh->refcnt += 1;
-    MEMORYFS_RETURN_IF_ERROR(inodes_.Store(linked, *fresh));
+    RETURN_IF_ERROR(inodes_.Store(linked, *fresh));
     dir->refcnt += 1;
     return inodes_.Store(cwd, *dir);
   });
@@ -255,8 +255,8 @@ Status FileSystem::Symlink(std::string_view target, std::string_view name, uint3
     Result<uint32_t> block_number = allocator_.Allocate();
     if (!block_number.ok()) return block_number.status();
     link->blocks[0] = *block_number;
-    MEMORYFS_RETURN_IF_ERROR(inodes_.Store(position, *link));
-    MEMORYFS_RETURN_IF_ERROR(directory_.Insert(cwd, *dir, name, position));
+    RETURN_IF_ERROR(inodes_.Store(position, *link));
+    RETURN_IF_ERROR(directory_.Insert(cwd, *dir, name, position));
     Result<Bytes> block = disk_.Get(*block_number);
     if (!block.ok()) return block.status();
     std::copy(target.begin(), target.end(), block->begin());
@@ -284,12 +284,12 @@ Status FileSystem::Unlink(uint32_t dir, std::string_view name) {
     if (!removed.ok()) return removed.status();
 
     if (file->refcnt > 0) file->refcnt -= 1;
-    MEMORYFS_RETURN_IF_ERROR(inodes_.Store(number, *file));
+    RETURN_IF_ERROR(inodes_.Store(number, *file));
     if (file->refcnt == 0) {
       for (uint32_t block : file->blocks) {
-        if (block != 0) MEMORYFS_RETURN_IF_ERROR(allocator_.Free(block));
+        if (block != 0) RETURN_IF_ERROR(allocator_.Free(block));
       }
-      MEMORYFS_RETURN_IF_ERROR(inodes_.Store(number, inodes_.Empty()));
+      RETURN_IF_ERROR(inodes_.Store(number, inodes_.Empty()));
     }
     return Status::Ok();
   });
@@ -324,4 +324,4 @@ Result<Bytes> FileSystem::ReadBlock(int64_t block) { return disk_.Get(block); }
 
 Status FileSystem::WriteBlock(int64_t block, const Bytes& data) { return disk_.Put(block, data); }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -36,7 +36,7 @@
 #include "fs/inode_table.h"
 #include "fs/paths.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 // One line of `ls`: an entry of a directory with what ls shows about its inode.
 struct ListEntry {
@@ -50,7 +50,7 @@ struct ListEntry {
 class FileSystem {
  public:
   // `log` receives the reference's logging.error lines (e.g. a lookup in a non-directory).
-  FileSystem(BlockDevice& device, const Geometry& geometry, std::ostream& log);
+  FileSystem(client::BlockDevice& device, const Geometry& geometry, std::ostream& log);
 
   FileSystem(const FileSystem&) = delete;
   FileSystem& operator=(const FileSystem&) = delete;
@@ -107,4 +107,4 @@ class FileSystem {
   PathResolver paths_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

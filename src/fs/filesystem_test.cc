@@ -9,7 +9,7 @@
 #include "fs/fs_error.h"
 #include "fs/testing.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 struct FsFixture {
@@ -27,7 +27,7 @@ struct FsFixture {
   }
 
   Geometry g;
-  MemoryDevice device;
+  client::MemoryDevice device;
   std::ostringstream log;
   FileSystem fs;
 };
@@ -169,7 +169,7 @@ TEST_CASE("FileSystem: running out of blocks half-way through a write undoes it"
 }
 
 TEST_CASE("FileSystem: a device error in the middle of an operation is rolled back") {
-  MemoryDevice memory(256, 128);
+  client::MemoryDevice memory(256, 128);
   testing::FlakyDevice flaky(memory);
   std::ostringstream log;
   const Geometry g = *Geometry::Create(256, 128, 16, 32);
@@ -194,4 +194,4 @@ TEST_CASE("FileSystem: a device error in the middle of an operation is rolled ba
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -7,7 +7,7 @@
 
 #include "core/status.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 // Codes the reference returns as values (it prints them and goes on).
 inline constexpr char kErrCreateInvalidType[] = "ERROR_CREATE_INVALID_TYPE";
@@ -51,4 +51,4 @@ Status FsError(Code code, const char* error_code);
 // True when `status` is a file-system error (its message is an "ERROR_..." code).
 bool IsFsError(const Status& status);
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -1,6 +1,6 @@
 #include "fs/geometry.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 Status Invalid(const std::string& why) {
@@ -47,4 +47,4 @@ std::string Geometry::ConstantsString() const {
          std::to_string(kMaxFileName) + "_IDS_" + std::to_string(kInodeNumberSize);
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -18,7 +18,7 @@
 
 #include "core/status.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 inline constexpr int kMaxFileName = 12;     // bytes of a name in a directory entry
 inline constexpr int kInodeNumberSize = 4;  // bytes of the inode number in an entry
@@ -75,4 +75,4 @@ class Geometry {
   int inode_size_ = 16;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

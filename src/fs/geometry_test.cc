@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 TEST_CASE("Geometry: the reference's defaults") {
@@ -61,4 +61,4 @@ TEST_CASE("Geometry: layouts that would overlap themselves are refused") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

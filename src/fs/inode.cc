@@ -1,6 +1,6 @@
 #include "fs/inode.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 // Big-endian integer of bytes [start, start+width) of data[0..len); missing bytes are
@@ -49,4 +49,4 @@ Bytes Inode::Encode(int inode_size) const {
   return out;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

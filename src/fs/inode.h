@@ -9,7 +9,7 @@
 
 #include "core/bytes.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 // The stored type field. It can hold any 16-bit value read from a damaged disk.
 enum class InodeType : uint16_t {
@@ -39,4 +39,4 @@ struct Inode {
   bool operator==(const Inode&) const = default;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

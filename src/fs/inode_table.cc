@@ -4,7 +4,7 @@
 
 #include "fs/fs_error.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 Status InodeTable::CheckNumber(int64_t number) const {
   if (number < 0 || number >= geometry_.max_inodes()) {
@@ -14,7 +14,7 @@ Status InodeTable::CheckNumber(int64_t number) const {
 }
 
 Result<Inode> InodeTable::Load(int64_t number) {
-  MEMORYFS_RETURN_IF_ERROR(CheckNumber(number));
+  RETURN_IF_ERROR(CheckNumber(number));
   Result<Bytes> block = disk_.Get(geometry_.InodeBlock(number));
   if (!block.ok()) return block.status();
   const int start = geometry_.InodeOffset(number);
@@ -23,7 +23,7 @@ Result<Inode> InodeTable::Load(int64_t number) {
 }
 
 Status InodeTable::Store(int64_t number, const Inode& inode) {
-  MEMORYFS_RETURN_IF_ERROR(CheckNumber(number));
+  RETURN_IF_ERROR(CheckNumber(number));
   const int block_number = geometry_.InodeBlock(number);
   Result<Bytes> block = disk_.Get(block_number);
   if (!block.ok()) return block.status();
@@ -51,4 +51,4 @@ Result<std::optional<uint32_t>> InodeTable::FindFree() {
   return std::optional<uint32_t>();
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -10,7 +10,7 @@
 #include "fs/geometry.h"
 #include "fs/inode.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 class InodeTable {
  public:
@@ -38,4 +38,4 @@ class InodeTable {
   const Geometry& geometry_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -2,7 +2,7 @@
 
 #include <doctest/doctest.h>
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 TEST_CASE("Inode: big-endian encoding, as in the golden images") {
@@ -45,4 +45,4 @@ TEST_CASE("Inode: unused tail bytes of an odd inode size are zero") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <string>
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 Result<std::optional<uint32_t>> PathResolver::Resolve(std::string_view path, uint32_t cwd) {
   if (path.empty()) return std::optional<uint32_t>();  // the reference would crash
@@ -37,4 +37,4 @@ Result<std::optional<uint32_t>> PathResolver::ResolveFollow(std::string_view pat
   return Resolve(target, cwd);
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -16,7 +16,7 @@
 #include "fs/disk.h"
 #include "fs/inode_table.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 
 class PathResolver {
  public:
@@ -33,4 +33,4 @@ class PathResolver {
   Directory& directory_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -7,7 +7,7 @@
 #include "client/memory_device.h"
 #include "fs/filesystem.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace {
 
 using Trace = std::vector<std::string>;
@@ -15,7 +15,7 @@ using Trace = std::vector<std::string>;
 // /a/b/deep (file), /a/b/here -> "up" (symlink created in /a/b), /top -> "a/b/deep".
 struct PathFixture {
   Geometry g = *Geometry::Create(256, 128, 32, 64);
-  MemoryDevice device{256, 128};
+  client::MemoryDevice device{256, 128};
   std::ostringstream log;
   FileSystem fs{device, g, log};
   uint32_t a = 0, b = 0, deep = 0;
@@ -84,4 +84,4 @@ TEST_CASE("Paths: ResolveFollow of a missing name reads 'inode -1' like the refe
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace pickle {
 namespace {
 
@@ -703,4 +703,4 @@ Bytes DumpByteArrayList(const std::vector<Bytes>& items) {
 }
 
 }  // namespace pickle
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -15,7 +15,7 @@
 #include "core/bytes.h"
 #include "core/status.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace pickle {
 
 struct Object;
@@ -63,4 +63,4 @@ Bytes DumpStr(std::string_view text);
 Bytes DumpByteArrayList(const std::vector<Bytes>& items);
 
 }  // namespace pickle
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

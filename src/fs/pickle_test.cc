@@ -7,7 +7,7 @@
 
 #include "core/md5.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace pickle {
 namespace {
 
@@ -186,4 +186,4 @@ TEST_CASE("DumpStr and DumpByteArrayList write what CPython 3.11 writes") {
 
 }  // namespace
 }  // namespace pickle
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

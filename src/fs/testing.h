@@ -13,14 +13,14 @@
 #include "fs/filesystem.h"
 #include "fs/geometry.h"
 
-namespace memoryfs {
+namespace memoryfs::fs {
 namespace testing {
 
 // Forwards to a MemoryDevice; call number `fail_at` (0-based, counted from Arm()) and, with
 // `sticky`, every later call answer kUnavailable.
-class FlakyDevice : public BlockDevice {
+class FlakyDevice : public client::BlockDevice {
  public:
-  explicit FlakyDevice(MemoryDevice& inner) : inner_(inner) {}
+  explicit FlakyDevice(client::MemoryDevice& inner) : inner_(inner) {}
 
   void Arm(int fail_at, bool sticky) {
     calls_ = 0;
@@ -52,7 +52,7 @@ class FlakyDevice : public BlockDevice {
   }
   static Status Down() { return Status::Error(Code::kUnavailable, "server down (test)"); }
 
-  MemoryDevice& inner_;
+  client::MemoryDevice& inner_;
   int calls_ = 0;
   int fail_at_ = -1;
   bool sticky_ = false;
@@ -64,7 +64,8 @@ class FlakyDevice : public BlockDevice {
 // - a free inode is all zeros;
 // - every entry within a directory's size names an inode in use;
 // - a file's or symlink's refcnt equals the number of entries naming it.
-inline std::vector<std::string> CheckConsistency(const MemoryDevice& device, const Geometry& g) {
+inline std::vector<std::string> CheckConsistency(const client::MemoryDevice& device,
+                                                 const Geometry& g) {
   std::vector<std::string> problems;
   const auto complain = [&](const std::string& what) { problems.push_back(what); };
   const int bs = g.block_size();
@@ -139,4 +140,4 @@ inline std::vector<std::string> CheckConsistency(const MemoryDevice& device, con
 }
 
 }  // namespace testing
-}  // namespace memoryfs
+}  // namespace memoryfs::fs

@@ -25,7 +25,8 @@ std::string ArrayEvent::ToString() const {
   return "CORRUPTED_BLOCK parity " + std::to_string(stripe) + " server " + std::to_string(server);
 }
 
-Array::Array(std::vector<BlockDevice*> servers, int num_blocks, int block_size, EventSink sink)
+Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size,
+             EventSink sink)
     : layout_(static_cast<int>(servers.size())),
       servers_(std::move(servers)),
       num_blocks_(num_blocks),

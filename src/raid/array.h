@@ -1,5 +1,5 @@
-// Array: RAID-5 over N >= 3 block devices, itself a BlockDevice of num_blocks virtual blocks.
-// The file system above cannot tell it from one server. Knows stripes, servers and their
+// Array: RAID-5 over N >= 3 block devices, itself a client::BlockDevice of num_blocks virtual
+// blocks. The file system above cannot tell it from one server. Knows stripes, servers and their
 // health; nothing about files.
 //
 // Contract (see docs and ../shared/spec/raid5.md):
@@ -45,7 +45,7 @@ struct ArrayEvent {
   std::string ToString() const;
 };
 
-class Array : public BlockDevice {
+class Array : public client::BlockDevice {
  public:
   using EventSink = std::function<void(const ArrayEvent&)>;
   // Progress of a repair: stripes done out of total.
@@ -54,7 +54,7 @@ class Array : public BlockDevice {
   // servers: N >= 3 devices of at least Layout(N).ServerBlocksFor(num_blocks) blocks each,
   // all of block_size bytes; not owned, used only by this array. sink: called on every event,
   // from any of the array's threads, one call at a time.
-  Array(std::vector<BlockDevice*> servers, int num_blocks, int block_size, EventSink sink);
+  Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size, EventSink sink);
 
   Result<Bytes> Get(int block) override;
   Status Put(int block, const Bytes& data) override;
@@ -101,7 +101,7 @@ class Array : public BlockDevice {
   Status ReconstructWrite(Location data_at, const Bytes& data, bool write_data);
 
   Layout layout_;
-  std::vector<BlockDevice*> servers_;
+  std::vector<client::BlockDevice*> servers_;
   int num_blocks_;
   int block_size_;
   int server_blocks_;

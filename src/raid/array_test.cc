@@ -18,7 +18,7 @@ struct Rig {
     Layout layout(n);
     for (int i = 0; i < n; ++i) {
       servers.push_back(
-          std::make_unique<MemoryDevice>(layout.ServerBlocksFor(num_blocks), block_size));
+          std::make_unique<client::MemoryDevice>(layout.ServerBlocksFor(num_blocks), block_size));
       raw.push_back(servers.back().get());
     }
     array = std::make_unique<Array>(raw, num_blocks, block_size, [this](const ArrayEvent& e) {
@@ -53,8 +53,8 @@ struct Rig {
     servers[server]->SetFailed(false);
   }
 
-  std::vector<std::unique_ptr<MemoryDevice>> servers;
-  std::vector<BlockDevice*> raw;
+  std::vector<std::unique_ptr<client::MemoryDevice>> servers;
+  std::vector<client::BlockDevice*> raw;
   std::unique_ptr<Array> array;
   std::vector<std::string> events;
 };
@@ -104,7 +104,7 @@ TEST_CASE("Array: RPC counts: 1 Get per read, 2 Gets + 2 Puts per small write") 
   const Location d = rig.array->layout().DataLocation(10);
   const Location p = rig.array->layout().ParityLocation(d.block);
   CHECK(rig.servers[d.server]->trace() ==
-        std::vector<std::string>{"Get 3", TracePutLine(3, Bytes(16, 9))});
+        std::vector<std::string>{"Get 3", client::TracePutLine(3, Bytes(16, 9))});
   CHECK(rig.servers[p.server]->trace().size() == 2);
   CHECK(rig.ParityConsistent());
 }

@@ -22,7 +22,7 @@ Status Array::Repair(int server, const Progress& progress) {
     }
   }
   // Reconnect and check the geometry: its last block must exist and be block_size long.
-  BlockDevice* target = servers_[server];
+  client::BlockDevice* target = servers_[server];
   Result<Bytes> probe = target->Get(server_blocks_ - 1);
   if (!probe.ok() && probe.status().code() != Code::kChecksumError) {
     if (probe.status().code() == Code::kOutOfRange) {

@@ -32,6 +32,14 @@ struct ParseOutcome {
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 
+// The largest XML-RPC message body either side accepts for blocks of `block_size` bytes: a
+// Put carries the block in base64 (4/3 of it, plus line breaks) in a small envelope. The
+// margin lets an over-long Put still reach the server and get its clear fault; anything
+// larger is refused (413 on the server, kProtocolError on the client).
+constexpr size_t MaxMessageBody(int block_size) {
+  return static_cast<size_t>(block_size) * 2 + 64 * 1024;
+}
+
 // Parses one request from the start of buf. A body larger than max_body is an error (413).
 ParseOutcome ParseRequest(std::string_view buf, size_t max_body, HttpMessage* out);
 

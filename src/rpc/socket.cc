@@ -49,7 +49,7 @@ Status WaitFor(int fd, short events, Deadline deadline) {
   for (;;) {
     int left = MillisLeft(deadline);
     if (left <= 0 && Clock::now() >= deadline) {
-      return Status::Error(Code::kUnavailable, "timed out");
+      return Status::Error(Code::kDeadlineExceeded, "timed out");
     }
     pollfd p{fd, events, 0};
     int n = ::poll(&p, 1, left);
@@ -105,7 +105,7 @@ Result<Socket> Connect(const std::string& host, int port, Deadline deadline) {
   ::setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(sockaddr_in)) != 0) {
     if (errno != EINPROGRESS) return Errno(Code::kUnavailable, "connect");
-    MEMORYFS_RETURN_IF_ERROR(WaitFor(s.fd(), POLLOUT, deadline));
+    RETURN_IF_ERROR(WaitFor(s.fd(), POLLOUT, deadline));
     int err = 0;
     socklen_t len = sizeof(err);
     ::getsockopt(s.fd(), SOL_SOCKET, SO_ERROR, &err, &len);
@@ -127,7 +127,7 @@ Status SendAll(const Socket& socket, const std::string& data, Deadline deadline)
     }
     if (n < 0 && errno == EINTR) continue;
     if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      MEMORYFS_RETURN_IF_ERROR(WaitFor(socket.fd(), POLLOUT, deadline));
+      RETURN_IF_ERROR(WaitFor(socket.fd(), POLLOUT, deadline));
       continue;
     }
     return Errno(Code::kUnavailable, "send");
@@ -145,7 +145,7 @@ Result<size_t> ReceiveSome(const Socket& socket, std::string* out, Deadline dead
     }
     if (errno == EINTR) continue;
     if (errno != EAGAIN && errno != EWOULDBLOCK) return Errno(Code::kUnavailable, "recv");
-    MEMORYFS_RETURN_IF_ERROR(WaitFor(socket.fd(), POLLIN, deadline));
+    RETURN_IF_ERROR(WaitFor(socket.fd(), POLLIN, deadline));
   }
 }
 

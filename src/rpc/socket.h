@@ -1,4 +1,6 @@
 // Thin, error-as-value wrappers over POSIX TCP sockets, with millisecond deadlines.
+// Errors: kDeadlineExceeded when the deadline passes first; kUnavailable when the peer refuses
+// or resets; kInvalidArgument for an unresolvable host; kIOError for local set-up failures.
 #pragma once
 
 #include <chrono>

@@ -37,7 +37,7 @@ Status BlockStore::Verify(int block, const Bytes& data, const Md5Digest& digest)
 
 Result<Bytes> BlockStore::Get(int block) {
   ++gets_;
-  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  RETURN_IF_ERROR(CheckRange(block));
   Bytes data;
   Md5Digest digest;
   {
@@ -45,13 +45,13 @@ Result<Bytes> BlockStore::Get(int block) {
     data.assign(BlockData(block), BlockData(block) + options_.block_size);
     digest = checksums_[block];
   }
-  MEMORYFS_RETURN_IF_ERROR(Verify(block, data, digest));
+  RETURN_IF_ERROR(Verify(block, data, digest));
   return data;
 }
 
 Result<Bytes> BlockStore::RSM(int block) {
   ++rsms_;
-  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  RETURN_IF_ERROR(CheckRange(block));
   static thread_local Md5Digest locked_digest{};
   static thread_local int locked_size = -1;
   if (locked_size != options_.block_size) {
@@ -60,7 +60,7 @@ Result<Bytes> BlockStore::RSM(int block) {
   }
   std::lock_guard<std::mutex> lock(mu_);
   Bytes old(BlockData(block), BlockData(block) + options_.block_size);
-  MEMORYFS_RETURN_IF_ERROR(Verify(block, old, checksums_[block]));
+  RETURN_IF_ERROR(Verify(block, old, checksums_[block]));
   std::fill_n(BlockData(block), options_.block_size, 1);
   checksums_[block] = locked_digest;
   return old;
@@ -68,7 +68,7 @@ Result<Bytes> BlockStore::RSM(int block) {
 
 Status BlockStore::Put(int block, const Bytes& data) {
   ++puts_;
-  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  RETURN_IF_ERROR(CheckRange(block));
   if (static_cast<int>(data.size()) > options_.block_size) {
     return Status::Error(Code::kInvalidArgument,
                          "data longer than block size (" + std::to_string(data.size()) + " > " +
@@ -83,7 +83,7 @@ Status BlockStore::Put(int block, const Bytes& data) {
 }
 
 Status BlockStore::CorruptForTest(int block) {
-  MEMORYFS_RETURN_IF_ERROR(CheckRange(block));
+  RETURN_IF_ERROR(CheckRange(block));
   std::lock_guard<std::mutex> lock(mu_);
   BlockData(block)[0] ^= 0xff;
   return Status::Ok();

@@ -1,10 +1,14 @@
 #include "server/rpc_service.h"
 
+#include <xmlrpc-c/base.h>
+
 #include <climits>
 #include <map>
 #include <vector>
 #include <xmlrpc-c/base.hpp>
 #include <xmlrpc-c/xml.hpp>
+
+#include "rpc/http_message.h"
 
 namespace memoryfs::server {
 
@@ -102,21 +106,24 @@ int Clamp(int64_t n) { return n > INT_MAX ? INT_MAX : static_cast<int>(n); }
 
 }  // namespace
 
-// One handler per method: parse params, call the store, map errors to the wire.
+// The handlers, and the wire table that names them.
 class RpcService::Methods {
  public:
   Methods(BlockStore* store, RpcServiceOptions options) : store_(store), options_(options) {}
 
-  Outcome Dispatch(const std::string& method, const Params& p) const {
-    if (method == "Get") return Get(p);
-    if (method == "Put") return Put(p);
-    if (method == "RSM") return Rsm(p);
-    if (method == "Stats") return Stats(p);
-    if (method == "Corrupt" && options_.enable_corrupt_method) return Corrupt(p);
-    return Fault("<class 'Exception'>:method \"" + method + "\" is not supported");
-  }
+  // Finds the method's row, checks the arity against its parameter names (Python's TypeError
+  // texts), then runs its handler.
+  Outcome Dispatch(const std::string& method, const Params& p) const;
 
  private:
+  struct Row {
+    const char* name;
+    std::vector<const char*> params;  // the Python server's parameter names
+    Outcome (Methods::*handler)(const Params&) const;
+    bool test_only;  // only with RpcServiceOptions::enable_corrupt_method
+  };
+  static const Row kTable[];
+
   // A store error on the wire: Python's texts for range errors, the configured checksum
   // reply, a ValueError otherwise.
   Outcome Error(const Status& status, bool is_assignment) const {
@@ -132,21 +139,17 @@ class RpcService::Methods {
     }
   }
 
-  Outcome BlockCall(const char* name, const Params& p, Result<Bytes> (BlockStore::*op)(int)) const {
-    if (std::string e = ArityError(name, p, {"block_number"}); !e.empty()) return Fault(e);
+  Outcome BlockCall(const Params& p, Result<Bytes> (BlockStore::*op)(int)) const {
     std::optional<int> block = BlockNumber(p[0]);
     if (!block) return Fault(NotAnIndex(p[0]));
     Result<Bytes> r = (store_->*op)(*block);
     return r.ok() ? BlockValue(*r) : Error(r.status(), false);
   }
 
-  Outcome Get(const Params& p) const { return BlockCall("Get", p, &BlockStore::Get); }
-  Outcome Rsm(const Params& p) const { return BlockCall("RSM", p, &BlockStore::RSM); }
+  Outcome Get(const Params& p) const { return BlockCall(p, &BlockStore::Get); }
+  Outcome Rsm(const Params& p) const { return BlockCall(p, &BlockStore::RSM); }
 
   Outcome Put(const Params& p) const {
-    if (std::string e = ArityError("Put", p, {"block_number", "data"}); !e.empty()) {
-      return Fault(e);
-    }
     std::optional<int> block = BlockNumber(p[0]);
     if (!block) return Fault(NotAnIndex(p[0]));
     if (p[1].type() != xmlrpc_c::value::TYPE_BYTESTRING) {
@@ -159,15 +162,13 @@ class RpcService::Methods {
   }
 
   Outcome Corrupt(const Params& p) const {
-    if (std::string e = ArityError("Corrupt", p, {"block_number"}); !e.empty()) return Fault(e);
     std::optional<int> block = BlockNumber(p[0]);
     if (!block) return Fault(NotAnIndex(p[0]));
     Status s = store_->CorruptForTest(*block);
     return s.ok() ? IntValue(0) : Error(s, false);
   }
 
-  Outcome Stats(const Params& p) const {
-    if (std::string e = ArityError("Stats", p, {}); !e.empty()) return Fault(e);
+  Outcome Stats(const Params&) const {
     RequestCounts s = store_->stats();
     std::map<std::string, xmlrpc_c::value> m;
     m["Get"] = xmlrpc_c::value_int(Clamp(s.gets));
@@ -183,10 +184,46 @@ class RpcService::Methods {
   const RpcServiceOptions options_;
 };
 
+// The wire table: adding a method is one row here plus its handler and store operation.
+const RpcService::Methods::Row RpcService::Methods::kTable[] = {
+    {"Get", {"block_number"}, &Methods::Get, false},
+    {"Put", {"block_number", "data"}, &Methods::Put, false},
+    {"RSM", {"block_number"}, &Methods::Rsm, false},
+    {"Stats", {}, &Methods::Stats, false},
+    {"Corrupt", {"block_number"}, &Methods::Corrupt, true},
+};
+
+Outcome RpcService::Methods::Dispatch(const std::string& method, const Params& p) const {
+  for (const Row& row : kTable) {
+    if (method != row.name || (row.test_only && !options_.enable_corrupt_method)) continue;
+    if (std::string e = ArityError(row.name, p, row.params); !e.empty()) return Fault(e);
+    return (this->*row.handler)(p);
+  }
+  return Fault("<class 'Exception'>:method \"" + method + "\" is not supported");
+}
+
 RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
-    : methods_(std::make_unique<Methods>(store, options)) {}
+    : methods_(std::make_unique<Methods>(store, options)) {
+  // xmlrpc-c's document limit is process-wide: every document the HTTP server lets through
+  // must also parse (rpc::MaxMessageBody), with room for the envelope.
+  const size_t limit = rpc::MaxMessageBody(store->options().block_size) + 4096;
+  if (xmlrpc_limit_get(XMLRPC_XML_SIZE_LIMIT_ID) < limit) {
+    xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, limit);
+  }
+}
 
 RpcService::~RpcService() = default;
+
+xmlrpc_c::rpcOutcome RpcService::Execute(const std::string& request_xml) const {
+  try {
+    std::string method;
+    Params params;
+    xmlrpc_c::xml::parseCall(request_xml, &method, &params);
+    return methods_->Dispatch(method, params);
+  } catch (const std::exception& e) {
+    return Fault(std::string("<class 'xml.parsers.expat.ExpatError'>:") + e.what());
+  }
+}
 
 std::string RpcService::Handle(const std::string& request_xml) const {
   // We parse and dispatch ourselves rather than through xmlrpc-c's registry, whose built-in
@@ -194,15 +231,9 @@ std::string RpcService::Handle(const std::string& request_xml) const {
   // exceptions can arise on the server side; they end here as faults.
   std::string response;
   try {
-    std::string method;
-    Params params;
-    Outcome outcome;
-    try {
-      xmlrpc_c::xml::parseCall(request_xml, &method, &params);
-      outcome = methods_->Dispatch(method, params);
-    } catch (const std::exception& e) {
-      outcome = Fault(std::string("<class 'xml.parsers.expat.ExpatError'>:") + e.what());
-    }
+    // Built in place (no copy): a success outcome's fault part is uninitialised in xmlrpc-c,
+    // and copying it would read that.
+    const Outcome outcome = Execute(request_xml);
     xmlrpc_c::xml::generateResponse(outcome, &response);
   } catch (const std::exception& e) {
     response =

@@ -1,10 +1,17 @@
 // RpcService: the XML-RPC face of a BlockStore, with the exact wire behaviour of the course's
 // Python server (see docs/protocol.md): Get/Put/RSM with fault code 1 and Python's fault
-// strings, plus our additions Stats (and Corrupt, only when enabled for tests).
+// strings, plus our additions Stats (and Corrupt, only when enabled for tests). The server's
+// only adapter to xmlrpc-c: its method table (rpc_service.cc) names every method, its Python
+// parameter names and its handler. Constructing one raises xmlrpc-c's process-wide document
+// size limit to what rpc::MaxMessageBody allows for the store's block size.
 #pragma once
 
 #include <memory>
 #include <string>
+
+namespace xmlrpc_c {
+class rpcOutcome;
+}
 
 #include "server/block_store.h"
 
@@ -30,6 +37,8 @@ class RpcService {
   std::string Handle(const std::string& request_xml) const;
 
  private:
+  xmlrpc_c::rpcOutcome Execute(const std::string& request_xml) const;
+
   class Methods;  // the handlers; keeps xmlrpc-c out of this header
   std::unique_ptr<Methods> methods_;
 };

@@ -1,13 +1,13 @@
 // memoryfs_server: flags, bind, serve until SIGINT/SIGTERM, exit 0.
 #include <signal.h>
 #include <sys/resource.h>
-#include <xmlrpc-c/base.h>
 
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
 #include <thread>
 
+#include "rpc/http_message.h"
 #include "rpc/http_server.h"
 #include "server/block_store.h"
 #include "server/rpc_service.h"
@@ -51,11 +51,6 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   ::signal(SIGPIPE, SIG_IGN);
 
-  // A request carries base64 (4/3 of the block, plus line breaks) and a small envelope; allow
-  // a generous margin so an over-long Put still gets its clear fault, and refuse anything larger.
-  const size_t max_body = static_cast<size_t>(config.block_size) * 2 + 64 * 1024;
-  xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, max_body + 4096);
-
   // Owned for the whole process: connection threads may still be finishing at exit.
   auto created =
       server::BlockStore::Create({config.num_blocks, config.block_size, config.decayed_block});
@@ -68,7 +63,7 @@ int main(int argc, char** argv) {
   rpc::HttpServerOptions http;
   http.host = config.host;
   http.port = config.port;
-  http.max_body = max_body;
+  http.max_body = rpc::MaxMessageBody(config.block_size);
   http.max_connections = config.max_connections;
   http.idle_timeout_ms = config.idle_timeout_ms;
   auto* server = new rpc::HttpServer(

@@ -15,7 +15,7 @@
 #include "shell/shell.h"
 #include "shell/testing.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 using namespace std::string_literals;
@@ -36,7 +36,8 @@ struct Session {
     shell.Execute(line);
     CHECK_MESSAGE(device.raw(0) == Bytes(options.geometry.block_size(), 0),
                   "lock held after: " << line);
-    const std::vector<std::string> problems = testing::CheckConsistency(device, options.geometry);
+    const std::vector<std::string> problems =
+        fs::testing::CheckConsistency(device, options.geometry);
     CHECK_MESSAGE(problems.empty(), line << ": " << (problems.empty() ? "" : problems[0]));
     return out.str();
   }
@@ -55,7 +56,7 @@ struct Session {
   }
 
   ShellOptions options;
-  MemoryDevice device;
+  client::MemoryDevice device;
   std::istringstream in;
   std::ostringstream out, err;
   Shell shell;
@@ -146,7 +147,7 @@ TEST_CASE("Deviation 2: a bad inode number on disk is an error, not an exit") {
 }
 
 TEST_CASE("Deviation 3: end of input exits cleanly with status 0") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16), "create a\nls");
   CHECK(run.exit_status == 0);
   CHECK(run.out ==
@@ -158,7 +159,7 @@ TEST_CASE("Deviation 3: end of input exits cleanly with status 0") {
 
 TEST_CASE("Deviation 4: save writes a dump that load (and Python's pickle) read back") {
   const std::string path = "/tmp/memoryfs_save_test_" + std::to_string(::getpid()) + ".dump";
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   const ShellOptions options = Options(256, 128, 16, 32);
   testing::ShellRun run = RunShell(
       device, options, "mkdir d\ncreate f\nappend f hello\nlns f s\nsave " + path + "\nexit\n");
@@ -167,9 +168,9 @@ TEST_CASE("Deviation 4: save writes a dump that load (and Python's pickle) read 
   const Bytes dump((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   std::vector<Bytes> blocks;
   for (int b = 0; b < 256; ++b) blocks.push_back(device.raw(b));
-  CHECK(dump == SerializeDump(options.geometry, blocks));  // CPython's exact bytes
+  CHECK(dump == fs::SerializeDump(options.geometry, blocks));  // CPython's exact bytes
 
-  MemoryDevice fresh(256, 128);
+  client::MemoryDevice fresh(256, 128);
   ShellOptions no_root = options;
   no_root.root_init = false;
   run = RunShell(fresh, no_root, "load " + path + "\ncat s\nls\nexit\n");
@@ -180,8 +181,8 @@ TEST_CASE("Deviation 4: save writes a dump that load (and Python's pickle) read 
 }
 
 TEST_CASE("A device error in the middle of a command: Error line, lock released, no damage") {
-  MemoryDevice memory(256, 128);
-  testing::FlakyDevice flaky(memory);
+  client::MemoryDevice memory(256, 128);
+  fs::testing::FlakyDevice flaky(memory);
   const ShellOptions options = Options(256, 128, 16, 32);
   std::istringstream in;
   std::ostringstream out, err;
@@ -207,8 +208,8 @@ TEST_CASE("A device error in the middle of a command: Error line, lock released,
   CHECK(out.str() ==
         "Error: UNAVAILABLE: server down (test)\nError: UNAVAILABLE: server down (test)\n");
   // Down at start-up: Run() reports it and returns 1.
-  MemoryDevice other(256, 128);
-  testing::FlakyDevice dead(other);
+  client::MemoryDevice other(256, 128);
+  fs::testing::FlakyDevice dead(other);
   dead.Arm(0, true);
   testing::ShellRun run = RunShell(dead, options, "ls\n");
   CHECK(run.exit_status == 1);
@@ -216,4 +217,4 @@ TEST_CASE("A device error in the middle of a command: Error line, lock released,
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

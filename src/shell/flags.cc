@@ -8,9 +8,9 @@
 #include <set>
 #include <sstream>
 
-#include "shell/py_int.h"
+#include "core/py_int.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace po = boost::program_options;
 namespace {
 
@@ -101,8 +101,8 @@ std::vector<std::string> JoinNegativeValues(int argc, const char* const* argv) {
   return args;
 }
 
-Result<std::vector<Endpoint>> ParseServers(const std::string& text) {
-  std::vector<Endpoint> servers;
+Result<std::vector<rpc::Endpoint>> ParseServers(const std::string& text) {
+  std::vector<rpc::Endpoint> servers;
   std::stringstream stream(text);
   std::string item;
   const auto bad = [&](const std::string& what) {
@@ -112,7 +112,7 @@ Result<std::vector<Endpoint>> ParseServers(const std::string& text) {
   while (std::getline(stream, item, ',')) {
     item = Trim(item);
     if (item.find(':') == std::string::npos) return bad(item);  // the host is required here
-    Result<Endpoint> endpoint = ParseEndpoint(item);
+    Result<rpc::Endpoint> endpoint = rpc::ParseEndpoint(item);
     if (!endpoint.ok()) return bad(item);
     servers.push_back(*endpoint);
   }
@@ -199,7 +199,7 @@ ParsedShellFlags ParseShellFlags(int argc, const char* const* argv) {
     if (!start_port) start_port = values["port"];
   }
   if (vm.count("servers")) {
-    Result<std::vector<Endpoint>> servers = ParseServers(vm["servers"].as<std::string>());
+    Result<std::vector<rpc::Endpoint>> servers = ParseServers(vm["servers"].as<std::string>());
     if (!servers.ok()) return Fail(2, false, servers.status().message());
     if (ns && *ns != static_cast<int64_t>(servers->size())) {
       return Fail(1, true, "Must specify valid ns");
@@ -228,8 +228,8 @@ ParsedShellFlags ParseShellFlags(int argc, const char* const* argv) {
   flags.timeout_ms = static_cast<int>(timeout);
   flags.root_init = value_or("rootinit", 1) == 1;
 
-  Result<Geometry> geometry = Geometry::Create(value_or("nb", 256), value_or("bs", 128),
-                                               value_or("ni", 16), value_or("is", 16));
+  Result<fs::Geometry> geometry = fs::Geometry::Create(value_or("nb", 256), value_or("bs", 128),
+                                                       value_or("ni", 16), value_or("is", 16));
   if (!geometry.ok()) return Fail(2, false, "error: " + geometry.status().message());
   flags.geometry = *geometry;
   return parsed;
@@ -254,4 +254,4 @@ int ReportShellFlags(const ParsedShellFlags& parsed, std::ostream& out, std::ost
   return parsed.exit_status;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

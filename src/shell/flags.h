@@ -31,22 +31,22 @@
 #include <string>
 #include <vector>
 
-#include "client/remote_device.h"
 #include "core/status.h"
 #include "fs/geometry.h"
+#include "rpc/endpoint.h"
 #include "shell/shell.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 struct ShellFlags {
-  Geometry geometry;              // -nb -bs -ni -is
-  int cid = 0;                    // -cid
-  bool root_init = true;          // -rootinit (only 1 re-creates the root, like the reference)
-  int num_servers = 0;            // -ns, or 1 with -port, or the count of -servers
-  int start_port = 0;             // -startport or -port; 0 when -servers was given
-  std::vector<Endpoint> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
-  int timeout_ms = 1000;          // -timeout
-  std::string config_file;        // -config, "" when none
+  fs::Geometry geometry;               // -nb -bs -ni -is
+  int cid = 0;                         // -cid
+  bool root_init = true;               // -rootinit (only 1 re-creates the root, like the reference)
+  int num_servers = 0;                 // -ns, or 1 with -port, or the count of -servers
+  int start_port = 0;                  // -startport or -port; 0 when -servers was given
+  std::vector<rpc::Endpoint> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
+  int timeout_ms = 1000;               // -timeout
+  std::string config_file;             // -config, "" when none
 
   ShellOptions shell_options() const;
 };
@@ -67,4 +67,4 @@ std::string ShellFlagsHelp();
 // the exit status main() should return, or -1 when the shell should run.
 int ReportShellFlags(const ParsedShellFlags& parsed, std::ostream& out, std::ostream& err);
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 ParsedShellFlags Parse(std::vector<std::string> words) {
@@ -24,11 +24,11 @@ TEST_CASE("Flags: the golden command lines") {
                                          "512", "-is", "64", "-ni", "32", "-cid", "0"});
   REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
   const ShellFlags& f = parsed.flags;
-  CHECK(f.geometry == *Geometry::Create(1024, 512, 32, 64));
+  CHECK(f.geometry == *fs::Geometry::Create(1024, 512, 32, 64));
   CHECK(f.cid == 0);
   CHECK(f.num_servers == 1);
   CHECK(f.start_port == 8000);
-  CHECK(f.servers == std::vector<Endpoint>{{"127.0.0.1", 8000}});
+  CHECK(f.servers == std::vector<rpc::Endpoint>{{"127.0.0.1", 8000}});
   CHECK(f.root_init);
   CHECK(f.timeout_ms == 1000);
   CHECK(f.shell_options().geometry == f.geometry);
@@ -37,8 +37,8 @@ TEST_CASE("Flags: the golden command lines") {
 TEST_CASE("Flags: defaults, spellings and aliases") {
   ParsedShellFlags parsed = Parse({"-cid", "3", "-port", "9000"});
   REQUIRE(parsed.status.ok());
-  CHECK(parsed.flags.geometry == Geometry());
-  CHECK(parsed.flags.servers == std::vector<Endpoint>{{"127.0.0.1", 9000}});
+  CHECK(parsed.flags.geometry == fs::Geometry());
+  CHECK(parsed.flags.servers == std::vector<rpc::Endpoint>{{"127.0.0.1", 9000}});
 
   parsed = Parse({"--cid=1", "--nb=512", "-bs=256", "--total_num_blocks", "1024", "-ns", "4",
                   "--startport", "8000", "-rootinit", "0", "-timeout", "250", "extra", "words"});
@@ -46,7 +46,7 @@ TEST_CASE("Flags: defaults, spellings and aliases") {
   CHECK(parsed.flags.geometry.num_blocks() == 512);  // -nb given first wins over its alias
   CHECK(parsed.flags.geometry.block_size() == 256);
   CHECK(parsed.flags.num_servers == 4);
-  CHECK(parsed.flags.servers.back() == Endpoint{"127.0.0.1", 8003});
+  CHECK(parsed.flags.servers.back() == rpc::Endpoint{"127.0.0.1", 8003});
   CHECK_FALSE(parsed.flags.root_init);
   CHECK(parsed.flags.timeout_ms == 250);
 
@@ -67,7 +67,8 @@ TEST_CASE("Flags: defaults, spellings and aliases") {
   parsed = Parse({"-cid", "0", "-servers", "a:1, b:2,localhost:8003"});
   REQUIRE(parsed.status.ok());
   CHECK(parsed.flags.num_servers == 3);
-  CHECK(parsed.flags.servers == std::vector<Endpoint>{{"a", 1}, {"b", 2}, {"localhost", 8003}});
+  CHECK(parsed.flags.servers ==
+        std::vector<rpc::Endpoint>{{"a", 1}, {"b", 2}, {"localhost", 8003}});
 }
 
 TEST_CASE("Flags: the reference's checks, in its order, on stdout, non-zero status") {
@@ -154,4 +155,4 @@ TEST_CASE("Flags: -config INI file, the command line wins") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

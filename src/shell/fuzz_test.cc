@@ -12,7 +12,7 @@
 #include "shell/shell.h"
 #include "shell/testing.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 class LineGenerator {
@@ -131,8 +131,8 @@ struct FuzzStats {
 
 FuzzStats Fuzz(const ShellOptions& options, uint32_t seed, int lines) {
   FuzzStats stats;
-  const Geometry& g = options.geometry;
-  MemoryDevice device(g.num_blocks(), g.block_size());
+  const fs::Geometry& g = options.geometry;
+  client::MemoryDevice device(g.num_blocks(), g.block_size());
   std::istringstream in;
   std::ostringstream out, err;
   Shell shell(device, options, in, out, err);
@@ -152,7 +152,7 @@ FuzzStats Fuzz(const ShellOptions& options, uint32_t seed, int lines) {
     if (result.find("ERROR_FILENAME_TOO_LONG") != std::string::npos) ++stats.too_long;
     if (result.find("not found") != std::string::npos) ++stats.not_found;
     REQUIRE_MESSAGE(device.raw(0) == Bytes(g.block_size(), 0), "lock held after line " << i);
-    const std::vector<std::string> problems = testing::CheckConsistency(device, g);
+    const std::vector<std::string> problems = fs::testing::CheckConsistency(device, g);
     // (The message is also evaluated when the check passes, e.g. with -s.)
     const std::string first_problem = problems.empty() ? "" : problems.front();
     REQUIRE_MESSAGE(problems.empty(), "line " << i << " " << line << ": " << first_problem);
@@ -185,4 +185,4 @@ TEST_CASE("Fuzz: the default geometry (one block per file)") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

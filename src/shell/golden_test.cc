@@ -14,7 +14,7 @@
 #include "shell/testing.h"
 #include "shell/text.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 std::string ReadFile(const std::filesystem::path& path) {
@@ -55,9 +55,9 @@ void RunCase(const std::string& name) {
   for (const std::string& word : words) argv.push_back(word.c_str());
   const ParsedShellFlags parsed = ParseShellFlags(static_cast<int>(argv.size()), argv.data());
   REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
-  const Geometry& geometry = parsed.flags.geometry;
+  const fs::Geometry& geometry = parsed.flags.geometry;
 
-  MemoryDevice device(geometry.num_blocks(), geometry.block_size());
+  client::MemoryDevice device(geometry.num_blocks(), geometry.block_size());
   const testing::ShellRun run =
       testing::RunShell(device, parsed.flags.shell_options(), ReadFile(dir / (name + ".in")));
   CHECK(run.exit_status == 0);
@@ -85,4 +85,4 @@ TEST_CASE("golden: every case in the directory is covered") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

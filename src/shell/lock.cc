@@ -1,6 +1,6 @@
 #include "shell/lock.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 Status DiskLock::Acquire() {
   while (true) {
@@ -12,4 +12,4 @@ Status DiskLock::Acquire() {
 
 Status DiskLock::Release() { return device_.Put(kLockBlock, Bytes(block_size_, 0)); }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

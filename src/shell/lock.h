@@ -7,21 +7,22 @@
 #include "client/block_device.h"
 #include "core/status.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 inline constexpr int kLockBlock = 0;
 
 class DiskLock {
  public:
-  DiskLock(BlockDevice& device, int block_size) : device_(device), block_size_(block_size) {}
+  DiskLock(client::BlockDevice& device, int block_size)
+      : device_(device), block_size_(block_size) {}
 
   // Fails only when the device does (the lock is then not held).
   Status Acquire();
   Status Release();
 
  private:
-  BlockDevice& device_;
+  client::BlockDevice& device_;
   const int block_size_;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

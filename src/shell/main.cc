@@ -15,6 +15,7 @@
 #include "shell/shell.h"
 
 using namespace memoryfs;
+using namespace memoryfs::shell;
 
 namespace {
 
@@ -68,16 +69,16 @@ int main(int argc, char** argv) {
 
   // Each server holds nb blocks alone, or its share of the stripes in RAID-5.
   const int server_blocks = n == 1 ? nb : raid::Layout(n).ServerBlocksFor(nb);
-  std::vector<std::unique_ptr<RemoteDevice>> remotes;
-  std::vector<BlockDevice*> devices;
-  for (const Endpoint& endpoint : flags.servers) {
+  std::vector<std::unique_ptr<client::RemoteDevice>> remotes;
+  std::vector<client::BlockDevice*> devices;
+  for (const rpc::Endpoint& endpoint : flags.servers) {
     remotes.push_back(
-        std::make_unique<RemoteDevice>(endpoint, server_blocks, bs, flags.timeout_ms));
+        std::make_unique<client::RemoteDevice>(endpoint, server_blocks, bs, flags.timeout_ms));
     devices.push_back(remotes.back().get());
   }
 
   std::unique_ptr<raid::Array> array;
-  BlockDevice* device = devices[0];
+  client::BlockDevice* device = devices[0];
   if (n > 1) {
     // The assignment's messages, printed in this one place from the array's events.
     array = std::make_unique<raid::Array>(

@@ -3,7 +3,7 @@
 #include <iomanip>
 #include <sstream>
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 namespace {
 
@@ -34,14 +34,14 @@ class ProgressBar {
   int last_percent_ = -1;
 };
 
-std::string Cell(const Result<ServerInfo>& info, int64_t RequestCounts::*field) {
+std::string Cell(const Result<client::ServerInfo>& info, int64_t RequestCounts::*field) {
   return info.ok() ? std::to_string(info->counts.*field) : "-";
 }
 
 }  // namespace
 
 ShellHooks MakeRaidHooks(raid::Array* array,
-                         const std::vector<std::unique_ptr<RemoteDevice>>& remotes,
+                         const std::vector<std::unique_ptr<client::RemoteDevice>>& remotes,
                          std::ostream& progress) {
   ShellHooks hooks;
   hooks.lock_optional = array != nullptr;
@@ -76,8 +76,9 @@ ShellHooks MakeRaidHooks(raid::Array* array,
       total.puts += sent.puts;
       total.rsms += sent.rsms;
       // A failed server is not contacted until repaired; a Python server has no Stats.
-      Result<ServerInfo> info =
-          failed ? Result<ServerInfo>(Status::Error(Code::kUnavailable, "")) : remotes[i]->Stats();
+      Result<client::ServerInfo> info =
+          failed ? Result<client::ServerInfo>(Status::Error(Code::kUnavailable, ""))
+                 : remotes[i]->Stats();
       table << std::left << std::setw(8) << id << std::setw(22) << remotes[i]->endpoint().ToString()
             << std::setw(8) << (failed ? "FAILED" : "ok") << std::right << std::setw(9) << sent.gets
             << std::setw(9) << sent.puts << std::setw(9) << sent.rsms << " | " << std::setw(9)
@@ -92,4 +93,4 @@ ShellHooks MakeRaidHooks(raid::Array* array,
   return hooks;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

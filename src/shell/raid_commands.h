@@ -11,12 +11,12 @@
 #include "raid/array.h"
 #include "shell/shell.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 // array: the RAID-5 array, or null in single-server mode. remotes: the servers, in order.
 // progress: where the repair progress bar goes (stderr). All must outlive the hooks.
 ShellHooks MakeRaidHooks(raid::Array* array,
-                         const std::vector<std::unique_ptr<RemoteDevice>>& remotes,
+                         const std::vector<std::unique_ptr<client::RemoteDevice>>& remotes,
                          std::ostream& progress);
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

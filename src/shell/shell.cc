@@ -6,12 +6,12 @@
 #include <optional>
 
 #include "core/bytes.h"
+#include "core/py_int.h"
 #include "fs/dump.h"
 #include "fs/fs_error.h"
-#include "shell/py_int.h"
 #include "shell/text.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 // The reference dumps blocks 0..15 to its log file at start-up.
@@ -21,8 +21,8 @@ std::string AsText(const Bytes& bytes) { return std::string(bytes.begin(), bytes
 
 }  // namespace
 
-Shell::Shell(BlockDevice& device, const ShellOptions& options, std::istream& in, std::ostream& out,
-             std::ostream& err)
+Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istream& in,
+             std::ostream& out, std::ostream& err)
     : options_(options),
       in_(in),
       out_(out),
@@ -61,7 +61,7 @@ Status Shell::Start() {
   if (options_.root_init) {
     Status status = fs_.InitRoot();
     if (!status.ok()) {
-      if (!IsFsError(status)) return status;
+      if (!fs::IsFsError(status)) return status;
       PrintError(status, false);
     }
   }
@@ -116,7 +116,7 @@ bool Shell::Execute(std::string_view line) {
 void Shell::Print(std::string_view text) { out_ << text << "\n"; }
 
 void Shell::PrintError(const Status& status, bool blank_line) {
-  out_ << "Error: " << (IsFsError(status) ? status.message() : status.ToString()) << "\n";
+  out_ << "Error: " << (fs::IsFsError(status) ? status.message() : status.ToString()) << "\n";
   if (blank_line) out_ << "\n";
 }
 
@@ -153,9 +153,9 @@ void Shell::DoCd(const std::string& path) {
   Result<std::optional<uint32_t>> found = fs_.Resolve(path, cwd_);
   if (!found.ok()) return PrintError(found.status(), false);
   if (!found->has_value()) return Print("Error: not found\n");
-  Result<Inode> inode = fs_.ReadInode(**found);
+  Result<fs::Inode> inode = fs_.ReadInode(**found);
   if (!inode.ok()) return PrintError(inode.status(), false);
-  if (inode->type != InodeType::kDirectory) return Print("Error: not a directory\n");
+  if (inode->type != fs::InodeType::kDirectory) return Print("Error: not a directory\n");
   cwd_ = **found;
 }
 
@@ -168,9 +168,9 @@ void Shell::DoCat(const std::string& path) {
   Result<std::optional<uint32_t>> found = fs_.ResolveFollow(path, cwd_);
   if (!found.ok()) return PrintError(found.status(), false);
   if (!found->has_value()) return Print("Error: not found\n");
-  Result<Inode> inode = fs_.ReadInode(**found);
+  Result<fs::Inode> inode = fs_.ReadInode(**found);
   if (!inode.ok()) return PrintError(inode.status(), false);
-  if (inode->type != InodeType::kFile) return Print("Error: not a file\n");
+  if (inode->type != fs::InodeType::kFile) return Print("Error: not a file\n");
   Result<Bytes> data = fs_.Read(**found, 0, fs_.geometry().max_file_size());
   if (!data.ok()) return PrintError(data.status(), false);
   Print(AsText(*data));
@@ -181,13 +181,13 @@ void Shell::Ls(const Args&) {  // extra arguments are ignored, as by the referen
 }
 
 void Shell::DoLs() {
-  Result<std::vector<ListEntry>> entries = fs_.List(cwd_);
+  Result<std::vector<fs::ListEntry>> entries = fs_.List(cwd_);
   if (!entries.ok()) return PrintError(entries.status(), false);
-  for (const ListEntry& entry : *entries) {
+  for (const fs::ListEntry& entry : *entries) {
     std::string line = "[" + std::to_string(entry.refcnt) + "]:" + AsText(entry.name);
-    if (entry.type == InodeType::kDirectory) {
+    if (entry.type == fs::InodeType::kDirectory) {
       line += "/";
-    } else if (entry.type == InodeType::kSymlink) {
+    } else if (entry.type == fs::InodeType::kSymlink) {
       line += "@ -> " + AsText(entry.symlink_target);
     }
     Print(line);
@@ -196,15 +196,15 @@ void Shell::DoLs() {
 
 void Shell::Mkdir(const Args& args) {
   if (args.size() != 2) return Print("Error: mkdir requires one argument");
-  Locked([&] { DoCreate(args[1], InodeType::kDirectory); });
+  Locked([&] { DoCreate(args[1], fs::InodeType::kDirectory); });
 }
 
 void Shell::Create(const Args& args) {
   if (args.size() != 2) return Print("Error: create requires one argument");
-  Locked([&] { DoCreate(args[1], InodeType::kFile); });
+  Locked([&] { DoCreate(args[1], fs::InodeType::kFile); });
 }
 
-void Shell::DoCreate(const std::string& name, InodeType type) {
+void Shell::DoCreate(const std::string& name, fs::InodeType type) {
   Result<uint32_t> created = fs_.Create(cwd_, name, type);
   if (!created.ok()) PrintError(created.status(), true);
 }
@@ -228,9 +228,9 @@ void Shell::DoAppend(const std::string& path, const std::string& text) {
   Result<std::optional<uint32_t>> found = fs_.Resolve(path, cwd_);
   if (!found.ok()) return PrintError(found.status(), false);
   if (!found->has_value()) return Print("Error: not found\n");
-  Result<Inode> inode = fs_.ReadInode(**found);
+  Result<fs::Inode> inode = fs_.ReadInode(**found);
   if (!inode.ok()) return PrintError(inode.status(), false);
-  if (inode->type != InodeType::kFile) return Print("Error: not a file\n");
+  if (inode->type != fs::InodeType::kFile) return Print("Error: not a file\n");
   Result<uint32_t> written = fs_.Write(**found, inode->size, ToBytes(text));
   if (!written.ok()) return PrintError(written.status(), false);
   Print("Successfully appended " + std::to_string(*written) + " bytes.");
@@ -312,7 +312,7 @@ void Shell::ShowInode(const Args& args) {
     return Print("Error: inode number " + n->ToString() + " not in valid range [0, " +
                  std::to_string(ni - 1) + "]");
   }
-  Result<Inode> inode = fs_.ReadInode(n->Clamped());
+  Result<fs::Inode> inode = fs_.ReadInode(n->Clamped());
   if (!inode.ok()) return PrintError(inode.status(), false);
   Log("Inode size   : " + std::to_string(inode->size));
   Log("Inode type   : " + std::to_string(static_cast<uint16_t>(inode->type)));
@@ -326,7 +326,7 @@ void Shell::ShowInode(const Args& args) {
 
 void Shell::ShowFsConfig(const Args& args) {
   if (args.size() != 1) return Print("Error: showfsconfig do not require argument");
-  const Geometry& g = fs_.geometry();
+  const fs::Geometry& g = fs_.geometry();
   Log("#### File system information:");
   Log("Number of blocks          : " + std::to_string(g.num_blocks()));
   Log("Block size (Bytes)        : " + std::to_string(g.block_size()));
@@ -395,7 +395,7 @@ void Shell::Load(const Args& args) {
   if (!file.good() && !file.eof()) {
     Print("Error: cannot read file " + path);
   } else {
-    Result<std::vector<Bytes>> blocks = ParseDump(contents, fs_.geometry());
+    Result<std::vector<Bytes>> blocks = fs::ParseDump(contents, fs_.geometry());
     if (!blocks.ok()) {
       Print(blocks.status().message());
     } else {
@@ -423,11 +423,11 @@ void Shell::Save(const Args& args) {
     if (!block.ok()) return PrintError(block.status(), false);
     blocks.push_back(std::move(block).value());
   }
-  const Bytes dump = SerializeDump(fs_.geometry(), blocks);
+  const Bytes dump = fs::SerializeDump(fs_.geometry(), blocks);
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file.write(reinterpret_cast<const char*>(dump.data()), static_cast<std::streamsize>(dump.size()));
   file.close();
   if (!file) Print("Error: cannot write file " + path);
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

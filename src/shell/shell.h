@@ -33,7 +33,7 @@
 #include "fs/geometry.h"
 #include "shell/lock.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 // Commands that depend on the device rather than on the file system, wired in by main():
 // `repair <server_id>` and `showload`. A command whose hook is not set is "not valid", as in
@@ -55,7 +55,7 @@ struct ShellHooks {
 };
 
 struct ShellOptions {
-  Geometry geometry;      // -nb -bs -ni -is
+  fs::Geometry geometry;  // -nb -bs -ni -is
   int cid = 0;            // -cid: client id 0..7 (validated by the flags; unused otherwise)
   bool root_init = true;  // -rootinit 1: re-create the root directory at start-up
 };
@@ -63,8 +63,8 @@ struct ShellOptions {
 class Shell {
  public:
   // `device` must outlive the Shell; its block size should be options.geometry.block_size().
-  Shell(BlockDevice& device, const ShellOptions& options, std::istream& in, std::ostream& out,
-        std::ostream& err);
+  Shell(client::BlockDevice& device, const ShellOptions& options, std::istream& in,
+        std::ostream& out, std::ostream& err);
 
   Shell(const Shell&) = delete;
   Shell& operator=(const Shell&) = delete;
@@ -84,7 +84,7 @@ class Shell {
   void set_hooks(ShellHooks hooks) { hooks_ = std::move(hooks); }
 
   uint32_t cwd() const { return cwd_; }
-  FileSystem& file_system() { return fs_; }
+  fs::FileSystem& file_system() { return fs_; }
 
  private:
   using Args = std::vector<std::string>;
@@ -112,7 +112,7 @@ class Shell {
   void DoCd(const std::string& path);
   void DoCat(const std::string& path);
   void DoLs();
-  void DoCreate(const std::string& name, InodeType type);
+  void DoCreate(const std::string& name, fs::InodeType type);
   void DoRm(const std::string& name);
   void DoAppend(const std::string& path, const std::string& text);
 
@@ -131,11 +131,11 @@ class Shell {
   std::istream& in_;
   std::ostream& out_;
   std::ostream& err_;
-  FileSystem fs_;
+  fs::FileSystem fs_;
   DiskLock lock_;
   ShellHooks hooks_;
   bool running_unlocked_ = false;  // lock_optional: the lock's failure was reported
   uint32_t cwd_ = 0;
 };
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

@@ -13,7 +13,7 @@
 #include "fs/dump.h"
 #include "shell/testing.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 using namespace std::string_literals;
@@ -29,7 +29,7 @@ std::string Strip(std::string out) {
 }
 
 TEST_CASE("Shell: start-up reads blocks 0..15 then creates the root, -rootinit 0 skips it") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   RunShell(device, Options(256, 128, 16, 16, /*root_init=*/false), "");
   std::vector<std::string> expected;
   for (int b = 0; b < 16; ++b) expected.push_back("Get " + std::to_string(b));
@@ -38,14 +38,14 @@ TEST_CASE("Shell: start-up reads blocks 0..15 then creates the root, -rootinit 0
 }
 
 TEST_CASE("Shell: empty and blank lines prompt again, unknown commands, exit ignores args") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   const testing::ShellRun run =
       RunShell(device, Options(256, 128, 16, 16), "\n   \t\nfrobnicate x\nexit now\nls\n");
   CHECK(run.out == "[cwd=0]%[cwd=0]%[cwd=0]%command frobnicate not valid.\n\n[cwd=0]%");
 }
 
 TEST_CASE("Shell: every command takes the lock around exactly its work") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   RunShell(device, Options(256, 128, 16, 16), "create a\nshowblock 1\nexit\n");
   const std::vector<std::string>& trace = device.trace();
   // ..., RSM 0, <create>, Put 0, then showblock's two Gets without the lock.
@@ -57,12 +57,12 @@ TEST_CASE("Shell: every command takes the lock around exactly its work") {
 
 TEST_CASE("Shell: the lock is retried while another client holds it") {
   // A device whose block 0 is held for the first three RSMs.
-  class Contended : public MemoryDevice {
+  class Contended : public client::MemoryDevice {
    public:
-    Contended() : MemoryDevice(256, 128) {}
+    Contended() : client::MemoryDevice(256, 128) {}
     Result<Bytes> RSM(int block) override {
       if (block == 0 && ++rsm_calls_ <= 3) return Bytes(128, 1);  // held by someone else
-      return MemoryDevice::RSM(block);
+      return client::MemoryDevice::RSM(block);
     }
     int rsm_calls_ = 0;
   };
@@ -74,7 +74,7 @@ TEST_CASE("Shell: the lock is retried while another client holds it") {
 }
 
 TEST_CASE("Shell: numbers are parsed like Python's int(), huge ones included") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16),
                                          "showblock 99999999999999999999999\n"
                                          "showblock -0\n"
@@ -100,7 +100,7 @@ TEST_CASE("Shell: numbers are parsed like Python's int(), huge ones included") {
 }
 
 TEST_CASE("Shell: showblock decodes UTF-8 ignoring errors, like the reference") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   Bytes block(128, 0);
   const std::string text = "h\xc3\xa9llo\xff\xfe!";
   std::copy(text.begin(), text.end(), block.begin());
@@ -113,7 +113,7 @@ TEST_CASE("Shell: showblock decodes UTF-8 ignoring errors, like the reference") 
 }
 
 TEST_CASE("Shell: cat of an empty file, of a directory through a symlink, paths under files") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   const testing::ShellRun run = RunShell(device, Options(256, 128, 32, 64),
                                          "create e\ncat e\nmkdir d\nlns d s\ncat s\ncd s\n"
                                          "cat e/x\n");
@@ -127,13 +127,13 @@ TEST_CASE("Shell: cat of an empty file, of a directory through a symlink, paths 
 
 TEST_CASE("Shell: load refuses other constants with the reference's message, cwd resets") {
   const std::string path = "/tmp/memoryfs_load_test_" + std::to_string(::getpid()) + ".dump";
-  const Geometry other = *Geometry::Create(512, 128, 16, 16);
+  const fs::Geometry other = *fs::Geometry::Create(512, 128, 16, 16);
   {
     std::ofstream file(path, std::ios::binary);
-    const Bytes dump = SerializeDump(other, std::vector<Bytes>(512, Bytes(128, 0)));
+    const Bytes dump = fs::SerializeDump(other, std::vector<Bytes>(512, Bytes(128, 0)));
     file.write(reinterpret_cast<const char*>(dump.data()), dump.size());
   }
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   testing::ShellRun run =
       RunShell(device, Options(256, 128, 16, 16), "mkdir d\ncd d\nload " + path + "\n");
   CHECK(run.out ==
@@ -153,7 +153,7 @@ TEST_CASE("Shell: load refuses other constants with the reference's message, cwd
 }
 
 TEST_CASE("Shell: a directory can fill up, and ls of a full directory works") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   std::string input;
   for (int i = 0; i < 9; ++i) input += "create f" + std::to_string(i) + "\n";
   input += "ls\nlnh f0 x\nlns f0 y\n";
@@ -166,13 +166,13 @@ TEST_CASE("Shell: a directory can fill up, and ls of a full directory works") {
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 TEST_CASE("Shell: repair and showload exist only when main() installs hooks") {
-  MemoryDevice device(256, 128);
+  client::MemoryDevice device(256, 128);
   testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16), "repair 1\nshowload\n");
   CHECK(Strip(run.out) == "command repair not valid.\n\ncommand showload not valid.\n\n");
 
@@ -211,9 +211,9 @@ TEST_CASE("Shell: repair and showload exist only when main() installs hooks") {
 }
 
 TEST_CASE("Shell: with lock_optional a command runs when the lock block cannot be reached") {
-  class NoRsm : public MemoryDevice {
+  class NoRsm : public client::MemoryDevice {
    public:
-    NoRsm() : MemoryDevice(256, 128) {}
+    NoRsm() : client::MemoryDevice(256, 128) {}
     Result<Bytes> RSM(int) override { return Status::Error(Code::kUnavailable, "lock down"); }
   };
   NoRsm device;
@@ -233,4 +233,4 @@ TEST_CASE("Shell: with lock_optional a command runs when the lock block cannot b
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

@@ -11,7 +11,7 @@
 #include "fs/geometry.h"
 #include "shell/shell.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace testing {
 
 struct ShellRun {
@@ -20,7 +20,7 @@ struct ShellRun {
   int exit_status = 0;
 };
 
-inline ShellRun RunShell(BlockDevice& device, const ShellOptions& options,
+inline ShellRun RunShell(client::BlockDevice& device, const ShellOptions& options,
                          const std::string& input) {
   std::istringstream in(input);
   std::ostringstream out, err;
@@ -34,13 +34,13 @@ inline ShellRun RunShell(BlockDevice& device, const ShellOptions& options,
 
 inline ShellOptions Options(int nb, int bs, int ni, int is, bool root_init = true) {
   ShellOptions options;
-  options.geometry = *Geometry::Create(nb, bs, ni, is);
+  options.geometry = *fs::Geometry::Create(nb, bs, ni, is);
   options.root_init = root_init;
   return options;
 }
 
 // "n HEX" for every block that is not all zeros (trailing zeros stripped), one per line.
-inline std::string Image(const MemoryDevice& device) {
+inline std::string Image(const client::MemoryDevice& device) {
   std::string image;
   for (int b = 0; b < device.num_blocks(); ++b) {
     const Bytes& data = device.raw(b);
@@ -52,11 +52,11 @@ inline std::string Image(const MemoryDevice& device) {
   return image;
 }
 
-inline std::string Trace(const MemoryDevice& device) {
+inline std::string Trace(const client::MemoryDevice& device) {
   std::string trace;
   for (const std::string& line : device.trace()) trace += line + "\n";
   return trace;
 }
 
 }  // namespace testing
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

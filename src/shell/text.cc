@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 // Length of the whitespace character starting at line[i], or 0.
@@ -84,4 +84,4 @@ std::string Utf8DecodeIgnore(const Bytes& data) {
   return out;
 }
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

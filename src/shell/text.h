@@ -7,7 +7,7 @@
 
 #include "core/bytes.h"
 
-namespace memoryfs {
+namespace memoryfs::shell {
 
 // str.split() with no argument: splits on runs of Unicode whitespace (ASCII \t \n \v \f \r
 // space, \x1c-\x1f, and the UTF-8 encodings of U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028,
@@ -18,4 +18,4 @@ std::vector<std::string> PySplit(std::string_view line);
 // UTF-8 sequence, with each maximal ill-formed subpart dropped, as CPython does.
 std::string Utf8DecodeIgnore(const Bytes& data);
 
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-namespace memoryfs {
+namespace memoryfs::shell {
 namespace {
 
 using Words = std::vector<std::string>;
@@ -58,4 +58,4 @@ TEST_CASE("Utf8DecodeIgnore matches bytes.decode('utf-8', 'ignore') of CPython")
 }
 
 }  // namespace
-}  // namespace memoryfs
+}  // namespace memoryfs::shell

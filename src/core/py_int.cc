@@ -1,4 +1,4 @@
-#include "shell/py_int.h"
+#include "core/py_int.h"
 
 #include <limits>
 

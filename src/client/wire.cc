@@ -1,0 +1,183 @@
+#include "client/wire.h"
+
+#include <xmlrpc-c/base.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+#include <optional>
+#include <vector>
+#include <xmlrpc-c/base.hpp>
+#include <xmlrpc-c/xml.hpp>
+
+namespace memoryfs::client::wire {
+namespace {
+
+enum class Param { kBlock, kData };
+enum class Shape { kBlock, kAck, kStats };
+
+struct MethodRow {
+  Method method;
+  const char* name;
+  std::vector<Param> params;
+  Shape reply;
+};
+
+// The wire table.
+const MethodRow kMethods[] = {
+    {Method::kGet, "Get", {Param::kBlock}, Shape::kBlock},
+    {Method::kPut, "Put", {Param::kBlock, Param::kData}, Shape::kAck},
+    {Method::kRsm, "RSM", {Param::kBlock}, Shape::kBlock},
+    {Method::kStats, "Stats", {}, Shape::kStats},
+};
+
+struct FaultRule {
+  const char* marker;  // a substring of the fault string
+  Code code;
+};
+
+// How peers' faults are classified, first match wins.
+const FaultRule kFaultRules[] = {
+    {"CHECKSUM_ERROR", Code::kChecksumError},
+    {"CORRUPT", Code::kChecksumError},
+    {"IndexError", Code::kOutOfRange},
+};
+
+const MethodRow& Row(Method method) {
+  for (const MethodRow& row : kMethods) {
+    if (row.method == method) return row;
+  }
+  return kMethods[0];  // unreachable: every Method has a row
+}
+
+Status FaultStatus(int code, const std::string& text) {
+  for (const FaultRule& rule : kFaultRules) {
+    if (text.find(rule.marker) != std::string::npos) return Status::Error(rule.code, text);
+  }
+  return Status::Error(Code::kFault, "fault " + std::to_string(code) + ": " + text);
+}
+
+Bytes BytesOf(const xmlrpc_c::value& v) {
+  std::vector<unsigned char> data = xmlrpc_c::value_bytestring(v).vectorUcharValue();
+  return Bytes(data.begin(), data.end());
+}
+
+// (data, flag): the flag is an error marker when true or non-zero, or an error string.
+Result<Bytes> BlockFromPair(const xmlrpc_c::value& v, const std::string& corrupt) {
+  std::optional<Bytes> data;
+  bool error = false;
+  for (const auto& item : xmlrpc_c::value_array(v).vectorValueValue()) {
+    if (item.type() == xmlrpc_c::value::TYPE_BYTESTRING) data = BytesOf(item);
+    if (item.type() == xmlrpc_c::value::TYPE_BOOLEAN) error |= xmlrpc_c::value_boolean(item);
+    if (item.type() == xmlrpc_c::value::TYPE_INT) error |= xmlrpc_c::value_int(item) != 0;
+    if (item.type() == xmlrpc_c::value::TYPE_STRING) error = true;
+  }
+  if (error || !data) return Status::Error(Code::kChecksumError, corrupt + " (flagged)");
+  return *data;
+}
+
+Result<Bytes> BlockFromValue(const xmlrpc_c::value& v, int block) {
+  const std::string corrupt = "CHECKSUM_ERROR " + std::to_string(block);
+  switch (v.type()) {
+    case xmlrpc_c::value::TYPE_BYTESTRING:
+      return BytesOf(v);
+    case xmlrpc_c::value::TYPE_INT:
+    case xmlrpc_c::value::TYPE_STRING:
+    case xmlrpc_c::value::TYPE_BOOLEAN:
+      return Status::Error(Code::kChecksumError, corrupt + " (legacy reply)");
+    case xmlrpc_c::value::TYPE_ARRAY:
+      return BlockFromPair(v, corrupt);
+    default:
+      return Status::Error(Code::kProtocolError, "unexpected reply type for a block");
+  }
+}
+
+Result<ServerInfo> InfoFromValue(const xmlrpc_c::value& v) {
+  if (v.type() != xmlrpc_c::value::TYPE_STRUCT) {
+    return Status::Error(Code::kProtocolError, "Stats did not answer a struct");
+  }
+  const std::map<std::string, xmlrpc_c::value> m = xmlrpc_c::value_struct(v);
+  const auto get = [&](const char* key) -> int {
+    auto it = m.find(key);
+    return it != m.end() && it->second.type() == xmlrpc_c::value::TYPE_INT
+               ? static_cast<int>(xmlrpc_c::value_int(it->second))
+               : 0;
+  };
+  ServerInfo info;
+  info.counts = {get("Get"), get("Put"), get("RSM"), get("checksum_errors")};
+  info.num_blocks = get("nb");
+  info.block_size = get("bs");
+  return info;
+}
+
+Result<Reply> FromValue(Shape shape, const xmlrpc_c::value& v, int block, int block_size) {
+  Reply reply;
+  switch (shape) {
+    case Shape::kAck:
+      return reply;
+    case Shape::kStats: {
+      ASSIGN_OR_RETURN(reply.info, InfoFromValue(v));
+      return reply;
+    }
+    case Shape::kBlock:
+      break;
+  }
+  ASSIGN_OR_RETURN(reply.block, BlockFromValue(v, block));
+  if (static_cast<int>(reply.block.size()) > block_size) {
+    return Status::Error(Code::kProtocolError, "block of " + std::to_string(reply.block.size()) +
+                                                   " bytes, expected " +
+                                                   std::to_string(block_size));
+  }
+  reply.block.resize(block_size, 0);
+  return reply;
+}
+
+}  // namespace
+
+const char* MethodName(Method method) { return Row(method).name; }
+
+Result<std::string> EncodeCall(Method method, const Args& args) {
+  const MethodRow& row = Row(method);
+  xmlrpc_c::paramList params;
+  for (Param param : row.params) {
+    if (param == Param::kBlock) params.add(xmlrpc_c::value_int(args.block));
+    if (param == Param::kData) {
+      params.add(xmlrpc_c::value_bytestring(
+          std::vector<unsigned char>(args.data->begin(), args.data->end())));
+    }
+  }
+  std::string xml;
+  try {
+    xmlrpc_c::xml::generateCall(row.name, params, &xml);
+  } catch (const std::exception& e) {
+    return Status::Error(Code::kProtocolError, std::string("cannot encode call: ") + e.what());
+  }
+  return xml;
+}
+
+Result<Reply> DecodeReply(Method method, const std::string& xml, int block, int block_size) {
+  // The single place where xmlrpc-c exceptions are caught on the client side.
+  try {
+    xmlrpc_c::rpcOutcome outcome;
+    xmlrpc_c::xml::parseResponse(xml, &outcome);
+    if (!outcome.succeeded()) {
+      const xmlrpc_c::fault fault = outcome.getFault();
+      return FaultStatus(static_cast<int>(fault.getCode()), fault.getDescription());
+    }
+    return FromValue(Row(method).reply, outcome.getResult(), block, block_size);
+  } catch (const std::exception& e) {
+    return Status::Error(Code::kProtocolError, std::string("malformed XML-RPC reply: ") + e.what());
+  }
+}
+
+void AllowDocumentsOf(size_t bytes) {
+  static std::mutex mu;
+  static size_t current = 0;
+  std::lock_guard<std::mutex> lock(mu);
+  if (bytes > current) {
+    current = std::max<size_t>(bytes, 512 * 1024);
+    xmlrpc_limit_set(XMLRPC_XML_SIZE_LIMIT_ID, current);
+  }
+}
+
+}  // namespace memoryfs::client::wire

@@ -1,0 +1,62 @@
+// The client side of the block servers' XML-RPC dialect, and the only code on the client side
+// that knows xmlrpc-c. One table row per method (name, parameters, shape of the reply) and one
+// list of fault rules; RemoteDevice asks this module to encode a call and to decode its reply
+// and never looks at XML or fault texts itself.
+//
+// Adding a method is one row in kMethods (wire.cc), one Method value, and a Reply field when
+// its reply has a new shape.
+//
+// Reply conventions accepted for a block (Get/RSM), from every kind of peer:
+//   base64                      the block
+//   <int>, <string>, <boolean>  a checksum error (legacy servers answer -1 or a text)
+//   array (data, flag)          the block, or a checksum error when the flag is true, non-zero
+//                               or a string
+// Faults are classified by the first rule whose marker the fault string contains:
+//   CHECKSUM_ERROR, CORRUPT -> kChecksumError; IndexError -> kOutOfRange; else kFault.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/bytes.h"
+#include "core/request_counts.h"
+#include "core/status.h"
+
+namespace memoryfs::client::wire {
+
+enum class Method { kGet, kPut, kRsm, kStats };
+
+// The method's name on the wire ("Get", "Put", "RSM", "Stats").
+const char* MethodName(Method method);
+
+// What our server's Stats method reports.
+struct ServerInfo {
+  RequestCounts counts;
+  int num_blocks = 0;
+  int block_size = 0;
+};
+
+// The arguments of a call; each method uses the fields its row names.
+struct Args {
+  int block = 0;
+  const Bytes* data = nullptr;  // Put: the whole block
+};
+
+// The decoded reply; the field of the method's reply shape is set.
+struct Reply {
+  Bytes block;      // Get, RSM
+  ServerInfo info;  // Stats
+};
+
+// The request document of a call. kProtocolError if xmlrpc-c cannot encode it.
+Result<std::string> EncodeCall(Method method, const Args& args);
+
+// The reply document decoded by the method's reply shape. A fault becomes the Status of its
+// rule; a block reply is checked to be at most block_size bytes and padded to block_size.
+Result<Reply> DecodeReply(Method method, const std::string& xml, int block, int block_size);
+
+// Lets xmlrpc-c parse documents of `bytes` (its size limit is process-wide; it is only ever
+// raised). Thread-safe.
+void AllowDocumentsOf(size_t bytes);
+
+}  // namespace memoryfs::client::wire

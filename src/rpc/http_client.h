@@ -1,0 +1,49 @@
+// HttpClient: POST requests to one server over one kept-alive HTTP/1.1 connection, with a
+// precise deadline per request. Falls back to a connection per request with HTTP/1.0 servers
+// (the course's Python server closes after each reply); never asks for gzip.
+//
+// At-most-once: a request is sent once. Before a kept-alive connection is reused it is checked
+// without blocking, so a connection the server closed while idle is replaced before anything
+// is sent on it, never after.
+//
+// Errors, each message starting with "host:port: ":
+//   kUnavailable       refused, reset, or closed before any reply byte (a failed server)
+//   kDeadlineExceeded  no whole reply before the deadline
+//   kProtocolError     a malformed reply, or an HTTP status other than 200
+//
+// Not thread-safe: one thread at a time per HttpClient.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "core/status.h"
+#include "rpc/endpoint.h"
+#include "rpc/socket.h"
+
+namespace memoryfs::rpc {
+
+class HttpClient {
+ public:
+  // max_reply: the largest reply body accepted (a larger one is kProtocolError).
+  HttpClient(Endpoint endpoint, size_t max_reply);
+
+  // The body of the 200 reply to a POST of `body` to `path`.
+  Result<std::string> Post(const std::string& path, const std::string& body, Deadline deadline);
+
+  // Drops the connection; the next Post connects afresh.
+  void Disconnect() { socket_.Close(); }
+
+  const Endpoint& endpoint() const { return endpoint_; }
+
+ private:
+  Status EnsureConnected(Deadline deadline);
+  // The error with this server's address in front; the connection is dropped.
+  Status Fail(const Status& status);
+
+  Endpoint endpoint_;
+  size_t max_reply_;
+  Socket socket_;
+};
+
+}  // namespace memoryfs::rpc
