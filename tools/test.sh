@@ -7,6 +7,8 @@ export MEMORYFS_BUILD_DIR="${MEMORYFS_BUILD_DIR:-$root/build}"
 export MEMORYFS_REQUIRE_CPP=1  # a missing binary fails the run instead of skipping tests
 "$root/tools/install_deps.sh"
 "$root/tools/build.sh"
+echo "== code shape (no function in src/ over 80 lines)"
+python3 "$root/tools/code_shape.py" --max-lines 80
 echo "== C++ unit tests (ctest)"
 ctest --test-dir "$MEMORYFS_BUILD_DIR" --output-on-failure -j 2
 echo "== end-to-end and compatibility tests (pytest)"

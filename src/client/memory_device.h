@@ -28,7 +28,11 @@ class MemoryDevice : public BlockDevice {
   // Test controls: Get/RSM of a corrupt block answers kChecksumError; every call to a failed
   // device answers kUnavailable.
   void SetCorrupt(int block, bool corrupt);
-  void SetFailed(bool failed) { failed_ = failed; }
+  // SetFailed(false) also cancels a FailAfterCalls countdown.
+  void SetFailed(bool failed) {
+    failed_ = failed;
+    if (!failed) fail_after_ = -1;
+  }
   // The device fails (as SetFailed(true)) once `calls` more calls have been answered.
   void FailAfterCalls(int calls) { fail_after_ = calls; }
 

@@ -7,34 +7,31 @@ namespace memoryfs::fs {
 Result<uint32_t> BlockAllocator::Allocate() {
   for (int b = geometry_.data_offset(); b < geometry_.num_blocks(); ++b) {
     const int bitmap_block = geometry_.BitmapBlock(b);
-    Result<Bytes> bitmap = disk_.Get(bitmap_block);
-    if (!bitmap.ok()) return bitmap.status();
-    uint8_t& byte = (*bitmap)[geometry_.BitmapOffset(b)];
+    ASSIGN_OR_RETURN(Bytes bitmap, disk_.Get(bitmap_block));
+    uint8_t& byte = bitmap[geometry_.BitmapOffset(b)];
     if (byte == 0) {
       byte = 1;
-      RETURN_IF_ERROR(disk_.Put(bitmap_block, *bitmap));
+      RETURN_IF_ERROR(disk_.Put(bitmap_block, bitmap));
       return static_cast<uint32_t>(b);
     }
   }
-  return FsError(Code::kNoSpace, kErrNoFreeBlocks);
+  return FsError(Code::kNoSpace, FsErrorCode::kNoFreeBlocks);
 }
 
 Status BlockAllocator::Free(int64_t block) {
   if (block <= 0 || block >= geometry_.num_blocks()) return Status::Ok();
   const int bitmap_block = geometry_.BitmapBlock(block);
-  Result<Bytes> bitmap = disk_.Get(bitmap_block);
-  if (!bitmap.ok()) return bitmap.status();
-  (*bitmap)[geometry_.BitmapOffset(block)] = 0;
-  return disk_.Put(bitmap_block, *bitmap);
+  ASSIGN_OR_RETURN(Bytes bitmap, disk_.Get(bitmap_block));
+  bitmap[geometry_.BitmapOffset(block)] = 0;
+  return disk_.Put(bitmap_block, bitmap);
 }
 
 Result<bool> BlockAllocator::IsUsed(int64_t block) {
   if (block < 0 || block >= geometry_.num_blocks()) {
-    return FsError(Code::kOutOfRange, kErrBlockNumberOutOfRange);
+    return FsError(Code::kOutOfRange, FsErrorCode::kBlockNumberOutOfRange);
   }
-  Result<Bytes> bitmap = disk_.Get(geometry_.BitmapBlock(block));
-  if (!bitmap.ok()) return bitmap.status();
-  return (*bitmap)[geometry_.BitmapOffset(block)] != 0;
+  ASSIGN_OR_RETURN(Bytes bitmap, disk_.Get(geometry_.BitmapBlock(block)));
+  return bitmap[geometry_.BitmapOffset(block)] != 0;
 }
 
 }  // namespace memoryfs::fs

@@ -13,7 +13,7 @@ using Trace = std::vector<std::string>;
 TEST_CASE("BlockAllocator: the reference's scan, one Get per candidate block") {
   const Geometry g = *Geometry::Create(256, 128, 16, 32);  // data from block 8
   client::MemoryDevice device(256, 128);
-  Disk disk(device, 256, 128);
+  Disk disk(device, g);
   BlockAllocator allocator(disk, g);
 
   Result<uint32_t> first = allocator.Allocate();
@@ -35,7 +35,7 @@ TEST_CASE("BlockAllocator: blocks past the first bitmap block are in the next on
   const Geometry g = *Geometry::Create(256, 128, 16, 32);
   client::MemoryDevice device(256, 128);
   device.set_raw(2, Bytes(128, 1));  // blocks 0..127 used
-  Disk disk(device, 256, 128);
+  Disk disk(device, g);
   BlockAllocator allocator(disk, g);
   Result<uint32_t> block = allocator.Allocate();
   REQUIRE(block.ok());
@@ -49,11 +49,11 @@ TEST_CASE("BlockAllocator: a full disk is an error, not a crash, Free clears the
   client::MemoryDevice device(256, 128);
   device.set_raw(2, Bytes(128, 1));
   device.set_raw(3, Bytes(128, 1));
-  Disk disk(device, 256, 128);
+  Disk disk(device, g);
   BlockAllocator allocator(disk, g);
   Result<uint32_t> none = allocator.Allocate();
   CHECK(none.status().code() == Code::kNoSpace);
-  CHECK(none.status().message() == kErrNoFreeBlocks);
+  CHECK(FsErrorOf(none.status()) == FsErrorCode::kNoFreeBlocks);
 
   REQUIRE(allocator.Free(200).ok());
   CHECK(device.raw(3)[72] == 0);

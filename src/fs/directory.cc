@@ -35,32 +35,29 @@ bool DirNameMatches(const uint8_t* stored, std::string_view name) {
 }
 
 Result<std::optional<uint32_t>> Directory::Lookup(std::string_view name, int64_t dir) {
-  Result<Inode> inode = inodes_.Load(dir);
-  if (!inode.ok()) return inode.status();
-  if (inode->type != InodeType::kDirectory) {
-    log_ << "Lookup: not a directory inode: " << dir << " , " << static_cast<uint16_t>(inode->type)
+  ASSIGN_OR_RETURN(Inode inode, inodes_.Load(dir));
+  if (inode.type != InodeType::kDirectory) {
+    log_ << "Lookup: not a directory inode: " << dir << " , " << static_cast<uint16_t>(inode.type)
          << "\n";
     return std::optional<uint32_t>();
   }
   const int bs = geometry_.block_size();
   int64_t offset = 0;
   int64_t scanned = 0;
-  while (offset < inode->size) {
+  while (offset < inode.size) {
     // The reference's InodeNumberToBlock: reloads the inode, then Gets the data block.
-    Result<Inode> again = inodes_.Load(dir);
-    if (!again.ok()) return again.status();
-    *inode = std::move(again).value();
+    ASSIGN_OR_RETURN(Inode again, inodes_.Load(dir));
+    inode = std::move(again);
     const int64_t index = offset / bs;
-    if (index >= static_cast<int64_t>(inode->blocks.size())) {
-      return FsError(Code::kInvalidArgument, kErrCorruptInode);
+    if (index >= static_cast<int64_t>(inode.blocks.size())) {
+      return FsError(Code::kInvalidArgument, FsErrorCode::kCorruptInode);
     }
-    Result<Bytes> block = disk_.Get(inode->blocks[index]);
-    if (!block.ok()) return block.status();
+    ASSIGN_OR_RETURN(Bytes block, disk_.Get(inode.blocks[index]));
     for (int i = 0; i < geometry_.entries_per_block(); ++i) {
-      if (inode->size > scanned) {
+      if (inode.size > scanned) {
         scanned += kDirEntrySize;
-        if (DirNameMatches(block->data() + i * kDirEntrySize, name)) {
-          return std::optional<uint32_t>(DecodeDirEntry(*block, i * kDirEntrySize).inode);
+        if (DirNameMatches(block.data() + i * kDirEntrySize, name)) {
+          return std::optional<uint32_t>(DecodeDirEntry(block, i * kDirEntrySize).inode);
         }
       }
     }
@@ -70,32 +67,30 @@ Result<std::optional<uint32_t>> Directory::Lookup(std::string_view name, int64_t
 }
 
 Result<bool> Directory::HasRoom(int64_t dir) {
-  Result<Inode> inode = inodes_.Load(dir);
-  if (!inode.ok()) return inode.status();
-  return inode->size < geometry_.max_file_size();
+  ASSIGN_OR_RETURN(Inode inode, inodes_.Load(dir));
+  return inode.size < geometry_.max_file_size();
 }
 
 Status Directory::Insert(int64_t dir_number, Inode& dir, std::string_view name, uint32_t number) {
   if (name.size() > static_cast<size_t>(kMaxFileName)) {
-    return FsError(Code::kInvalidArgument, kErrFilenameTooLong);
+    return FsError(Code::kInvalidArgument, FsErrorCode::kFilenameTooLong);
   }
   if (dir.type != InodeType::kDirectory) {
-    return FsError(Code::kInvalidArgument, kErrCreateInvalidDir);
+    return FsError(Code::kInvalidArgument, FsErrorCode::kCreateInvalidDir);
   }
   const int64_t index = dir.size;
-  if (index >= geometry_.max_file_size()) return FsError(Code::kNoSpace, kErrDirectoryFull);
+  if (index >= geometry_.max_file_size())
+    return FsError(Code::kNoSpace, FsErrorCode::kDirectoryFull);
   const int bs = geometry_.block_size();
   const int64_t block_index = index / bs;
   if (index % bs == 0 && index != 0) {
-    Result<uint32_t> fresh = allocator_.Allocate();
-    if (!fresh.ok()) return fresh.status();
-    dir.blocks[block_index] = *fresh;
+    ASSIGN_OR_RETURN(uint32_t fresh, allocator_.Allocate());
+    dir.blocks[block_index] = fresh;
   }
   const uint32_t block_number = dir.blocks[block_index];
-  Result<Bytes> block = disk_.Get(block_number);
-  if (!block.ok()) return block.status();
-  EncodeDirEntry(*block, static_cast<int>(index % bs), name, number);
-  RETURN_IF_ERROR(disk_.Put(block_number, *block));
+  ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
+  EncodeDirEntry(block, static_cast<int>(index % bs), name, number);
+  RETURN_IF_ERROR(disk_.Put(block_number, block));
   dir.size += kDirEntrySize;
   return inodes_.Store(dir_number, dir);
 }
@@ -108,26 +103,24 @@ Result<bool> Directory::Remove(int64_t dir_number, Inode& dir, std::string_view 
   for (int64_t block_index = 0; block_index <= dir.size / bs && block_index < max_blocks;
        ++block_index) {
     const uint32_t block_number = dir.blocks[block_index];
-    Result<Bytes> block = disk_.Get(block_number);
-    if (!block.ok()) return block.status();
+    ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
     const int64_t end = block_index == dir.size / bs ? dir.size % bs : bs;
     for (int64_t position = 0; position < end; position += kDirEntrySize) {
-      if (!DirNameMatches(block->data() + position, name)) continue;
+      if (!DirNameMatches(block.data() + position, name)) continue;
       // Move the directory's last entry into the hole.
       const int64_t last_offset = int64_t{dir.size} - kDirEntrySize;
       const int64_t last_index = last_offset / bs;
       const int64_t last_position = last_offset % bs;
       const uint32_t last_number = dir.blocks[last_index];
-      Result<Bytes> last_block = disk_.Get(last_number);
-      if (!last_block.ok()) return last_block.status();
+      ASSIGN_OR_RETURN(Bytes last_block, disk_.Get(last_number));
       if (last_index == block_index && last_position == position) {
-        std::fill_n(block->begin() + position, kDirEntrySize, 0);
+        std::fill_n(block.begin() + position, kDirEntrySize, 0);
       } else {
-        std::copy_n(last_block->begin() + last_position, kDirEntrySize, block->begin() + position);
-        std::fill_n(last_block->begin() + last_position, kDirEntrySize, 0);
-        RETURN_IF_ERROR(disk_.Put(last_number, *last_block));
+        std::copy_n(last_block.begin() + last_position, kDirEntrySize, block.begin() + position);
+        std::fill_n(last_block.begin() + last_position, kDirEntrySize, 0);
+        RETURN_IF_ERROR(disk_.Put(last_number, last_block));
       }
-      RETURN_IF_ERROR(disk_.Put(block_number, *block));
+      RETURN_IF_ERROR(disk_.Put(block_number, block));
       dir.size -= kDirEntrySize;
       if (dir.refcnt > 0) dir.refcnt -= 1;
       RETURN_IF_ERROR(inodes_.Store(dir_number, dir));
@@ -143,11 +136,10 @@ Status Directory::ForEach(const Inode& dir, const std::function<Status(const Dir
   const int64_t max_blocks = static_cast<int64_t>(dir.blocks.size());
   for (int64_t block_index = 0; block_index <= dir.size / bs && block_index < max_blocks;
        ++block_index) {
-    Result<Bytes> block = disk_.Get(dir.blocks[block_index]);
-    if (!block.ok()) return block.status();
+    ASSIGN_OR_RETURN(Bytes block, disk_.Get(dir.blocks[block_index]));
     const int64_t end = block_index == dir.size / bs ? dir.size % bs : bs;
     for (int64_t position = 0; position < end; position += kDirEntrySize) {
-      RETURN_IF_ERROR(visit(DecodeDirEntry(*block, static_cast<int>(position))));
+      RETURN_IF_ERROR(visit(DecodeDirEntry(block, static_cast<int>(position))));
     }
   }
   return Status::Ok();

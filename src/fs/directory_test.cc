@@ -18,7 +18,7 @@ using Trace = std::vector<std::string>;
 struct DirFixture {
   Geometry g = *Geometry::Create(256, 128, 16, 32);
   client::MemoryDevice device{256, 128};
-  Disk disk{device, 256, 128};
+  Disk disk{device, g};
   InodeTable inodes{disk, g};
   BlockAllocator allocator{disk, g};
   std::ostringstream log;

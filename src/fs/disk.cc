@@ -4,29 +4,38 @@
 
 namespace memoryfs::fs {
 
-Disk::Disk(client::BlockDevice& device, int num_blocks, int block_size)
-    : device_(device), num_blocks_(num_blocks), block_size_(block_size) {}
+Disk::Disk(client::BlockDevice& device, const Geometry& geometry)
+    : device_(device), geometry_(geometry) {}
+
+Status Disk::CheckDevice() const {
+  if (device_.block_size() != block_size() || device_.num_blocks() < num_blocks()) {
+    return Status::Error(Code::kInvalidArgument,
+                         "the device has " + std::to_string(device_.num_blocks()) + " blocks of " +
+                             std::to_string(device_.block_size()) +
+                             " bytes; the file system needs " + std::to_string(num_blocks()) +
+                             " blocks of " + std::to_string(block_size()) + " bytes");
+  }
+  return Status::Ok();
+}
 
 Status Disk::CheckRange(int64_t block) const {
-  if (block < 0 || block >= num_blocks_) {
-    return FsError(Code::kOutOfRange, kErrBlockNumberOutOfRange);
+  if (block < 0 || block >= num_blocks()) {
+    return FsError(Code::kOutOfRange, FsErrorCode::kBlockNumberOutOfRange);
   }
   return Status::Ok();
 }
 
 Result<Bytes> Disk::Get(int64_t block) {
   RETURN_IF_ERROR(CheckRange(block));
-  Result<Bytes> data = device_.Get(static_cast<int>(block));
-  if (!data.ok()) return data.status();
-  Bytes bytes = std::move(data).value();
-  bytes.resize(block_size_, 0);
+  ASSIGN_OR_RETURN(Bytes bytes, device_.Get(static_cast<int>(block)));
+  bytes.resize(block_size(), 0);
   if (in_transaction_) last_read_[static_cast<int>(block)] = bytes;
   return bytes;
 }
 
 Status Disk::Put(int64_t block, const Bytes& data) {
   RETURN_IF_ERROR(CheckRange(block));
-  if (static_cast<int>(data.size()) > block_size_) {
+  if (static_cast<int>(data.size()) > block_size()) {
     return Status::Error(Code::kInvalidArgument, "Put: block larger than the block size");
   }
   const int b = static_cast<int>(block);
@@ -35,14 +44,13 @@ Status Disk::Put(int64_t block, const Bytes& data) {
     if (seen == last_read_.end()) {
       // Never happens in the file system's own paths (each Put follows a Get of its block),
       // but keeps the journal correct for any other caller.
-      Result<Bytes> before = Get(block);
-      if (!before.ok()) return before.status();
+      RETURN_IF_ERROR(Get(block));
       seen = last_read_.find(b);
     }
     undo_[b] = seen->second;
     undo_order_.push_back(b);
   }
-  Bytes padded = PadTo(data, block_size_);
+  Bytes padded = PadTo(data, block_size());
   Status status = device_.Put(b, padded);
   if (status.ok() && in_transaction_) last_read_[b] = std::move(padded);
   return status;

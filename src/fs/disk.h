@@ -18,12 +18,15 @@
 #include "client/block_device.h"
 #include "core/bytes.h"
 #include "core/status.h"
+#include "fs/geometry.h"
 
 namespace memoryfs::fs {
 
 class Disk {
  public:
-  Disk(client::BlockDevice& device, int num_blocks, int block_size);
+  // Sizes come from `geometry` (both must outlive the Disk); CheckDevice() compares them with
+  // the device's own.
+  Disk(client::BlockDevice& device, const Geometry& geometry);
 
   Disk(const Disk&) = delete;
   Disk& operator=(const Disk&) = delete;
@@ -40,16 +43,19 @@ class Disk {
   Status Rollback();
   bool in_transaction() const { return in_transaction_; }
 
+  // kInvalidArgument unless the device has blocks of the geometry's size and at least its
+  // number of them.
+  Status CheckDevice() const;
+
   client::BlockDevice& device() { return device_; }
-  int num_blocks() const { return num_blocks_; }
-  int block_size() const { return block_size_; }
+  int num_blocks() const { return geometry_.num_blocks(); }
+  int block_size() const { return geometry_.block_size(); }
 
  private:
   Status CheckRange(int64_t block) const;
 
   client::BlockDevice& device_;
-  const int num_blocks_;
-  const int block_size_;
+  const Geometry& geometry_;
   bool in_transaction_ = false;
   std::map<int, Bytes> last_read_;  // in a transaction: latest contents seen per block
   std::map<int, Bytes> undo_;       // in a transaction: contents before the first Put

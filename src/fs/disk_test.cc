@@ -12,7 +12,8 @@ using Trace = std::vector<std::string>;
 
 TEST_CASE("Disk: whole blocks, range checked before any call") {
   client::MemoryDevice device(64, 32);
-  Disk disk(device, 64, 32);
+  const Geometry g = *Geometry::Create(64, 32, 16, 16);
+  Disk disk(device, g);
   REQUIRE(disk.Put(5, Bytes{1, 2, 3}).ok());
   Result<Bytes> block = disk.Get(5);
   REQUIRE(block.ok());
@@ -21,18 +22,31 @@ TEST_CASE("Disk: whole blocks, range checked before any call") {
   CHECK(device.raw(5).size() == 32);
 
   device.ClearTrace();
-  CHECK(disk.Get(64).status().message() == kErrBlockNumberOutOfRange);
+  CHECK(FsErrorOf(disk.Get(64).status()) == FsErrorCode::kBlockNumberOutOfRange);
   CHECK(disk.Get(-1).status().code() == Code::kOutOfRange);
   CHECK(disk.Put(1LL << 33, Bytes{}).code() == Code::kOutOfRange);
   CHECK(disk.Put(3, Bytes(33, 1)).code() == Code::kInvalidArgument);
   CHECK(device.trace().empty());
 }
 
+TEST_CASE("Disk: CheckDevice compares the device's geometry with the file system's") {
+  const Geometry g = *Geometry::Create(64, 32, 16, 16);
+  client::MemoryDevice same(64, 32), larger(80, 32), smaller(63, 32), other_size(64, 64);
+  CHECK(Disk(same, g).CheckDevice().ok());
+  CHECK(Disk(larger, g).CheckDevice().ok());
+  CHECK(Disk(smaller, g).CheckDevice().code() == Code::kInvalidArgument);
+  const Status wrong = Disk(other_size, g).CheckDevice();
+  CHECK(wrong.code() == Code::kInvalidArgument);
+  CHECK(wrong.message() ==
+        "the device has 64 blocks of 64 bytes; the file system needs 64 blocks of 32 bytes");
+}
+
 TEST_CASE("Disk: a rollback puts back what the transaction overwrote, newest first") {
-  client::MemoryDevice device(16, 32);
+  client::MemoryDevice device(64, 32);
   device.set_raw(3, Bytes(32, 3));
   device.set_raw(4, Bytes(32, 4));
-  Disk disk(device, 16, 32);
+  const Geometry g = *Geometry::Create(64, 32, 16, 16);
+  Disk disk(device, g);
 
   disk.Begin();
   REQUIRE(disk.Get(3).ok());
@@ -51,8 +65,9 @@ TEST_CASE("Disk: a rollback puts back what the transaction overwrote, newest fir
 }
 
 TEST_CASE("Disk: a committed transaction is left alone, and outside one nothing is kept") {
-  client::MemoryDevice device(16, 32);
-  Disk disk(device, 16, 32);
+  client::MemoryDevice device(64, 32);
+  const Geometry g = *Geometry::Create(64, 32, 16, 16);
+  Disk disk(device, g);
   disk.Begin();
   REQUIRE(disk.Get(2).ok());
   REQUIRE(disk.Put(2, Bytes(32, 9)).ok());
@@ -64,9 +79,10 @@ TEST_CASE("Disk: a committed transaction is left alone, and outside one nothing 
 }
 
 TEST_CASE("Disk: a Put of a block never read in the transaction reads it first") {
-  client::MemoryDevice device(16, 32);
+  client::MemoryDevice device(64, 32);
   device.set_raw(7, Bytes(32, 7));
-  Disk disk(device, 16, 32);
+  const Geometry g = *Geometry::Create(64, 32, 16, 16);
+  Disk disk(device, g);
   disk.Begin();
   REQUIRE(disk.Put(7, Bytes(32, 70)).ok());
   CHECK(device.trace() == Trace{"Get 7", client::TracePutLine(7, Bytes(32, 70))});

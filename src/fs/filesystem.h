@@ -31,6 +31,7 @@
 #include "fs/allocator.h"
 #include "fs/directory.h"
 #include "fs/disk.h"
+#include "fs/fs_error.h"
 #include "fs/geometry.h"
 #include "fs/inode.h"
 #include "fs/inode_table.h"
@@ -56,6 +57,9 @@ class FileSystem {
   FileSystem& operator=(const FileSystem&) = delete;
 
   const Geometry& geometry() const { return geometry_; }
+
+  // kInvalidArgument unless the device's block size and count fit the geometry (Disk).
+  Status CheckDevice() const;
 
   // Makes inode 0 a directory with a new data block and the entry "." (the reference's
   // InitRootInode: run at every shell start unless -rootinit 0).
@@ -98,6 +102,17 @@ class FileSystem {
   template <typename T>
   Result<T> Transact(const std::function<Result<T>()>& operation);
   Status TransactStatus(const std::function<Status()>& operation);
+
+  // The file-system error of each check of PrepareEntry.
+  struct EntryErrors {
+    FsErrorCode not_directory;  // kInvalidArgument
+    FsErrorCode no_room;        // kNoSpace
+    FsErrorCode exists;         // kInvalidArgument
+  };
+  // The preamble of every operation that adds an entry `name` to directory `dir` (create,
+  // lnh, lns), with the reference's calls in its order: loads `dir` and checks that it is a
+  // directory, that it has room (HasRoom) and that `name` is not in it yet. Returns `dir`.
+  Result<Inode> PrepareEntry(uint32_t dir, std::string_view name, const EntryErrors& errors);
 
   Geometry geometry_;
   Disk disk_;

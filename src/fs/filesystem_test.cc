@@ -70,25 +70,29 @@ TEST_CASE("FileSystem: the reference's error codes") {
   FsFixture f;
   REQUIRE(f.fs.Create(0, "f", InodeType::kFile).ok());
   REQUIRE(f.fs.Create(0, "d", InodeType::kDirectory).ok());
-  CHECK(f.fs.Create(0, "f", InodeType::kDirectory).status().message() == kErrCreateAlreadyExists);
-  CHECK(f.fs.Create(1, "x", InodeType::kFile).status().message() == kErrCreateInvalidDir);
-  CHECK(f.fs.Create(0, "x", InodeType::kSymlink).status().message() == kErrCreateInvalidType);
-  CHECK(f.fs.Write(2, 0, ToBytes("a")).status().message() == kErrWriteNotFile);
-  CHECK(f.fs.Write(1, 5, ToBytes("a")).status().message() == kErrWriteOffsetLargerThanSize);
-  CHECK(f.fs.Write(1, 0, Bytes(641, 1)).status().message() == kErrWriteExceedsFileSize);
-  CHECK(f.fs.Read(2, 0, 1).status().message() == kErrReadNotFile);
-  CHECK(f.fs.Read(1, 1, 1).status().message() == kErrReadOffsetLargerThanSize);
-  CHECK(f.fs.Unlink(0, "nope").message() == kErrUnlinkDoesNotExist);
-  CHECK(f.fs.Unlink(0, "d").message() == kErrUnlinkNotFile);
-  CHECK(f.fs.Unlink(1, "f").message() == kErrUnlinkInvalidDir);
-  CHECK(f.fs.Link("nope", "x", 0).message() == kErrLinkTargetDoesNotExist);
-  CHECK(f.fs.Link("d", "x", 0).message() == kErrLinkTargetNotFile);
-  CHECK(f.fs.Link("f", "d", 0).message() == kErrLinkAlreadyExists);
-  CHECK(f.fs.Link("/f", "x", 1).message() == kErrLinkNotDirectory);
-  CHECK(f.fs.Symlink("nope", "x", 0).message() == kErrSymlinkTargetDoesNotExist);
-  CHECK(f.fs.Symlink("f", "d", 0).message() == kErrSymlinkAlreadyExists);
-  CHECK(f.fs.Symlink("/f", "x", 1).message() == kErrSymlinkNotDirectory);
-  CHECK(f.fs.ReadInode(16).status().message() == kErrInodeNumberOutOfRange);
+  CHECK(FsErrorOf(f.fs.Create(0, "f", InodeType::kDirectory).status()) ==
+        FsErrorCode::kCreateAlreadyExists);
+  CHECK(FsErrorOf(f.fs.Create(1, "x", InodeType::kFile).status()) ==
+        FsErrorCode::kCreateInvalidDir);
+  CHECK(FsErrorOf(f.fs.Create(0, "x", InodeType::kSymlink).status()) ==
+        FsErrorCode::kCreateInvalidType);
+  CHECK(FsErrorOf(f.fs.Write(2, 0, ToBytes("a")).status()) == FsErrorCode::kWriteNotFile);
+  CHECK(FsErrorOf(f.fs.Write(1, 5, ToBytes("a")).status()) ==
+        FsErrorCode::kWriteOffsetLargerThanSize);
+  CHECK(FsErrorOf(f.fs.Write(1, 0, Bytes(641, 1)).status()) == FsErrorCode::kWriteExceedsFileSize);
+  CHECK(FsErrorOf(f.fs.Read(2, 0, 1).status()) == FsErrorCode::kReadNotFile);
+  CHECK(FsErrorOf(f.fs.Read(1, 1, 1).status()) == FsErrorCode::kReadOffsetLargerThanSize);
+  CHECK(FsErrorOf(f.fs.Unlink(0, "nope")) == FsErrorCode::kUnlinkDoesNotExist);
+  CHECK(FsErrorOf(f.fs.Unlink(0, "d")) == FsErrorCode::kUnlinkNotFile);
+  CHECK(FsErrorOf(f.fs.Unlink(1, "f")) == FsErrorCode::kUnlinkInvalidDir);
+  CHECK(FsErrorOf(f.fs.Link("nope", "x", 0)) == FsErrorCode::kLinkTargetDoesNotExist);
+  CHECK(FsErrorOf(f.fs.Link("d", "x", 0)) == FsErrorCode::kLinkTargetNotFile);
+  CHECK(FsErrorOf(f.fs.Link("f", "d", 0)) == FsErrorCode::kLinkAlreadyExists);
+  CHECK(FsErrorOf(f.fs.Link("/f", "x", 1)) == FsErrorCode::kLinkNotDirectory);
+  CHECK(FsErrorOf(f.fs.Symlink("nope", "x", 0)) == FsErrorCode::kSymlinkTargetDoesNotExist);
+  CHECK(FsErrorOf(f.fs.Symlink("f", "d", 0)) == FsErrorCode::kSymlinkAlreadyExists);
+  CHECK(FsErrorOf(f.fs.Symlink("/f", "x", 1)) == FsErrorCode::kSymlinkNotDirectory);
+  CHECK(FsErrorOf(f.fs.ReadInode(16).status()) == FsErrorCode::kInodeNumberOutOfRange);
   CHECK(f.Problems().empty());
 }
 
@@ -135,12 +139,12 @@ TEST_CASE("FileSystem: a name longer than 12 bytes is refused before any write")
   REQUIRE(f.fs.Create(0, "f", InodeType::kFile).ok());
   const std::vector<Bytes> before = f.Snapshot();
   f.device.ClearTrace();
-  CHECK(f.fs.Create(0, "abcdefghijklm", InodeType::kDirectory).status().message() ==
-        kErrFilenameTooLong);
-  CHECK(f.fs.Create(0, "abcdefghijklm", InodeType::kFile).status().message() ==
-        kErrFilenameTooLong);
-  CHECK(f.fs.Link("f", "abcdefghijklm", 0).message() == kErrFilenameTooLong);
-  CHECK(f.fs.Symlink("f", "abcdefghijklm", 0).message() == kErrFilenameTooLong);
+  CHECK(FsErrorOf(f.fs.Create(0, "abcdefghijklm", InodeType::kDirectory).status()) ==
+        FsErrorCode::kFilenameTooLong);
+  CHECK(FsErrorOf(f.fs.Create(0, "abcdefghijklm", InodeType::kFile).status()) ==
+        FsErrorCode::kFilenameTooLong);
+  CHECK(FsErrorOf(f.fs.Link("f", "abcdefghijklm", 0)) == FsErrorCode::kFilenameTooLong);
+  CHECK(FsErrorOf(f.fs.Symlink("f", "abcdefghijklm", 0)) == FsErrorCode::kFilenameTooLong);
   for (const std::string& line : f.device.trace()) CHECK(line.rfind("Put", 0) != 0);
   CHECK(f.Snapshot() == before);
   // 12 bytes is fine.
@@ -159,12 +163,13 @@ TEST_CASE("FileSystem: running out of blocks half-way through a write undoes it"
   const std::vector<Bytes> before = f.Snapshot();
   Result<uint32_t> written = f.fs.Write(file, 0, Bytes(4 * 128, 'z'));
   CHECK(written.status().code() == Code::kNoSpace);
-  CHECK(written.status().message() == kErrNoFreeBlocks);
+  CHECK(FsErrorOf(written.status()) == FsErrorCode::kNoFreeBlocks);
   CHECK(f.Snapshot() == before);
   // Three blocks' worth still fits.
   CHECK(*f.fs.Write(file, 0, Bytes(3 * 128, 'z')) == 384);
   // And a directory needing a block fails cleanly too.
-  CHECK(f.fs.Create(0, "d", InodeType::kDirectory).status().message() == kErrNoFreeBlocks);
+  CHECK(FsErrorOf(f.fs.Create(0, "d", InodeType::kDirectory).status()) ==
+        FsErrorCode::kNoFreeBlocks);
   CHECK(f.fs.Lookup("d", 0)->has_value() == false);
 }
 

@@ -1,7 +1,8 @@
 // Geometry: the layout constants of the file system, derived from the four numbers the shell is
 // given (-nb -bs -ni -is) with the reference's integer divisions.
 //
-//   block 0                 boot block (the RSM lock block of the 2022 edition)
+//   block 0                 boot block, which the 2022 edition's lock convention
+//                           (client::kLock2022, see lock()) uses as the lock block
 //   block 1                 superblock (unused, zero)
 //   blocks 2 ..             free bitmap, nb/bs blocks, one BYTE per block number (1 = used)
 //   inode_table_offset ..   inode table, ni*is/bs blocks; inode i is at block
@@ -16,6 +17,7 @@
 #include <cstdint>
 #include <string>
 
+#include "client/lock_convention.h"
 #include "core/status.h"
 
 namespace memoryfs::fs {
@@ -36,6 +38,9 @@ class Geometry {
                                  int64_t inode_size);
 
   int num_blocks() const { return num_blocks_; }
+  // The edition's lock convention, and the block it locks (not file-system data).
+  client::LockConvention lock() const { return lock_; }
+  int lock_block() const { return lock_.Block(num_blocks_); }
   int block_size() const { return block_size_; }
   int max_inodes() const { return max_inodes_; }
   int inode_size() const { return inode_size_; }
@@ -73,6 +78,7 @@ class Geometry {
   int block_size_ = 128;
   int max_inodes_ = 16;
   int inode_size_ = 16;
+  client::LockConvention lock_ = client::kLock2022;
 };
 
 }  // namespace memoryfs::fs

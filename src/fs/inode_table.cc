@@ -8,45 +8,41 @@ namespace memoryfs::fs {
 
 Status InodeTable::CheckNumber(int64_t number) const {
   if (number < 0 || number >= geometry_.max_inodes()) {
-    return FsError(Code::kOutOfRange, kErrInodeNumberOutOfRange);
+    return FsError(Code::kOutOfRange, FsErrorCode::kInodeNumberOutOfRange);
   }
   return Status::Ok();
 }
 
 Result<Inode> InodeTable::Load(int64_t number) {
   RETURN_IF_ERROR(CheckNumber(number));
-  Result<Bytes> block = disk_.Get(geometry_.InodeBlock(number));
-  if (!block.ok()) return block.status();
+  ASSIGN_OR_RETURN(Bytes block, disk_.Get(geometry_.InodeBlock(number)));
   const int start = geometry_.InodeOffset(number);
-  return Inode::Decode(block->data() + start, geometry_.inode_size(),
+  return Inode::Decode(block.data() + start, geometry_.inode_size(),
                        geometry_.max_blocks_per_file());
 }
 
 Status InodeTable::Store(int64_t number, const Inode& inode) {
   RETURN_IF_ERROR(CheckNumber(number));
   const int block_number = geometry_.InodeBlock(number);
-  Result<Bytes> block = disk_.Get(block_number);
-  if (!block.ok()) return block.status();
+  ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
   const Bytes encoded = inode.Encode(geometry_.inode_size());
-  std::copy(encoded.begin(), encoded.end(), block->begin() + geometry_.InodeOffset(number));
-  return disk_.Put(block_number, *block);
+  std::copy(encoded.begin(), encoded.end(), block.begin() + geometry_.InodeOffset(number));
+  return disk_.Put(block_number, block);
 }
 
 Result<Inode> InodeTable::LoadNotFoundSentinel() {
   // -1 * is // bs == -1 and -is % bs == bs - is, since 0 < is <= bs.
   const int block_number = geometry_.inode_table_offset() - 1;
   const int start = (geometry_.block_size() - geometry_.inode_size()) % geometry_.block_size();
-  Result<Bytes> block = disk_.Get(block_number);
-  if (!block.ok()) return block.status();
-  return Inode::Decode(block->data() + start, geometry_.inode_size(),
+  ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
+  return Inode::Decode(block.data() + start, geometry_.inode_size(),
                        geometry_.max_blocks_per_file());
 }
 
 Result<std::optional<uint32_t>> InodeTable::FindFree() {
   for (int i = 0; i < geometry_.max_inodes(); ++i) {
-    Result<Inode> inode = Load(i);
-    if (!inode.ok()) return inode.status();
-    if (inode->type == InodeType::kInvalid) return std::optional<uint32_t>(i);
+    ASSIGN_OR_RETURN(Inode inode, Load(i));
+    if (inode.type == InodeType::kInvalid) return std::optional<uint32_t>(i);
   }
   return std::optional<uint32_t>();
 }

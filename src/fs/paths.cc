@@ -23,17 +23,15 @@ Result<std::optional<uint32_t>> PathResolver::Resolve(std::string_view path, uin
 }
 
 Result<std::optional<uint32_t>> PathResolver::ResolveFollow(std::string_view path, uint32_t cwd) {
-  Result<std::optional<uint32_t>> found = Resolve(path, cwd);
-  if (!found.ok()) return found;
+  ASSIGN_OR_RETURN(std::optional<uint32_t> found, Resolve(path, cwd));
   // The reference loads the inode even when the path was not found (as inode -1).
-  Result<Inode> inode = found->has_value() ? inodes_.Load(**found) : inodes_.LoadNotFoundSentinel();
-  if (!inode.ok()) return inode.status();
-  if (inode->type != InodeType::kSymlink) return found;
-  if (inode->blocks.empty()) return found;
-  Result<Bytes> block = disk_.Get(inode->blocks[0]);
-  if (!block.ok()) return block.status();
-  const size_t length = std::min<size_t>(inode->size, block->size());
-  const std::string target(block->begin(), block->begin() + length);
+  ASSIGN_OR_RETURN(Inode inode,
+                   found.has_value() ? inodes_.Load(*found) : inodes_.LoadNotFoundSentinel());
+  if (inode.type != InodeType::kSymlink) return found;
+  if (inode.blocks.empty()) return found;
+  ASSIGN_OR_RETURN(Bytes block, disk_.Get(inode.blocks[0]));
+  const size_t length = std::min<size_t>(inode.size, block.size());
+  const std::string target(block.begin(), block.begin() + length);
   return Resolve(target, cwd);
 }
 

@@ -2,7 +2,9 @@
 
 #include <doctest/doctest.h>
 
+#include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "core/md5.h"
@@ -184,6 +186,276 @@ TEST_CASE("DumpStr and DumpByteArrayList write what CPython 3.11 writes") {
   }
 }
 
+// data with each byte outside ' '..'~' as \xNN.
+std::string Escaped(const std::string& data) {
+  std::string out;
+  for (char c : data) {
+    if (c >= ' ' && c <= '~') {
+      out += c;
+    } else {
+      out += "\\x" + HexEncode({static_cast<uint8_t>(c)});
+    }
+  }
+  return out;
+}
+
+// Python-like text for what Load returned ("[b'a\x00', (1, True)]"); "error: <why>" for an
+// UnpicklingError, "EOF" for the end of the data, anything else in full.
+std::string Describe(const Result<ObjectPtr>& result) {
+  constexpr std::string_view kUnpickling = "UnpicklingError: ";
+  const std::string& message = result.status().message();
+  if (result.status().code() == Code::kInvalidArgument && message.starts_with(kUnpickling)) {
+    return "error: " + message.substr(kUnpickling.size());
+  }
+  if (result.status().code() == Code::kOutOfRange && message == "EOFError: Ran out of input") {
+    return "EOF";
+  }
+  if (!result.ok()) return result.status().ToString();
+  const Object& object = **result;
+  std::string items;
+  for (const ObjectPtr& item : object.items) items += (items.empty() ? "" : ", ") + Describe(item);
+  switch (object.kind) {
+    case Object::Kind::kNone:
+      return "None";
+    case Object::Kind::kBool:
+      return object.integer ? "True" : "False";
+    case Object::Kind::kInt:
+      return std::to_string(object.integer);
+    case Object::Kind::kStr:
+      return "'" + Escaped(object.data) + "'";
+    case Object::Kind::kBytes:
+      return "b'" + Escaped(object.data) + "'";
+    case Object::Kind::kByteArray:
+      return "bytearray(b'" + Escaped(object.data) + "')";
+    case Object::Kind::kList:
+      return "[" + items + "]";
+    case Object::Kind::kTuple:
+      return "(" + items + (object.items.size() == 1 ? ",)" : ")");
+    case Object::Kind::kGlobal:
+      return "global " + object.data;
+  }
+  return "?";
+}
+
+// A pickle written as text: each byte as itself, but for the escapes \n, \\ and \xNN.
+Bytes Unescape(std::string_view text) {
+  Bytes out;
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] != '\\') {
+      out.push_back(static_cast<uint8_t>(text[i]));
+    } else if (text[++i] == 'x') {
+      out.push_back(HexDecode(text.substr(i + 1, 2)).at(0));
+      i += 2;
+    } else {
+      out.push_back(text[i] == 'n' ? '\n' : static_cast<uint8_t>(text[i]));
+    }
+  }
+  return out;
+}
+
+// Each line of table: a pickle (see Unescape), what it holds, then after "  =>  " the Describe()
+// of its first Load or, with all, of every Load up to the end of the data, joined by " | ".
+void CheckLoads(std::string_view table, bool all = false) {
+  std::istringstream lines{std::string(table)};
+  for (std::string line; std::getline(lines, line);) {
+    if (line.empty()) continue;
+    CAPTURE(line);
+    const size_t arrow = line.find("  =>  ");
+    REQUIRE(arrow != std::string::npos);
+    const Bytes data = Unescape(line.substr(0, line.find(' ')));
+    Unpickler unpickler(data);
+    std::string loads = Describe(unpickler.Load());
+    while (all && loads.size() < 1000 && !loads.ends_with("EOF")) {
+      loads += " | " + Describe(unpickler.Load());
+    }
+    CHECK(loads == line.substr(arrow + 6));
+  }
+}
+
+TEST_CASE("Unpickler opcodes: framing and protocol") {
+  CheckLoads(R"(
+\x80\x05N.  PROTO 5, NONE, STOP  =>  None
+\x80\x06N.  PROTO 6  =>  error: unsupported pickle protocol: 6
+\x80  PROTO without its byte  =>  error: pickle data was truncated
+\x95\x02\x00\x00\x00\x00\x00\x00\x00N.  FRAME, NONE, STOP  =>  None
+\x95\x02\x00  FRAME with a short length  =>  error: pickle data was truncated
+.  STOP on an empty stack  =>  error: unpickling stack underflow
+N  no STOP  =>  error: pickle data was truncated
+}.  DICT is not supported  =>  error: invalid load key, '\x7d'
+\xff  an unknown opcode  =>  error: invalid load key, '\xff'
+)");
+}
+
+TEST_CASE("Unpickler opcodes: stack and marks") {
+  CheckLoads(R"(
+N(0.  NONE, MARK, POP (pops the mark), STOP  =>  None
+\x88N0.  TRUE, NONE, POP, STOP  =>  True
+0  POP on an empty stack  =>  error: unpickling stack underflow
+N(N1.  NONE, MARK, NONE, POP_MARK, STOP  =>  None
+N1.  POP_MARK without a mark  =>  error: could not find MARK
+K\x012\x86.  BININT1 1, DUP, TUPLE2, STOP  =>  (1, 1)
+2  DUP on an empty stack  =>  error: unpickling stack underflow
+N(.  MARK, STOP: the mark fences the stack  =>  error: unpickling stack underflow
+)");
+}
+
+TEST_CASE("Unpickler opcodes: constants and ints") {
+  CheckLoads(R"(
+\x88\x89\x86.  NEWTRUE, NEWFALSE, TUPLE2  =>  (True, False)
+K\xff.  BININT1 255  =>  255
+M\xff\xff.  BININT2 65535  =>  65535
+J\xff\xff\xff\xff.  BININT -1  =>  -1
+J\xff\xff\xff\x7f.  BININT 2**31-1  =>  2147483647
+J\x01\x02  BININT truncated  =>  error: pickle data was truncated
+\x8a\x00.  LONG1 of 0 bytes  =>  0
+\x8a\x01\xff.  LONG1 -1  =>  -1
+\x8a\x02\xff\x7f.  LONG1 32767  =>  32767
+\x8a\x08\xff\xff\xff\xff\xff\xff\xff\xff.  LONG1 of 8 bytes, sign bit set  =>  -1
+\x8a\x08\x05\x00\x00\x00\x00\x00\x00@.  LONG1 of 8 bytes  =>  4611686018427387909
+\x8a\x09\x01\x01\x01\x01\x01\x01\x01\x01\x01.  LONG1 of 9 bytes  =>  error: integer too large
+\x8a\x05\x01  LONG1 truncated  =>  error: pickle data was truncated
+I00\nI01\n\x86.  INT 00 and 01 are bools  =>  (False, True)
+I-42\n.  INT -42  =>  -42
+I+7\n.  INT +7  =>  7
+L123L\n.  LONG 123L  =>  123
+L00\n.  LONG 00 is an int  =>  0
+Iabc\n.  INT abc  =>  error: invalid literal for int
+I-\n.  INT -  =>  error: invalid literal for int
+I99999999999999999999\n.  INT too large  =>  error: invalid literal for int
+I12  INT without a newline  =>  error: pickle data was truncated
+I9223372036854775799\n.  INT 9223372036854775799  =>  9223372036854775799
+)");
+}
+
+TEST_CASE("Unpickler opcodes: str") {
+  CheckLoads(R"(
+\x8c\x03abc.  SHORT_BINUNICODE 'abc'  =>  'abc'
+X\x02\x00\x00\x00\xc3\xa9.  BINUNICODE e-acute  =>  '\xc3\xa9'
+\x8d\x02\x00\x00\x00\x00\x00\x00\x00xy.  BINUNICODE8 'xy'  =>  'xy'
+\x8c\x01\xff.  SHORT_BINUNICODE with bad UTF-8  =>  error: invalid UTF-8 in a str
+\x8c\x02\xc0\x80.  SHORT_BINUNICODE with an overlong sequence  =>  error: invalid UTF-8 in a str
+\x8c\x03\xe0\x80\x80.  SHORT_BINUNICODE with E0 80 80  =>  error: invalid UTF-8 in a str
+\x8c\x04\xf4\x90\x80\x80.  SHORT_BINUNICODE with F4 90 80 80  =>  error: invalid UTF-8 in a str
+\x8c\x02\xe2\x82.  SHORT_BINUNICODE with a cut sequence  =>  error: invalid UTF-8 in a str
+\x8c\x03\xed\xa0\x80.  SHORT_BINUNICODE with a surrogate  =>  '\xed\xa0\x80'
+\x8c\x04\xf4\x8f\xbf\xbf.  SHORT_BINUNICODE U+10FFFF  =>  '\xf4\x8f\xbf\xbf'
+\x8c\x05ab  SHORT_BINUNICODE truncated  =>  error: pickle data was truncated
+X\x01\x00  BINUNICODE with a short length  =>  error: pickle data was truncated
+\x8d\xff\xff\xff\xff\xff\xff\xff\x7f.  a huge BINUNICODE8  =>  error: pickle data was truncated
+Vab\\u00e9\\U0001f600\\x\xff\n.  UNICODE with escapes  =>  'ab\xc3\xa9\xf0\x9f\x98\x80\x\xc3\xbf'
+V\\u12\n.  UNICODE with a short \u  =>  error: bad raw-unicode-escape
+V\\u12g4\n.  UNICODE with a bad hex digit  =>  error: bad raw-unicode-escape
+V\\U00110000\n.  UNICODE above U+10FFFF  =>  error: bad raw-unicode-escape
+Va\\\n.  UNICODE trailing backslash  =>  'a\'
+Vabc  UNICODE without a newline  =>  error: pickle data was truncated
+)");
+}
+
+TEST_CASE("Unpickler opcodes: bytes and bytearray") {
+  CheckLoads(R"(
+C\x02a\x00.  SHORT_BINBYTES  =>  b'a\x00'
+B\x01\x00\x00\x00z.  BINBYTES  =>  b'z'
+\x8e\x02\x00\x00\x00\x00\x00\x00\x00xy.  BINBYTES8  =>  b'xy'
+\x96\x03\x00\x00\x00\x00\x00\x00\x00\x00\x01\xfe.  BYTEARRAY8  =>  bytearray(b'\x00\x01\xfe')
+\x96\x00\x00\x00\x00\x00\x00\x00\x00.  BYTEARRAY8 empty  =>  bytearray(b'')
+C\x05a  SHORT_BINBYTES truncated  =>  error: pickle data was truncated
+\x8e\x01\x00\x00  BINBYTES8 with a short length  =>  error: pickle data was truncated
+)");
+}
+
+TEST_CASE("Unpickler opcodes: lists and tuples") {
+  CheckLoads(R"(
+])\x86.  EMPTY_LIST, EMPTY_TUPLE, TUPLE2  =>  ([], ())
+(K\x01K\x02l.  MARK, 1, 2, LIST  =>  [1, 2]
+(K\x01t.  MARK, 1, TUPLE  =>  (1,)
+(t.  MARK, TUPLE  =>  ()
+K\x01l.  LIST without a mark  =>  error: could not find MARK
+t  TUPLE without a mark  =>  error: could not find MARK
+K\x01\x85K\x02K\x03K\x04\x87\x86.  TUPLE1, TUPLE3  =>  ((1,), (2, 3, 4))
+\x85.  TUPLE1 on an empty stack  =>  error: unpickling stack underflow
+K\x01(K\x02\x86.  TUPLE2 across a mark  =>  error: unpickling stack underflow
+]K\x01a.  EMPTY_LIST, 1, APPEND  =>  [1]
+K\x01K\x02a.  APPEND to an int  =>  error: APPEND to a non-list
+a  APPEND on an empty stack  =>  error: unpickling stack underflow
+K\x01a  APPEND of the only item  =>  error: APPEND to a non-list
+](K\x01a.  APPEND across a mark  =>  error: APPEND to a non-list
+](K\x01K\x02e.  EMPTY_LIST, MARK, 1, 2, APPENDS  =>  [1, 2]
+](e.  EMPTY_LIST, MARK, APPENDS  =>  []
+)(K\x01e.  APPENDS to a tuple  =>  error: APPENDS to a non-list
+(K\x01e.  APPENDS without a list  =>  error: APPENDS to a non-list
+]e.  APPENDS without a mark  =>  error: could not find MARK
+](]K\x01a]e.  nested lists  =>  [[1], []]
+)");
+}
+
+TEST_CASE("Unpickler opcodes: globals and REDUCE") {
+  CheckLoads(R"(
+cos\nsystem\n.  GLOBAL alone  =>  global os.system
+cos\n  GLOBAL without the name  =>  error: pickle data was truncated
+c  GLOBAL without anything  =>  error: pickle data was truncated
+cbuiltins\nbytearray\n(C\x02abtR.  bytearray(bytes)  =>  bytearray(b'ab')
+c__builtin__\nbytes\n)R.  __builtin__.bytes()  =>  b''
+c__builtin__\nbytearray\n)R.  __builtin__.bytearray()  =>  bytearray(b'')
+cbuiltins\nbytes\n\x96\x01\x00\x00\x00\x00\x00\x00\x00q\x85R.  builtins.bytes(bytearray)  =>  b'q'
+cbuiltins\nbytearray\n(Vab\\u00ff\nVlatin1\ntR.  bytearray(str, latin1)  =>  bytearray(b'ab\xff')
+cbuiltins\nbytes\n(Vab\nVascii\ntR.  bytes(str, ascii)  =>  b'ab'
+cbuiltins\nbytes\n(Vab\\u00ff\nVascii\ntR.  bytes(str > 0x7f, ascii)  =>  error: cannot encode
+cbuiltins\nbytes\n(Vab\\u00ff\nVutf-8\ntR.  bytes(str, utf-8)  =>  b'ab\xc3\xbf'
+cbuiltins\nbytes\n(Vab\nVcp1252\ntR.  bytes(str, cp1252)  =>  error: cannot encode
+cbuiltins\nbytes\n(NtR.  bytes(None)  =>  error: unsupported arguments for builtins.bytes
+cbuiltins\nbytes\n(NNNtR.  bytes(3 args)  =>  error: unsupported arguments for builtins.bytes
+c_codecs\nencode\n(Vab\\u00ff\nVlatin-1\ntR.  _codecs.encode latin-1  =>  b'ab\xff'
+c_codecs\nencode\n(V\\u0100\nViso-8859-1\ntR.  iso-8859-1 of U+0100  =>  error: cannot encode
+c_codecs\nencode\n(V\\u0100\nVutf8\ntR.  _codecs.encode utf8  =>  b'\xc4\x80'
+c_codecs\nencode\n)R.  _codecs.encode()  =>  error: unsupported arguments for _codecs.encode
+cos\nsystem\n(Vls\ntR.  os.system('ls')  =>  error: refusing to call os.system
+N)R.  REDUCE of None  =>  error: unsupported REDUCE
+cbuiltins\nbytes\n]R.  REDUCE with a list of args  =>  error: unsupported REDUCE
+)R.  REDUCE on one item  =>  error: unpickling stack underflow
+R.  REDUCE on an empty stack  =>  error: unpickling stack underflow
+\x8c\x08builtins\x8c\x05bytes\x93)R.  STACK_GLOBAL builtins.bytes()  =>  b''
+K\x01\x8c\x01x\x93.  STACK_GLOBAL of an int  =>  error: STACK_GLOBAL requires str
+\x8c\x01x\x93.  STACK_GLOBAL of one item  =>  error: unpickling stack underflow
+)");
+}
+
+TEST_CASE("Unpickler opcodes: the memo") {
+  CheckLoads(R"(
+N\x94h\x00\x86.  MEMOIZE, BINGET  =>  (None, None)
+Nq\x05h\x05\x86.  BINPUT 5, BINGET 5  =>  (None, None)
+Nr\x00\x01\x00\x00j\x00\x01\x00\x00\x86.  LONG_BINPUT, LONG_BINGET  =>  (None, None)
+Np3\ng3\n\x86.  PUT 3, GET 3  =>  (None, None)
+Np+3\ng03\n\x86.  PUT +3, GET 03  =>  (None, None)
+Np-1\n.  PUT -1  =>  error: negative PUT argument
+Npx\n.  PUT x  =>  error: negative PUT argument
+g-1\n.  GET -1  =>  error: bad GET argument
+gx\n.  GET x  =>  error: bad GET argument
+h\x00.  BINGET of a missing key  =>  error: memo key not found
+g7\n.  GET of a missing key  =>  error: memo key not found
+\x94.  MEMOIZE on an empty stack  =>  error: unpickling stack underflow
+q\x00.  BINPUT on an empty stack  =>  error: unpickling stack underflow
+p0\n.  PUT on an empty stack  =>  error: unpickling stack underflow
+Nq  BINPUT truncated  =>  error: pickle data was truncated
+j\x00\x00  LONG_BINGET truncated  =>  error: pickle data was truncated
+p3  PUT without a newline  =>  error: pickle data was truncated
+Nq\x01K\x01\x94h\x01.  PUT 1, then MEMOIZE overwrites key 1  =>  1
+Nq\x00K\x01\x94h\x00h\x01\x87.  PUT 0, then MEMOIZE uses key 1  =>  (1, None, 1)
+N\x94(h\x00t.  memo across a mark  =>  (None,)
+)");
+}
+
+TEST_CASE("Unpickler resumes where the last Load stopped, after an object or an error") {
+  CheckLoads(R"(
+N.K\x01.  two pickles  =>  None | 1 | EOF
+X\x03\x00\x00\x00N.  after a truncated BINUNICODE  =>  error: pickle data was truncated | None | EOF
+Np-1\nN.  after a bad PUT  =>  error: negative PUT argument | None | EOF
+h\x09K\x02.  after a missing memo key  =>  error: memo key not found | 2 | EOF
+cos\nsystem\n)RN.  after a refused call  =>  error: refusing to call os.system | None | EOF
+cos\n  after GLOBAL without the name  =>  error: pickle data was truncated | EOF
+N\x94.h\x00  memo cleared between pickles  =>  None | error: memo key not found | EOF
+)",
+             /*all=*/true);
+}
 }  // namespace
 }  // namespace pickle
 }  // namespace memoryfs::fs

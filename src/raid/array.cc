@@ -1,5 +1,7 @@
 #include "raid/array.h"
 
+#include <cassert>
+
 #include "core/xor.h"
 
 namespace memoryfs::raid {
@@ -10,9 +12,10 @@ bool IsServerFailure(const Status& s) {
   return s.code() == Code::kUnavailable || s.code() == Code::kProtocolError;
 }
 
-Status TwoFailures(int stripe, const std::string& why) {
-  return Status::Error(Code::kUnavailable, "stripe " + std::to_string(stripe) +
-                                               " has two unavailable blocks (" + why + ")");
+std::string ServerFailed(int server) { return "server " + std::to_string(server) + " failed"; }
+
+Status OutOfRange(int block) {
+  return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");
 }
 
 }  // namespace
@@ -26,21 +29,36 @@ std::string ArrayEvent::ToString() const {
 }
 
 Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size,
-             EventSink sink)
+             EventSink sink, client::LockConvention lock)
     : layout_(static_cast<int>(servers.size())),
       servers_(std::move(servers)),
       num_blocks_(num_blocks),
       block_size_(block_size),
       server_blocks_(layout_.ServerBlocksFor(num_blocks)),
       sink_(std::move(sink)),
+      lock_(lock),
+      lock_block_(lock.Block(num_blocks)),
+      lock_at_(layout_.DataLocation(lock_block_)),
       failed_(servers_.size()),
       fanout_(static_cast<int>(servers_.size())) {
   for (auto& f : failed_) f = false;
+  for ([[maybe_unused]] const client::BlockDevice* server : servers_) {
+    assert(server->block_size() == block_size && server->num_blocks() >= server_blocks_);
+  }
 }
 
 void Array::Report(const ArrayEvent& event) {
   std::lock_guard<std::mutex> lock(mu_);
   if (sink_) sink_(event);
+}
+
+void Array::ReportCorrupt(Location at) {
+  ArrayEvent e;
+  e.kind = ArrayEvent::Kind::kCorruptedBlock;
+  e.server = at.server;
+  e.stripe = at.block;
+  e.block = layout_.VirtualAt(at.server, at.block).value_or(-1);
+  Report(e);
 }
 
 void Array::MarkFailed(int server, const char* op) {
@@ -55,25 +73,21 @@ void Array::MarkFailed(int server, const char* op) {
 }
 
 Result<Bytes> Array::ServerGet(Location at) {
-  if (failed_[at.server]) {
-    return Status::Error(Code::kUnavailable, "server " + std::to_string(at.server) + " failed");
-  }
+  if (failed_[at.server]) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
   Result<Bytes> r = servers_[at.server]->Get(at.block);
   if (!r.ok() && IsServerFailure(r.status())) MarkFailed(at.server, "GET");
   return r;
 }
 
 Status Array::ServerPut(Location at, const Bytes& data) {
-  if (failed_[at.server]) {
-    return Status::Error(Code::kUnavailable, "server " + std::to_string(at.server) + " failed");
-  }
+  if (failed_[at.server]) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
   Status s = servers_[at.server]->Put(at.block, data);
   if (!s.ok() && IsServerFailure(s)) MarkFailed(at.server, "PUT");
   return s;
 }
 
 std::vector<Result<Bytes>> Array::GetMany(const std::vector<Location>& at) {
-  std::vector<Result<Bytes>> results(at.size(), Status::Error(Code::kUnavailable, "not run"));
+  std::vector<Result<Bytes>> results(at.size(), Status::Error(Code::kInternal, "not run"));
   std::vector<Fanout::Task> tasks;
   for (size_t i = 0; i < at.size(); ++i) {
     tasks.push_back({at[i].server, [this, &at, &results, i] { results[i] = ServerGet(at[i]); }});
@@ -104,70 +118,89 @@ std::vector<Location> Array::CoveredSlots(int stripe, Location except) const {
   return slots;
 }
 
-Result<Bytes> Array::XorAll(Bytes base, const std::vector<Result<Bytes>>& reads, int stripe) const {
-  for (const Result<Bytes>& r : reads) {
-    if (!r.ok()) return TwoFailures(stripe, r.status().message());
-    XorInto(base, *r);
+std::string Array::Describe(Location at) const {
+  if (auto v = layout_.VirtualAt(at.server, at.block)) return "block " + std::to_string(*v);
+  return "the parity of stripe " + std::to_string(at.block);
+}
+
+std::string Array::ReadFailure(Location at, const Status& error) {
+  const std::string where = " on server " + std::to_string(at.server);
+  if (error.code() == Code::kChecksumError) {
+    ReportCorrupt(at);
+    return Describe(at) + where + " is corrupt";
   }
-  return base;
+  if (failed_[at.server]) return ServerFailed(at.server);
+  return "reading " + Describe(at) + where + " failed (" + error.ToString() + ")";
 }
 
-Result<Bytes> Array::Rebuild(Location at) {
-  Result<std::vector<Bytes>> rebuilt = RebuildMany({at});
-  if (!rebuilt.ok()) return rebuilt.status();
-  return std::move(rebuilt->front());
+Status Array::Lost(Location target, const char* what, const std::string& cause, Location other,
+                   const Status& error) {
+  std::string text = Describe(target) + " " + what + ": ";
+  if (!cause.empty()) text += cause + ", and ";
+  return Status::Error(Code::kDataLoss, text + ReadFailure(other, error));
 }
 
-Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targets) {
+Result<Bytes> Array::Rebuild(Location at, const std::string& cause) {
+  ASSIGN_OR_RETURN(std::vector<Bytes> rebuilt, RebuildMany({at}, cause));
+  return std::move(rebuilt.front());
+}
+
+Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targets,
+                                              const std::string& cause) {
   std::vector<Location> slots;
   std::vector<size_t> owner;  // slots[i] contributes to targets[owner[i]]
+  std::vector<Bytes> rebuilt(targets.size(), Bytes(block_size_, 0));
   for (size_t t = 0; t < targets.size(); ++t) {
-    if (IsLockSlot(targets[t])) continue;
+    if (IsLockSlot(targets[t])) {
+      rebuilt[t] = client::LockConvention::Released(block_size_);
+      continue;
+    }
     for (Location at : CoveredSlots(targets[t].block, targets[t])) {
       slots.push_back(at);
       owner.push_back(t);
     }
   }
   std::vector<Result<Bytes>> reads = GetMany(slots);
-  std::vector<Bytes> rebuilt(targets.size(), Bytes(block_size_, 0));
   for (size_t i = 0; i < slots.size(); ++i) {
-    if (!reads[i].ok()) return TwoFailures(slots[i].block, reads[i].status().message());
+    if (!reads[i].ok()) {
+      return Lost(targets[owner[i]], "is lost", cause, slots[i], reads[i].status());
+    }
     XorInto(rebuilt[owner[i]], *reads[i]);
   }
   return rebuilt;
 }
 
 Result<Bytes> Array::Get(int block) {
-  if (block < 0 || block >= num_blocks_) {
-    return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");
-  }
+  if (block < 0 || block >= num_blocks_) return OutOfRange(block);
   const Location at = layout_.DataLocation(block);
   if (IsLockSlot(at)) return ServerGet(at);  // the lock: not covered by parity
-  if (!failed_[at.server]) {
-    Result<Bytes> r = ServerGet(at);
-    if (r.ok()) return r;
-    if (r.status().code() == Code::kChecksumError) {
-      ArrayEvent e;
-      e.kind = ArrayEvent::Kind::kCorruptedBlock;
-      e.server = at.server;
-      e.block = block;
-      Report(e);
-      Result<Bytes> rebuilt = Rebuild(at);
-      if (rebuilt.ok()) (void)ServerPut(at, *rebuilt);  // heal the server's copy
-      return rebuilt;
-    }
-    if (!IsServerFailure(r.status())) return r;
+  if (failed_[at.server]) return Rebuild(at, ServerFailed(at.server));  // degraded read
+  Result<Bytes> r = ServerGet(at);
+  if (r.ok()) return r;
+  if (r.status().code() == Code::kChecksumError) {
+    ReportCorrupt(at);
+    ASSIGN_OR_RETURN(Bytes rebuilt, Rebuild(at, "its copy on server " + std::to_string(at.server) +
+                                                    " is corrupt"));
+    // Heal the server's copy; when that fails the block is still returned right, and the
+    // failure (if the server is gone) is marked.
+    (void)ServerPut(at, rebuilt);
+    return rebuilt;
   }
-  return Rebuild(at);  // degraded read: the data server is failed
+  if (!IsServerFailure(r.status())) return r;
+  return Rebuild(at, ServerFailed(at.server));  // it failed just now
 }
 
 Result<Bytes> Array::RSM(int block) {
-  if (block != 0) {
-    return Status::Error(Code::kInvalidArgument, "RSM is only valid on the lock block 0 in RAID-5");
+  if (block != lock_block_) {
+    return Status::Error(Code::kInvalidArgument, "RSM is only valid on the lock block " +
+                                                     std::to_string(lock_block_) + " in RAID-5");
   }
-  if (failed_[0]) return Status::Error(Code::kUnavailable, "server 0 (the lock) failed");
-  Result<Bytes> r = servers_[0]->RSM(0);
-  if (!r.ok() && IsServerFailure(r.status())) MarkFailed(0, "RSM");
+  if (failed_[lock_at_.server]) {
+    return Status::Error(Code::kUnavailable,
+                         "server " + std::to_string(lock_at_.server) + " (the lock) failed");
+  }
+  Result<Bytes> r = servers_[lock_at_.server]->RSM(lock_at_.block);
+  if (!r.ok() && IsServerFailure(r.status())) MarkFailed(lock_at_.server, "RSM");
   return r;
 }
 
@@ -180,77 +213,89 @@ Status Array::WriteDataAndParity(Location data_at, const Bytes& data, Location p
   return done[0];
 }
 
-// Parity from the new data and every other covered data block of the stripe.
-Status Array::ReconstructWrite(Location data_at, const Bytes& data, bool write_data) {
+Status Array::ReconstructWrite(Location data_at, const Bytes& data, bool write_data,
+                               const std::string& cause) {
   const int stripe = data_at.block;
   const Location parity_at = layout_.ParityLocation(stripe);
   std::vector<Location> others = CoveredSlots(stripe, data_at);
   std::erase(others, parity_at);
-  Result<Bytes> parity = XorAll(data, GetMany(others), stripe);
-  if (!parity.ok()) return parity.status();
-  if (!write_data) return ServerPut(parity_at, *parity);
-  return WriteDataAndParity(data_at, data, parity_at, *parity);
+  const std::vector<Result<Bytes>> reads = GetMany(others);
+  Bytes parity = data;
+  for (size_t i = 0; i < others.size(); ++i) {
+    if (!reads[i].ok())
+      return Lost(data_at, "cannot be written", cause, others[i], reads[i].status());
+    XorInto(parity, *reads[i]);
+  }
+  if (!write_data) return ServerPut(parity_at, parity);
+  return WriteDataAndParity(data_at, data, parity_at, parity);
 }
 
 Status Array::Put(int block, const Bytes& data) {
-  if (block < 0 || block >= num_blocks_) {
-    return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");
-  }
+  if (block < 0 || block >= num_blocks_) return OutOfRange(block);
   if (static_cast<int>(data.size()) > block_size_) {
     return Status::Error(Code::kInvalidArgument, "data longer than the block size");
   }
   const Bytes padded = PadTo(data, block_size_);
   const Location data_at = layout_.DataLocation(block);
   if (IsLockSlot(data_at)) {
-    if (failed_[0]) return Status::Ok();  // no lock to release while server 0 is down
+    if (failed_[data_at.server]) return Status::Ok();  // no lock to release while it is down
     return ServerPut(data_at, padded);
   }
-  const int stripe = data_at.block;
-  const Location parity_at = layout_.ParityLocation(stripe);
+  return PutCovered(block, data_at, padded);
+}
+
+// A block covered by parity, in whichever mode the servers' health allows.
+Status Array::PutCovered(int block, Location data_at, const Bytes& data) {
+  const Location parity_at = layout_.ParityLocation(data_at.block);
   const bool data_failed = failed_[data_at.server];
   const bool parity_failed = failed_[parity_at.server];
-  if (data_failed && parity_failed) return TwoFailures(stripe, "data and parity servers failed");
-  if (parity_failed) return ServerPut(data_at, padded);
-  if (data_failed) return ReconstructWrite(data_at, padded, /*write_data=*/false);
-
+  if (data_failed && parity_failed) {
+    return Status::Error(
+        Code::kDataLoss,
+        "block " + std::to_string(block) + " cannot be written: " + ServerFailed(data_at.server) +
+            " (its data), and " + ServerFailed(parity_at.server) + " (its stripe's parity)");
+  }
+  if (parity_failed) return ServerPut(data_at, data);
+  if (data_failed) {
+    return ReconstructWrite(data_at, data, /*write_data=*/false, ServerFailed(data_at.server));
+  }
   // Both healthy. Reconstruct-write when it reads fewer blocks than read-modify-write's two.
-  const std::vector<Location> covered = CoveredSlots(stripe, data_at);  // parity included
-  const size_t other_data = covered.size() - 1;
+  const std::vector<Location> covered = CoveredSlots(data_at.block, data_at);  // parity included
   bool others_healthy = true;
   for (Location at : covered) others_healthy &= !failed_[at.server];
-  if (others_healthy && other_data < 2) {
-    Status s = ReconstructWrite(data_at, padded, /*write_data=*/true);
+  if (others_healthy && covered.size() - 1 < 2) {
+    Status s = ReconstructWrite(data_at, data, /*write_data=*/true, "");
     if (s.ok() || failed_[data_at.server] || failed_[parity_at.server]) return s;
-    // A corrupt other block: fall through to read-modify-write, which does not need it.
+    // Another block is unusable: fall through to read-modify-write, which does not need it.
   }
+  return ReadModifyWrite(block, data_at, data);
+}
 
+Status Array::ReadModifyWrite(int block, Location data_at, const Bytes& data) {
+  const Location parity_at = layout_.ParityLocation(data_at.block);
   std::vector<Result<Bytes>> old = GetMany({data_at, parity_at});
   if (old[0].ok() && old[1].ok()) {
     Bytes parity = *old[1];
     XorInto(parity, *old[0]);
-    XorInto(parity, padded);
-    return WriteDataAndParity(data_at, padded, parity_at, parity);
+    XorInto(parity, data);
+    return WriteDataAndParity(data_at, data, parity_at, parity);
   }
+  // A failure just now, or a corrupt old copy: decide again with what is known.
+  std::string corrupt;
   for (int i = 0; i < 2; ++i) {
-    if (!old[i].ok() && old[i].status().code() == Code::kChecksumError) {
-      ArrayEvent e;
-      e.kind = ArrayEvent::Kind::kCorruptedBlock;
-      e.server = i == 0 ? data_at.server : parity_at.server;
-      e.block = i == 0 ? block : -1;
-      e.stripe = stripe;
-      Report(e);
-    }
+    if (old[i].ok() || old[i].status().code() != Code::kChecksumError) continue;
+    const Location at = i == 0 ? data_at : parity_at;
+    ReportCorrupt(at);
+    corrupt = Describe(at) + " on server " + std::to_string(at.server) + " is corrupt";
   }
-  const bool data_lost = failed_[data_at.server];
-  const bool parity_lost = failed_[parity_at.server];
-  if (data_lost && parity_lost) return TwoFailures(stripe, "data and parity servers failed");
-  if (parity_lost) return ServerPut(data_at, padded);
-  if (data_lost) return ReconstructWrite(data_at, padded, /*write_data=*/false);
+  if (failed_[data_at.server] || failed_[parity_at.server]) {
+    return PutCovered(block, data_at, data);
+  }
   for (const auto& r : old) {
     if (!r.ok() && r.status().code() != Code::kChecksumError) return r.status();
   }
   // Old data or old parity is corrupt: the parity must come from the other data blocks.
-  return ReconstructWrite(data_at, padded, /*write_data=*/true);
+  return ReconstructWrite(data_at, data, /*write_data=*/true, corrupt);
 }
 
 }  // namespace memoryfs::raid

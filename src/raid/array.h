@@ -1,11 +1,11 @@
-// Array: RAID-5 over N >= 3 block devices, itself a client::BlockDevice of num_blocks virtual
-// blocks. The file system above cannot tell it from one server. Knows stripes, servers and their
+// Array: RAID-5 over N >= 3 block devices, itself a BlockDevice of num_blocks virtual blocks.
+// The file system above cannot tell it from one server. Knows stripes, servers and their
 // health; nothing about files.
 //
 // Contract (see docs and ../shared/spec/raid5.md):
-// - Layout: raid::Layout (left-asymmetric). Virtual block 0 is the lock block: it lives on
-//   server 0, physical block 0, and is excluded from parity; RSM is only valid on it and goes
-//   to server 0 only, as does its Put (the lock release).
+// - Layout: raid::Layout (left-asymmetric). The lock block (client::LockConvention: virtual
+//   block 0 in the 2022 edition, i.e. server 0, physical block 0) is excluded from parity; RSM
+//   is only valid on it and goes to its server only, as does its Put (the lock release).
 // - Get: one Get when healthy. A checksum error reports kCorruptedBlock, rebuilds the block
 //   from the other N-1 of its stripe, writes it back to heal, and returns the right bytes. A
 //   failed data server: the block is rebuilt without contacting it.
@@ -16,9 +16,14 @@
 //   modified.
 // - Failure detection: kUnavailable or kProtocolError from a server marks it failed at once
 //   and reports kServerDisconnected once; a failed server is never contacted again until
-//   Repair succeeds. Two unavailable blocks in a stripe: a clear error, never wrong bytes.
-// - Not thread-safe: one caller at a time (requests to different servers run in parallel
-//   inside).
+//   Repair succeeds.
+// - Double faults: a block whose own copy is unusable (server failed, or corrupt) and that
+//   cannot be rebuilt because another block of its stripe is unusable too is kDataLoss, never
+//   wrong bytes. The message names the lost block and both causes, e.g. "block 17 is lost:
+//   server 2 failed, and block 18 on server 3 is corrupt". A corrupt block met on the way is
+//   reported (kCorruptedBlock) like any other.
+// - Threads: not thread-safe, one caller at a time. Requests to different servers run in
+//   parallel inside (Fanout); each device is still used by one thread at a time (fanout.h).
 #pragma once
 
 #include <atomic>
@@ -29,6 +34,7 @@
 #include <vector>
 
 #include "client/block_device.h"
+#include "client/lock_convention.h"
 #include "raid/fanout.h"
 #include "raid/layout.h"
 
@@ -52,9 +58,11 @@ class Array : public client::BlockDevice {
   using Progress = std::function<void(int done, int total)>;
 
   // servers: N >= 3 devices of at least Layout(N).ServerBlocksFor(num_blocks) blocks each,
-  // all of block_size bytes; not owned, used only by this array. sink: called on every event,
-  // from any of the array's threads, one call at a time.
-  Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size, EventSink sink);
+  // all of block_size bytes (checked in debug builds); not owned, used only by this array.
+  // sink: called on every event, from any of the array's threads, one call at a time.
+  // lock: the edition's lock convention (which virtual block is the lock).
+  Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size, EventSink sink,
+        client::LockConvention lock);
 
   Result<Bytes> Get(int block) override;
   Status Put(int block, const Bytes& data) override;
@@ -66,6 +74,9 @@ class Array : public client::BlockDevice {
   int num_servers() const { return layout_.num_servers(); }
   int server_blocks() const { return server_blocks_; }
   bool failed(int server) const { return failed_[server]; }
+  // Where the lock lives: its virtual block, and the server holding it.
+  int lock_block() const { return lock_block_; }
+  int lock_server() const { return lock_at_.server; }
 
   // Rebuilds every physical block of a failed server that has come back (blank or not) from
   // the others, then marks it healthy. Refuses (kInvalidArgument / kUnavailable, nothing
@@ -85,20 +96,41 @@ class Array : public client::BlockDevice {
 
   void MarkFailed(int server, const char* op);
   void Report(const ArrayEvent& event);
-  bool IsLockSlot(Location at) const { return at.server == 0 && at.block == 0; }
+  void ReportCorrupt(Location at);
+  bool IsLockSlot(Location at) const { return at == lock_at_; }
   // The other slots of stripe that parity covers, without `except` (and never the lock slot).
   std::vector<Location> CoveredSlots(int stripe, Location except) const;
-  // The bytes of slot `at` rebuilt as the XOR of the other covered slots of its stripe.
-  Result<Bytes> Rebuild(Location at);
-  // The same for many slots, all their reads in one parallel round. The lock slot is not
-  // covered by parity: it rebuilds as zeros (unlocked), without any read.
-  Result<std::vector<Bytes>> RebuildMany(const std::vector<Location>& targets);
-  // XOR of base and every read; fails with the first read's error.
-  Result<Bytes> XorAll(Bytes base, const std::vector<Result<Bytes>>& reads, int stripe) const;
 
+  // Texts of double-fault errors. Describe: "block 17" or "the parity of stripe 5".
+  std::string Describe(Location at) const;
+  // Why the read of `at` failed ("server 3 failed", "block 18 on server 3 is corrupt"...);
+  // reports a checksum error as kCorruptedBlock.
+  std::string ReadFailure(Location at, const Status& error);
+  // kDataLoss: "<Describe(target)> <what>: <cause>, and <ReadFailure(other, error)>".
+  Status Lost(Location target, const char* what, const std::string& cause, Location other,
+              const Status& error);
+
+  // The bytes of slot `at` rebuilt as the XOR of the other covered slots of its stripe; the
+  // target's own copy is unusable for `cause` (for the error text). kDataLoss when another
+  // read fails.
+  Result<Bytes> Rebuild(Location at, const std::string& cause);
+  // The same for many slots, all their reads in one parallel round. The lock slot is not
+  // covered by parity: it rebuilds as the released lock, without any read.
+  Result<std::vector<Bytes>> RebuildMany(const std::vector<Location>& targets,
+                                         const std::string& cause);
+
+  // Repair's refusals (see Repair), checked before anything is written.
+  Status CheckRepairable(int server);
+
+  Status PutCovered(int block, Location data_at, const Bytes& data);
+  Status ReadModifyWrite(int block, Location data_at, const Bytes& data);
   Status WriteDataAndParity(Location data_at, const Bytes& data, Location parity_at,
                             const Bytes& parity);
-  Status ReconstructWrite(Location data_at, const Bytes& data, bool write_data);
+  // Parity from the new data and every other covered data block of the stripe, then the
+  // parity alone (the data server failed: write_data false) or both. cause: why the old data
+  // or parity cannot be used, for the error text ("" when both are fine).
+  Status ReconstructWrite(Location data_at, const Bytes& data, bool write_data,
+                          const std::string& cause);
 
   Layout layout_;
   std::vector<client::BlockDevice*> servers_;
@@ -106,6 +138,9 @@ class Array : public client::BlockDevice {
   int block_size_;
   int server_blocks_;
   EventSink sink_;
+  client::LockConvention lock_;
+  int lock_block_;
+  Location lock_at_;
   std::mutex mu_;                          // serialises failure marking and events
   std::vector<std::atomic<bool>> failed_;  // written under mu_
   Fanout fanout_;

@@ -21,9 +21,9 @@ struct Rig {
           std::make_unique<client::MemoryDevice>(layout.ServerBlocksFor(num_blocks), block_size));
       raw.push_back(servers.back().get());
     }
-    array = std::make_unique<Array>(raw, num_blocks, block_size, [this](const ArrayEvent& e) {
-      events.push_back(e.ToString());
-    });
+    array = std::make_unique<Array>(
+        raw, num_blocks, block_size,
+        [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, client::kLock2022);
   }
   size_t Calls() const {
     size_t total = 0;
@@ -218,7 +218,9 @@ TEST_CASE("Array: two failures give clear errors, never wrong bytes") {
       CHECK(*r == Pattern(v, 16));
     } else {
       ++errors;
-      CHECK(r.status().code() == Code::kUnavailable);
+      CHECK(r.status().code() == Code::kDataLoss);
+      const std::string lost = "block " + std::to_string(v) + " is lost: ";
+      CHECK(r.status().message().rfind(lost, 0) == 0);
     }
   }
   CHECK(errors > 0);
@@ -229,11 +231,97 @@ TEST_CASE("Array: two failures give clear errors, never wrong bytes") {
   }
   for (int v = 1; v < 60; ++v) {
     Status s = rig.array->Put(v, Bytes(16, 0xee));
-    if (!s.ok()) CHECK(s.code() == Code::kUnavailable);
+    if (!s.ok()) CHECK(s.code() == Code::kDataLoss);
   }
   CHECK(rig.array->Repair(1, nullptr).code() == Code::kUnavailable);
   CHECK(rig.array->Repair(9, nullptr).code() == Code::kInvalidArgument);
   CHECK(rig.array->Repair(0, nullptr).code() == Code::kInvalidArgument);  // healthy
+}
+
+TEST_CASE("Array: a double fault names the lost block and both causes") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  const Layout& l = rig.array->layout();
+  // Block 20 on a failed server; block 19 of the same stripe corrupt.
+  const Location lost = l.DataLocation(20);
+  const Location corrupt = l.DataLocation(19);
+  REQUIRE(lost.block == corrupt.block);
+  rig.servers[lost.server]->SetFailed(true);
+  rig.servers[corrupt.server]->SetCorrupt(corrupt.block, true);
+  Result<Bytes> r = rig.array->Get(20);
+  CHECK(r.status().code() == Code::kDataLoss);
+  CHECK(r.status().message() == "block 20 is lost: server " + std::to_string(lost.server) +
+                                    " failed, and block 19 on server " +
+                                    std::to_string(corrupt.server) + " is corrupt");
+  // The corruption met on the way is reported like any other.
+  CHECK(rig.events ==
+        std::vector<std::string>{"SERVER_DISCONNECTED GET " + std::to_string(lost.server),
+                                 "CORRUPTED_BLOCK 19"});
+  // A degraded write to block 20 needs block 19 for the parity: refused.
+  Status w = rig.array->Put(20, Bytes(16, 1));
+  CHECK(w.code() == Code::kDataLoss);
+  CHECK(w.message().rfind("block 20 cannot be written: server " + std::to_string(lost.server) +
+                              " failed, and block 19",
+                          0) == 0);
+}
+
+TEST_CASE("Array: a corrupt block whose rebuild meets another corrupt block") {
+  Rig rig(5, 80, 16);
+  FillAll(rig);
+  const Layout& l = rig.array->layout();
+  const Location a = l.DataLocation(17);
+  const Location p = l.ParityLocation(a.block);
+  rig.servers[a.server]->SetCorrupt(a.block, true);
+  rig.servers[p.server]->SetCorrupt(p.block, true);
+  Result<Bytes> r = rig.array->Get(17);
+  CHECK(r.status().code() == Code::kDataLoss);
+  CHECK(r.status().message() == "block 17 is lost: its copy on server " + std::to_string(a.server) +
+                                    " is corrupt, and the parity of stripe " +
+                                    std::to_string(a.block) + " on server " +
+                                    std::to_string(p.server) + " is corrupt");
+  CHECK(rig.events == std::vector<std::string>{"CORRUPTED_BLOCK 17",
+                                               "CORRUPTED_BLOCK parity " + std::to_string(a.block) +
+                                                   " server " + std::to_string(p.server)});
+}
+
+TEST_CASE("Array: data and parity servers both failed: the write names both") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  const Location d = rig.array->layout().DataLocation(30);
+  const Location p = rig.array->layout().ParityLocation(d.block);
+  rig.servers[d.server]->SetFailed(true);
+  rig.servers[p.server]->SetFailed(true);
+  // The read notices the data server, then the parity server while rebuilding.
+  CHECK(rig.array->Get(30).status().code() == Code::kDataLoss);
+  REQUIRE(rig.array->failed(d.server));
+  REQUIRE(rig.array->failed(p.server));
+  Status s = rig.array->Put(30, Bytes(16, 2));
+  CHECK(s.code() == Code::kDataLoss);
+  CHECK(s.message() == "block 30 cannot be written: server " + std::to_string(d.server) +
+                           " failed (its data), and server " + std::to_string(p.server) +
+                           " failed (its stripe's parity)");
+}
+
+TEST_CASE("Array: the lock block follows the convention") {
+  // 2023's convention puts the lock on the last block: it goes to one server, outside parity.
+  Layout layout(4);
+  std::vector<std::unique_ptr<client::MemoryDevice>> servers;
+  std::vector<client::BlockDevice*> raw;
+  for (int i = 0; i < 4; ++i) {
+    servers.push_back(std::make_unique<client::MemoryDevice>(layout.ServerBlocksFor(60), 16));
+    raw.push_back(servers.back().get());
+  }
+  const client::LockConvention last{client::LockConvention::Placement::kLastBlock};
+  Array array(raw, 60, 16, nullptr, last);
+  CHECK(array.lock_block() == 59);
+  const Location at = layout.DataLocation(59);
+  CHECK(array.lock_server() == at.server);
+  CHECK(array.RSM(0).status().code() == Code::kInvalidArgument);
+  CHECK(*array.RSM(59) == Bytes(16, 0));
+  CHECK(servers[at.server]->raw(at.block) == Bytes(16, 1));
+  size_t calls = 0;
+  for (auto& s : servers) calls += s->trace().size();
+  CHECK(calls == 1);
 }
 
 TEST_CASE("Array: repair of server 0 brings the lock back unlocked, whatever stripe 0 holds") {

@@ -1,6 +1,17 @@
-// Fanout: runs requests to different servers concurrently, one worker thread per server, so
-// that each server's device is only ever used by its own worker (devices are not
-// thread-safe) while different servers work in parallel.
+// Fanout: runs requests to different servers concurrently, one worker thread per server.
+//
+// The rule that keeps devices safe (a device is not thread-safe, see remote_device.h): every
+// device is used by at most one thread at a time. It holds because
+// - a round's tasks for one server run in order on that server's worker (or, for a round of a
+//   single task, on the calling thread), never on two threads at once;
+// - RunAll returns only after every task of the round has finished, and the mutex hand-offs
+//   order a task's effects before RunAll's return;
+// - the owner (raid::Array, and through it repair and the shell's showload) calls a device
+//   directly only from its own thread and never while a RunAll is in progress, since the array
+//   has one caller at a time.
+// So a device's calls may move between the caller's thread and its worker, but never overlap.
+//
+// Lifetime: the destructor stops and joins every worker; it must not run during RunAll.
 #pragma once
 
 #include <condition_variable>

@@ -1,11 +1,12 @@
 // Array::Repair: regenerates every physical block of one server from the others.
 #include <algorithm>
+#include <string>
 
 #include "raid/array.h"
 
 namespace memoryfs::raid {
 
-Status Array::Repair(int server, const Progress& progress) {
+Status Array::CheckRepairable(int server) {
   const std::string id = std::to_string(server);
   if (server < 0 || server >= num_servers()) {
     return Status::Error(Code::kInvalidArgument, "server id " + id + " not in valid range [0, " +
@@ -22,17 +23,26 @@ Status Array::Repair(int server, const Progress& progress) {
     }
   }
   // Reconnect and check the geometry: its last block must exist and be block_size long.
-  client::BlockDevice* target = servers_[server];
-  Result<Bytes> probe = target->Get(server_blocks_ - 1);
-  if (!probe.ok() && probe.status().code() != Code::kChecksumError) {
-    if (probe.status().code() == Code::kOutOfRange) {
-      return Status::Error(Code::kInvalidArgument, "server " + id + " has fewer than the " +
-                                                       std::to_string(server_blocks_) +
-                                                       " blocks this array needs");
-    }
-    return Status::Error(Code::kUnavailable,
-                         "server " + id + " is unreachable: " + probe.status().message());
+  Result<Bytes> probe = servers_[server]->Get(server_blocks_ - 1);
+  if (probe.ok() && static_cast<int>(probe->size()) != block_size_) {
+    return Status::Error(Code::kInvalidArgument,
+                         "server " + id + " has blocks of " + std::to_string(probe->size()) +
+                             " bytes, this array " + std::to_string(block_size_));
   }
+  if (probe.ok() || probe.status().code() == Code::kChecksumError) return Status::Ok();
+  if (probe.status().code() == Code::kOutOfRange) {
+    return Status::Error(Code::kInvalidArgument, "server " + id + " has fewer than the " +
+                                                     std::to_string(server_blocks_) +
+                                                     " blocks this array needs");
+  }
+  return Status::Error(Code::kUnavailable,
+                       "server " + id + " is unreachable: " + probe.status().message());
+}
+
+Status Array::Repair(int server, const Progress& progress) {
+  RETURN_IF_ERROR(CheckRepairable(server));
+  const std::string id = std::to_string(server);
+  client::BlockDevice* target = servers_[server];
 
   // Stripes are rebuilt in batches: every other server reads its blocks of the batch in
   // sequence while the servers work in parallel, then the target writes the batch.
@@ -41,7 +51,7 @@ Status Array::Repair(int server, const Progress& progress) {
     const int count = std::min(kBatch, server_blocks_ - first);
     std::vector<Location> targets;
     for (int stripe = first; stripe < first + count; ++stripe) targets.push_back({server, stripe});
-    Result<std::vector<Bytes>> rebuilt = RebuildMany(targets);
+    Result<std::vector<Bytes>> rebuilt = RebuildMany(targets, "server " + id + " is being rebuilt");
     if (!rebuilt.ok()) {
       return Status::Error(rebuilt.status().code(), "repair of server " + id +
                                                         " stopped: " + rebuilt.status().message() +

@@ -22,15 +22,21 @@ HttpServer::HttpServer(HttpServerOptions options, Handler handler)
     : options_(std::move(options)), handler_(std::move(handler)) {}
 
 HttpServer::~HttpServer() {
+  {
+    // Connection threads detach and use `this` until they unregister: wait for the last one.
+    std::unique_lock<std::mutex> lock(mu_);
+    stopping_ = true;
+    for (const auto& [fd, state] : connections_) ::shutdown(fd, SHUT_RDWR);
+    drained_.wait(lock, [this] { return connections_.empty(); });
+  }
   if (wake_[0] >= 0) ::close(wake_[0]);
   if (wake_[1] >= 0) ::close(wake_[1]);
   if (spare_fd_ >= 0) ::close(spare_fd_);
 }
 
 Status HttpServer::Start() {
-  Result<Socket> s = Listen(options_.host, options_.port, 512);
-  if (!s.ok()) return s.status();
-  listener_ = std::move(*s);
+  ASSIGN_OR_RETURN(Socket s, Listen(options_.host, options_.port, 512));
+  listener_ = std::move(s);
   port_ = LocalPort(listener_);
   if (::pipe2(wake_, O_CLOEXEC) != 0) return Status::Error(Code::kIOError, "pipe failed");
   spare_fd_ = ::open("/dev/null", O_RDONLY | O_CLOEXEC);

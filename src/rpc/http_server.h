@@ -5,6 +5,14 @@
 // When connections or file descriptors run out, the longest-idle kept-alive connection is
 // closed to make room (clients re-send on a closed idle connection); only when none is idle
 // does a new client get 503.
+//
+// Threads and lifetime: Run() runs on the caller's thread and accepts; each connection is
+// served by a detached thread that uses `this` (the handler, the connection table) until it
+// unregisters. Stop() may be called from any thread. Run() returns after Stop() once the
+// connection threads have finished or after about 500 ms, whichever comes first, so a thread
+// still inside a slow handler may outlive Run(). The destructor therefore waits for every
+// connection thread to unregister before the members are destroyed; the handler must stay
+// valid until then. (memoryfs_server never destroys its server: the process exits instead.)
 #pragma once
 
 #include <atomic>
@@ -34,6 +42,7 @@ class HttpServer {
   using Handler = std::function<std::string(const std::string& request_body)>;
 
   HttpServer(HttpServerOptions options, Handler handler);
+  // Stops the server if it runs, and waits until no connection thread uses it any more.
   ~HttpServer();
 
   // Binds and listens. After this, port() is the real port.

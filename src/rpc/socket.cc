@@ -76,13 +76,12 @@ void Socket::Close() {
 }
 
 Result<Socket> Listen(const std::string& host, int port, int backlog) {
-  Result<sockaddr_in> addr = Resolve(host, port);
-  if (!addr.ok()) return addr.status();
+  ASSIGN_OR_RETURN(sockaddr_in addr, Resolve(host, port));
   Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
   if (!s.valid()) return Errno(Code::kIOError, "socket");
   int one = 1;
   ::setsockopt(s.fd(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-  if (::bind(s.fd(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(sockaddr_in)) != 0) {
+  if (::bind(s.fd(), reinterpret_cast<const sockaddr*>(&addr), sizeof(sockaddr_in)) != 0) {
     return Errno(Code::kIOError, "cannot bind " + host + ":" + std::to_string(port));
   }
   if (::listen(s.fd(), backlog) != 0) return Errno(Code::kIOError, "listen");
@@ -97,13 +96,12 @@ int LocalPort(const Socket& socket) {
 }
 
 Result<Socket> Connect(const std::string& host, int port, Deadline deadline) {
-  Result<sockaddr_in> addr = Resolve(host, port);
-  if (!addr.ok()) return addr.status();
+  ASSIGN_OR_RETURN(sockaddr_in addr, Resolve(host, port));
   Socket s(::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
   if (!s.valid()) return Errno(Code::kIOError, "socket");
   int one = 1;
   ::setsockopt(s.fd(), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&*addr), sizeof(sockaddr_in)) != 0) {
+  if (::connect(s.fd(), reinterpret_cast<const sockaddr*>(&addr), sizeof(sockaddr_in)) != 0) {
     if (errno != EINPROGRESS) return Errno(Code::kUnavailable, "connect");
     RETURN_IF_ERROR(WaitFor(s.fd(), POLLOUT, deadline));
     int err = 0;

@@ -1,7 +1,6 @@
 #include "server/server_flags.h"
 
 #include <climits>
-#include <sstream>
 
 #include "core/flags.h"
 
@@ -12,105 +11,84 @@ namespace {
 constexpr long long kMaxBlockSize = 1 << 20;     // 1 MiB
 constexpr long long kMaxStoreBytes = 8LL << 30;  // 8 GiB in all
 
-flags::po::options_description Description() {
-  namespace po = flags::po;
-  po::options_description desc(
-      "memoryfs_server: an XML-RPC block server, drop-in for the course's memoryfs_server.py\n"
-      "Usage: memoryfs_server -nb BLOCKS -bs BYTES -port PORT [options]\nOptions");
-  auto s = [] { return po::value<std::string>(); };
-  desc.add_options()                                                                  //
-      ("nb", s(), "total number of blocks (required)")                                //
-      ("bs", s(), "block size in bytes (required)")                                   //
-      ("port", s(), "TCP port; 0 picks a free one (required)")                        //
-      ("cblk", s(), "emulate decay: every Get/RSM of this block fails its checksum")  //
-      ("host", s(), "address to bind (default 127.0.0.1)")                            //
-      ("config", s(), "INI file with any of these keys; the command line wins")       //
-      ("checksum_reply", s(),
-       "how a checksum error is answered: fault (default, "
-       "fault 'CHECKSUM_ERROR <block>') or int (legacy <int>-1</int>)")  //
-      ("test_corruption", s()->implicit_value("1"),
-       "enable the test-only Corrupt(block) method (flips stored bytes, keeps the checksum)")   //
-      ("idle_timeout_ms", s(), "close a kept-alive connection idle this long (default 60000)")  //
-      ("max_connections", s(),
-       "simultaneous connections; beyond it the longest-idle one is closed (default 4096)")  //
-      ("help", "print this help");
-  return desc;
+flags::FlagSet ServerFlagSet() {
+  using flags::Flag;
+  using flags::Kind;
+  using flags::Range;
+  flags::FlagSet set;
+  set.program = "memoryfs_server";
+  set.usage = "-nb N -bs BYTES -port PORT [options]";
+  set.description = "An XML-RPC block server, drop-in for the course's memoryfs_server.py.";
+  set.config_flag = true;
+  // Required, in the course server's order and with its texts.
+  set.flags = {
+      Flag(Kind::kInt, "-nb", {"--total_num_blocks"}, "N", "total number of blocks (required)",
+           Range{1, INT_MAX}, "Must specify total number of blocks"),
+      Flag(Kind::kInt, "-bs", {"--block_size"}, "BYTES", "block size in bytes (required)",
+           Range{1, kMaxBlockSize}, "Must specify block size"),
+      Flag(Kind::kInt, "-port", {}, "PORT", "TCP port; 0 picks a free one (required)",
+           Range{0, 65535}, "Must specify port number"),
+      Flag(Kind::kInt, "-cblk", {"--corrupt_block"}, "BLOCK",
+           "emulate decay: every Get/RSM of this block fails its checksum"),
+      Flag(Kind::kString, "-host", {}, "ADDR", "address to bind (default 127.0.0.1)"),
+      Flag(Kind::kString, "-checksum_reply", {}, "fault|int",
+           "how a checksum error is answered: fault (default, fault\n"
+           "'CHECKSUM_ERROR <block>') or int (legacy <int>-1</int>)"),
+      Flag(Kind::kSwitch, "-test_corruption", {}, "",
+           "enable the test-only Corrupt(block) method (flips stored\n"
+           "bytes, keeps the checksum)"),
+      Flag(Kind::kInt, "-idle_timeout_ms", {}, "MS",
+           "close a kept-alive connection idle this long (default 60000)", Range{1, INT_MAX}),
+      Flag(Kind::kInt, "-max_connections", {}, "N",
+           "simultaneous connections; beyond it the longest-idle one is\nclosed (default 4096)",
+           Range{1, 100000}),
+  };
+  return set;
+}
+
+// Fills *config from checked values (the required flags are present).
+Status Configure(const flags::FlagSet& set, const flags::Values& values, ServerConfig* config) {
+  config->num_blocks = static_cast<int>(*values.Int("nb"));
+  config->block_size = static_cast<int>(*values.Int("bs"));
+  config->port = static_cast<int>(*values.Int("port"));
+  config->idle_timeout_ms =
+      static_cast<int>(values.Int("idle_timeout_ms").value_or(config->idle_timeout_ms));
+  config->max_connections =
+      static_cast<int>(values.Int("max_connections").value_or(config->max_connections));
+  // Each block costs its bytes plus a 16-byte MD5 digest.
+  if (static_cast<long long>(config->num_blocks) * (config->block_size + 16) > kMaxStoreBytes) {
+    return Status::Error(
+        Code::kInvalidArgument,
+        "-nb times (-bs + 16 bytes of checksum) exceeds the 8 GiB this server allocates");
+  }
+  RETURN_IF_ERROR(flags::CheckRange(set, values, "cblk", {0, config->num_blocks - 1}));
+  if (values.Has("cblk")) config->decayed_block = static_cast<int>(*values.Int("cblk"));
+  config->host = values.String("host").value_or(config->host);
+  const std::string reply = values.String("checksum_reply").value_or("fault");
+  if (reply != "fault" && reply != "int") {
+    return Status::Error(
+        Code::kInvalidArgument,
+        "invalid value '" + reply + "' for -checksum_reply: expected fault or int");
+  }
+  config->checksum_reply = reply == "int" ? ChecksumReply::kMinusOne : ChecksumReply::kFault;
+  config->test_corruption = values.Switch("test_corruption");
+  return Status::Ok();
 }
 
 }  // namespace
 
 FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* config,
                               std::string* message) {
-  const auto desc = Description();
-  flags::po::variables_map vm;
-  Status parsed = flags::Parse(argc, argv, desc, &vm);
-  if (!parsed.ok()) {
-    *message = parsed.message();
-    return FlagsOutcome::kInvalid;
-  }
-  if (vm.count("help")) {
-    std::ostringstream out;
-    out << desc;
-    *message = out.str();
+  const flags::FlagSet set = ServerFlagSet();
+  const Result<flags::Values> values = flags::Parse(set, argc, argv);
+  if (values.ok() && values->help()) {
+    *message = flags::Help(set);
     return FlagsOutcome::kHelp;
   }
-  // The course server's checks, in its order and with its texts.
-  const struct {
-    const char* name;
-    const char* missing;
-  } required[] = {{"nb", "Must specify total number of blocks"},
-                  {"bs", "Must specify block size"},
-                  {"port", "Must specify port number"}};
-  for (const auto& r : required) {
-    if (!vm.count(r.name)) {
-      *message = r.missing;
-      return FlagsOutcome::kMissing;
-    }
-  }
-  auto nb = flags::Int(vm, "nb", 1, INT_MAX);
-  auto bs = flags::Int(vm, "bs", 1, kMaxBlockSize);
-  auto port = flags::Int(vm, "port", 0, 65535);
-  auto idle = flags::Int(vm, "idle_timeout_ms", 1, INT_MAX);
-  auto conns = flags::Int(vm, "max_connections", 1, 100000);
-  for (const Status& s : {nb.status(), bs.status(), port.status(), idle.status(), conns.status()}) {
-    if (!s.ok()) {
-      *message = s.message();
-      return FlagsOutcome::kInvalid;
-    }
-  }
-  config->num_blocks = static_cast<int>(**nb);
-  config->block_size = static_cast<int>(**bs);
-  config->port = static_cast<int>(**port);
-  if (idle->has_value()) config->idle_timeout_ms = static_cast<int>(**idle);
-  if (conns->has_value()) config->max_connections = static_cast<int>(**conns);
-  // Each block costs its bytes plus a 16-byte MD5 digest.
-  if (static_cast<long long>(config->num_blocks) * (config->block_size + 16) > kMaxStoreBytes) {
-    *message = "-nb times (-bs + 16 bytes of checksum) exceeds the 8 GiB this server allocates";
-    return FlagsOutcome::kInvalid;
-  }
-  auto cblk = flags::Int(vm, "cblk", 0, config->num_blocks - 1);
-  if (!cblk.ok()) {
-    *message = cblk.status().message();
-    return FlagsOutcome::kInvalid;
-  }
-  if (cblk->has_value()) config->decayed_block = static_cast<int>(**cblk);
-  config->host = flags::String(vm, "host", config->host);
-  const std::string reply = flags::String(vm, "checksum_reply", "fault");
-  if (reply == "fault") {
-    config->checksum_reply = ChecksumReply::kFault;
-  } else if (reply == "int") {
-    config->checksum_reply = ChecksumReply::kMinusOne;
-  } else {
-    *message = "invalid value '" + reply + "' for -checksum_reply: expected fault or int";
-    return FlagsOutcome::kInvalid;
-  }
-  const std::string corrupt = flags::String(vm, "test_corruption", "0");
-  if (corrupt != "0" && corrupt != "1" && corrupt != "true" && corrupt != "false") {
-    *message = "invalid value '" + corrupt + "' for -test_corruption: expected 0 or 1";
-    return FlagsOutcome::kInvalid;
-  }
-  config->test_corruption = corrupt == "1" || corrupt == "true";
-  return FlagsOutcome::kRun;
+  const Status status = values.ok() ? Configure(set, *values, config) : values.status();
+  if (status.ok()) return FlagsOutcome::kRun;
+  *message = status.message();
+  return status.code() == Code::kNotFound ? FlagsOutcome::kMissing : FlagsOutcome::kInvalid;
 }
 
 }  // namespace memoryfs::server

@@ -1,4 +1,7 @@
-// The flags of memoryfs_server: the course's (-nb -bs -port -cblk) plus ours.
+// The flags of memoryfs_server: the course's (-nb/--total_num_blocks, -bs/--block_size, -port,
+// -cblk/--corrupt_block) plus ours (-host -config -checksum_reply -test_corruption
+// -idle_timeout_ms -max_connections), parsed by core/flags.h (argparse conventions; extra
+// positional words and unknown -config keys are refused).
 #pragma once
 
 #include <optional>
@@ -28,7 +31,11 @@ enum class FlagsOutcome {
   kInvalid,  // a bad flag or value: *message says which, stderr, exit 2
 };
 
-// Parses the command line (and the -config INI file). Never exits.
+// Parses the command line (and the -config INI file). Never exits nor prints. Order: syntax
+// of the command line (kInvalid), --help (kHelp), the config file (kInvalid), missing -nb, -bs,
+// -port in that order (kMissing), then the values (kInvalid: "invalid value 'X' for -FLAG:
+// expected ..."). On kRun *config holds the values given; fields of flags not given keep their
+// defaults.
 FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* config,
                               std::string* message);
 

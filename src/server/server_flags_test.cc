@@ -57,4 +57,23 @@ TEST_CASE("server flags: bad values name the flag") {
   CHECK(m.find("-cblk") != std::string::npos);
 }
 
+TEST_CASE("server flags: argparse conventions of core/flags") {
+  ServerConfig c;
+  std::string m;
+  REQUIRE(Parse({"--total_num_blocks", "1_000", "--block_size=64", "-p", " 80 ", "--corrupt", "9"},
+                &c, &m) == FlagsOutcome::kRun);
+  CHECK(c.num_blocks == 1000);
+  CHECK(c.block_size == 64);
+  CHECK(c.port == 80);
+  CHECK(c.decayed_block == 9);
+  CHECK(Parse({"-h"}, &c, &m) == FlagsOutcome::kHelp);
+  CHECK(m.find("  -nb N, --total_num_blocks N") != std::string::npos);
+  CHECK(Parse({"-nb", "4", "-bs", "1", "-port", "1", "extra"}, &c, &m) == FlagsOutcome::kInvalid);
+  CHECK(m == "unexpected argument 'extra'");
+  CHECK(Parse({"-nb", "abc"}, &c, &m) == FlagsOutcome::kMissing);  // missing before bad values
+  CHECK(m == "Must specify block size");
+  CHECK(Parse({"-nb", "0", "-bs", "1", "-port", "1"}, &c, &m) == FlagsOutcome::kInvalid);
+  CHECK(m == "invalid value '0' for -nb: expected an integer in [1, 2147483647]");
+}
+
 }  // namespace memoryfs::server

@@ -1,6 +1,8 @@
 // Command-line flags of the shell (memoryfs_shell_rpc), argparse-compatible with the 2022
-// reference: single-dash long options ("-nb 256"; "--nb=256" and "-nb=256" work too), integer
-// values parsed like Python's int(), extra positional words ignored.
+// reference, parsed by core/flags.h: single-dash long options ("-nb 256"; "--nb=256",
+// "--nb 256" and "-nb=256" work too), unique prefixes ("-startp 8000"), integer values parsed
+// like Python's int() (negative ones too: "-cid -1"), extra positional words ignored, unknown
+// -config keys ignored.
 //
 //   -nb -bs -ni -is      geometry (defaults 256 128 16 16); also --total_num_blocks,
 //                        --block_size, --max_num_inodes, --inode_size
@@ -16,7 +18,9 @@
 // Checks, in the reference's order: cid ("Must specify valid cid", also when missing), ns
 // ("Must specify valid ns"), start port ("Must specify port number"); these lines go to
 // stdout like the reference's print() and the exit status is 1 (deviation 6). A malformed
-// value prints an error naming the flag on stderr, exit status 2 (argparse's).
+// value prints an error naming the flag on stderr, exit status 2 (argparse's), e.g.
+// "error: argument -nb/--total_num_blocks: invalid int value: 'lots'"; every integer's type is
+// checked (in the table's order) before the checks above.
 //
 // Parsing never exits the process: main() does, from the returned value:
 //
@@ -56,7 +60,7 @@ struct ParsedShellFlags {
   bool help = false;               // --help: print ShellFlagsHelp() on stdout, exit 0
   bool message_on_stdout = false;  // the "Must specify ..." lines go to stdout, others to stderr
   int exit_status = 0;             // when !status.ok(): 1 for "Must specify ...", 2 otherwise
-  ShellFlags flags;
+  ShellFlags flags;                // set when status.ok() and !help
 };
 
 ParsedShellFlags ParseShellFlags(int argc, const char* const* argv);

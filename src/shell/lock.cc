@@ -4,12 +4,13 @@ namespace memoryfs::shell {
 
 Status DiskLock::Acquire() {
   while (true) {
-    Result<Bytes> old = device_.RSM(kLockBlock);
-    if (!old.ok()) return old.status();
-    if (old->empty() || (*old)[0] != 1) return Status::Ok();
+    ASSIGN_OR_RETURN(const Bytes old, device_.RSM(block_));
+    if (!client::LockConvention::HeldByOther(old)) return Status::Ok();
   }
 }
 
-Status DiskLock::Release() { return device_.Put(kLockBlock, Bytes(block_size_, 0)); }
+Status DiskLock::Release() {
+  return device_.Put(block_, client::LockConvention::Released(device_.block_size()));
+}
 
 }  // namespace memoryfs::shell

@@ -1,28 +1,30 @@
-// DiskLock: the 2022 reference's client lock on block 0 (protocol.md, "Lock convention").
-//   Acquire: RSM(0) until the first byte of the returned (old) contents is not 1.
-//   Release: Put(0, block_size zero bytes).
-// Busy-spins like the reference; every attempt is one RPC.
+// DiskLock: the shell's lock on a shared device, by the edition's client::LockConvention
+// (lock_convention.h): Acquire is RSM(block) until the old contents it returns show the lock
+// free; Release is a Put of the released contents. Busy-spins like the reference; every
+// attempt is one RPC.
 #pragma once
 
 #include "client/block_device.h"
+#include "client/lock_convention.h"
 #include "core/status.h"
 
 namespace memoryfs::shell {
 
-inline constexpr int kLockBlock = 0;
-
 class DiskLock {
  public:
-  DiskLock(client::BlockDevice& device, int block_size)
-      : device_(device), block_size_(block_size) {}
+  // block: the lock's block on `device`, LockConvention::Block(num_blocks). `device` must
+  // outlive the lock.
+  DiskLock(client::BlockDevice& device, int block) : device_(device), block_(block) {}
 
   // Fails only when the device does (the lock is then not held).
   Status Acquire();
   Status Release();
 
+  int block() const { return block_; }
+
  private:
   client::BlockDevice& device_;
-  const int block_size_;
+  const int block_;
 };
 
 }  // namespace memoryfs::shell

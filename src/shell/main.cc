@@ -8,8 +8,7 @@
 #include <memory>
 #include <vector>
 
-#include "client/remote_device.h"
-#include "raid/array.h"
+#include "shell/devices.h"
 #include "shell/flags.h"
 #include "shell/raid_commands.h"
 #include "shell/shell.h"
@@ -58,35 +57,16 @@ int main(int argc, char** argv) {
   ParsedShellFlags parsed = ParseShellFlags(argc, argv);
   if (int status = ReportShellFlags(parsed, std::cout, std::cerr); status >= 0) return status;
   const ShellFlags& flags = parsed.flags;
-  const int nb = flags.geometry.num_blocks();
-  const int bs = flags.geometry.block_size();
-  const int n = flags.num_servers;
-  if (n == 2) {
-    std::cerr << "memoryfs_shell_rpc: RAID-5 needs at least 3 servers (-ns 1 for one server)"
-              << std::endl;
+  // The assignment's messages, printed in this one place from the array's events.
+  Result<Devices> made =
+      MakeDevices(flags, [](const raid::ArrayEvent& e) { std::cout << e.ToString() << std::endl; });
+  if (!made.ok()) {
+    std::cerr << "memoryfs_shell_rpc: " << made.status().message() << std::endl;
     return 2;
   }
-
-  // Each server holds nb blocks alone, or its share of the stripes in RAID-5.
-  const int server_blocks = n == 1 ? nb : raid::Layout(n).ServerBlocksFor(nb);
-  std::vector<std::unique_ptr<client::RemoteDevice>> remotes;
-  std::vector<client::BlockDevice*> devices;
-  for (const rpc::Endpoint& endpoint : flags.servers) {
-    remotes.push_back(
-        std::make_unique<client::RemoteDevice>(endpoint, server_blocks, bs, flags.timeout_ms));
-    devices.push_back(remotes.back().get());
-  }
-
-  std::unique_ptr<raid::Array> array;
-  client::BlockDevice* device = devices[0];
-  if (n > 1) {
-    // The assignment's messages, printed in this one place from the array's events.
-    array = std::make_unique<raid::Array>(
-        devices, nb, bs, [](const raid::ArrayEvent& e) { std::cout << e.ToString() << std::endl; });
-    device = array.get();
-  }
-  Shell shell(*device, flags.shell_options(), std::cin, std::cout, std::cerr);
-  ShellHooks hooks = MakeRaidHooks(array.get(), remotes, std::cerr);
+  Devices& devices = *made;
+  Shell shell(*devices.device, flags.shell_options(), std::cin, std::cout, std::cerr);
+  ShellHooks hooks = MakeRaidHooks(devices.array.get(), devices.remotes, std::cerr);
   hooks.command_boundary = CommandBoundary;
   shell.set_hooks(std::move(hooks));
   InstallStopHandlers();

@@ -44,7 +44,7 @@ ShellHooks MakeRaidHooks(raid::Array* array,
                          const std::vector<std::unique_ptr<client::RemoteDevice>>& remotes,
                          std::ostream& progress) {
   ShellHooks hooks;
-  hooks.lock_optional = array != nullptr;
+  hooks.lock_server = array != nullptr ? array->lock_server() : -1;
   hooks.repair = [array, &progress](int server, std::ostream& out) -> Status {
     if (array == nullptr) {
       return Status::Error(Code::kInvalidArgument,

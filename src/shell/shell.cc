@@ -28,7 +28,7 @@ Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istr
       out_(out),
       err_(err),
       fs_(device, options.geometry, err),
-      lock_(device, options.geometry.block_size()) {}
+      lock_(device, options.geometry.lock_block()) {}
 
 int Shell::Run() {
   Status started = Start();
@@ -52,11 +52,12 @@ int Shell::Run() {
 }
 
 Status Shell::Start() {
+  RETURN_IF_ERROR(fs_.CheckDevice());
   for (int block = 0; block < kStartupDumpBlocks && block < options_.geometry.num_blocks();
        ++block) {
     Result<Bytes> data = fs_.ReadBlock(block);
-    // The dump is only a log: with a degraded device (lock_optional), carry on without it.
-    if (!data.ok() && !hooks_.lock_optional) return data.status();
+    // The dump is only a log: with a degraded array, carry on without it.
+    if (!data.ok() && hooks_.lock_server < 0) return data.status();
   }
   if (options_.root_init) {
     Status status = fs_.InitRoot();
@@ -125,12 +126,14 @@ void Shell::Log(std::string_view text) { err_ << text << "\n"; }
 void Shell::Locked(const std::function<void()>& body) {
   Status acquired = lock_.Acquire();
   if (!acquired.ok()) {
-    if (!hooks_.lock_optional) return PrintError(acquired, false);
+    if (hooks_.lock_server < 0) return PrintError(acquired, false);
     // Degraded: run without the lock, and do not release what we do not hold. Said once per
     // outage, on stderr so that the command's output stays exact.
     if (!running_unlocked_) {
-      Log("WARNING: the lock (block 0 on server 0) is unavailable: " + acquired.ToString() +
-          "; continuing without it until 'repair 0'");
+      const std::string server = std::to_string(hooks_.lock_server);
+      Log("WARNING: the lock (block " + std::to_string(lock_.block()) + " on server " + server +
+          ") is unavailable: " + acquired.ToString() + "; continuing without it until 'repair " +
+          server + "'");
       running_unlocked_ = true;
     }
     return body();
@@ -149,14 +152,33 @@ void Shell::Cd(const Args& args) {
   Locked([&] { DoCd(args[1]); });
 }
 
-void Shell::DoCd(const std::string& path) {
-  Result<std::optional<uint32_t>> found = fs_.Resolve(path, cwd_);
-  if (!found.ok()) return PrintError(found.status(), false);
-  if (!found->has_value()) return Print("Error: not found\n");
+std::optional<Shell::Opened> Shell::Open(const std::string& path, bool follow, fs::InodeType type) {
+  Result<std::optional<uint32_t>> found =
+      follow ? fs_.ResolveFollow(path, cwd_) : fs_.Resolve(path, cwd_);
+  if (!found.ok()) {
+    PrintError(found.status(), false);
+    return std::nullopt;
+  }
+  if (!found->has_value()) {
+    Print("Error: not found\n");
+    return std::nullopt;
+  }
   Result<fs::Inode> inode = fs_.ReadInode(**found);
-  if (!inode.ok()) return PrintError(inode.status(), false);
-  if (inode->type != fs::InodeType::kDirectory) return Print("Error: not a directory\n");
-  cwd_ = **found;
+  if (!inode.ok()) {
+    PrintError(inode.status(), false);
+    return std::nullopt;
+  }
+  if (inode->type != type) {
+    Print(type == fs::InodeType::kDirectory ? "Error: not a directory\n" : "Error: not a file\n");
+    return std::nullopt;
+  }
+  return Opened{**found, std::move(inode).value()};
+}
+
+void Shell::DoCd(const std::string& path) {
+  if (std::optional<Opened> dir = Open(path, /*follow=*/false, fs::InodeType::kDirectory)) {
+    cwd_ = dir->number;
+  }
 }
 
 void Shell::Cat(const Args& args) {
@@ -165,13 +187,9 @@ void Shell::Cat(const Args& args) {
 }
 
 void Shell::DoCat(const std::string& path) {
-  Result<std::optional<uint32_t>> found = fs_.ResolveFollow(path, cwd_);
-  if (!found.ok()) return PrintError(found.status(), false);
-  if (!found->has_value()) return Print("Error: not found\n");
-  Result<fs::Inode> inode = fs_.ReadInode(**found);
-  if (!inode.ok()) return PrintError(inode.status(), false);
-  if (inode->type != fs::InodeType::kFile) return Print("Error: not a file\n");
-  Result<Bytes> data = fs_.Read(**found, 0, fs_.geometry().max_file_size());
+  const std::optional<Opened> file = Open(path, /*follow=*/true, fs::InodeType::kFile);
+  if (!file) return;
+  Result<Bytes> data = fs_.Read(file->number, 0, fs_.geometry().max_file_size());
   if (!data.ok()) return PrintError(data.status(), false);
   Print(AsText(*data));
 }
@@ -225,13 +243,9 @@ void Shell::Append(const Args& args) {
 }
 
 void Shell::DoAppend(const std::string& path, const std::string& text) {
-  Result<std::optional<uint32_t>> found = fs_.Resolve(path, cwd_);
-  if (!found.ok()) return PrintError(found.status(), false);
-  if (!found->has_value()) return Print("Error: not found\n");
-  Result<fs::Inode> inode = fs_.ReadInode(**found);
-  if (!inode.ok()) return PrintError(inode.status(), false);
-  if (inode->type != fs::InodeType::kFile) return Print("Error: not a file\n");
-  Result<uint32_t> written = fs_.Write(**found, inode->size, ToBytes(text));
+  const std::optional<Opened> file = Open(path, /*follow=*/false, fs::InodeType::kFile);
+  if (!file) return;
+  Result<uint32_t> written = fs_.Write(file->number, file->inode.size, ToBytes(text));
   if (!written.ok()) return PrintError(written.status(), false);
   Print("Successfully appended " + std::to_string(*written) + " bytes.");
 }
@@ -415,10 +429,15 @@ void Shell::Save(const Args& args) {
   if (args.size() != 2) return Print("Error: save requires 1 argument");
   const std::string& path = args[1];
   Log("Dumping pickled blocks to file " + path);
-  // Block 0 is the lock block, not file-system data: it is saved unlocked (zeros), so that
-  // loading the dump can never leave the disk locked.
-  std::vector<Bytes> blocks = {Bytes(fs_.geometry().block_size(), 0)};
-  for (int i = 1; i < fs_.geometry().num_blocks(); ++i) {
+  // The lock block is not file-system data: it is saved released, so that loading the dump
+  // can never leave the disk locked.
+  const fs::Geometry& g = fs_.geometry();
+  std::vector<Bytes> blocks;
+  for (int i = 0; i < g.num_blocks(); ++i) {
+    if (i == g.lock_block()) {
+      blocks.push_back(client::LockConvention::Released(g.block_size()));
+      continue;
+    }
     Result<Bytes> block = fs_.ReadBlock(i);
     if (!block.ok()) return PrintError(block.status(), false);
     blocks.push_back(std::move(block).value());

@@ -21,6 +21,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <optional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -44,11 +45,12 @@ struct ShellHooks {
   std::function<Status(int server, std::ostream& out)> repair;
   // showload: prints request statistics on `out`. Runs without the disk lock.
   std::function<void(std::ostream& out)> show_load;
-  // When true, a command whose lock cannot be taken because the device failed (e.g. the RAID
-  // member holding block 0 is down) runs without the lock, instead of printing the error and
-  // being skipped; the lock is then not released either. A warning says so on `err`, once
-  // per outage.
-  bool lock_optional = false;
+  // >= 0: the device is an array and the lock lives on this member. While that member is
+  // down, a command whose lock cannot be taken runs without it (instead of printing the error
+  // and being skipped), and does not release it either; a warning says so on `err`, once per
+  // outage. The start-up dump also tolerates the outage. -1: a single device, where a failed
+  // lock is an error.
+  int lock_server = -1;
   // Called with true before each command and false after it (main() uses it to defer
   // Ctrl-C until the command, and its lock release, are complete).
   std::function<void(bool running)> command_boundary;
@@ -62,7 +64,8 @@ struct ShellOptions {
 
 class Shell {
  public:
-  // `device` must outlive the Shell; its block size should be options.geometry.block_size().
+  // `device` must outlive the Shell. Start() checks that its block size and count fit
+  // options.geometry.
   Shell(client::BlockDevice& device, const ShellOptions& options, std::istream& in,
         std::ostream& out, std::ostream& err);
 
@@ -73,8 +76,9 @@ class Shell {
   // status for main(): 0, or 1 when the start-up failed on a device error (printed on `out`).
   int Run();
 
-  // The start-up alone. A device error is returned (nothing printed); a file-system error
-  // (no free block for the root) is printed and the shell can go on.
+  // The start-up alone. A device error, or a device whose geometry does not fit, is returned
+  // (nothing printed); a file-system error (no free block for the root) is printed and the
+  // shell can go on.
   Status Start();
 
   // Runs one input line (without its newline); false when it was `exit`.
@@ -108,6 +112,17 @@ class Shell {
   void Repair(const Args& args);
   void ShowLoad(const Args& args);
 
+  // What `path` names: its inode number and inode.
+  struct Opened {
+    uint32_t number = 0;
+    fs::Inode inode;
+  };
+  // What `path` names (following a final symlink when `follow`), provided its inode has
+  // `type`; otherwise prints the reference's "Error: not found" / "Error: not a directory" /
+  // "Error: not a file" line, or the device error, and returns nullopt. Makes the
+  // reference's calls: the resolution, then one load of the inode.
+  std::optional<Opened> Open(const std::string& path, bool follow, fs::InodeType type);
+
   // The bodies of the locked commands.
   void DoCd(const std::string& path);
   void DoCat(const std::string& path);
@@ -134,7 +149,7 @@ class Shell {
   fs::FileSystem fs_;
   DiskLock lock_;
   ShellHooks hooks_;
-  bool running_unlocked_ = false;  // lock_optional: the lock's failure was reported
+  bool running_unlocked_ = false;  // lock_server >= 0: the lock's failure was reported
   uint32_t cwd_ = 0;
 };
 

@@ -165,6 +165,16 @@ TEST_CASE("Shell: a directory can fill up, and ls of a full directory works") {
   CHECK(out.find("Error: ERROR_SYMLINK_DATA_BLOCK_NOT_AVAILABLE\n") != std::string::npos);
 }
 
+TEST_CASE("Shell: a device whose geometry does not fit is refused at start-up") {
+  client::MemoryDevice small(128, 128);
+  testing::ShellRun run = RunShell(small, Options(256, 128, 16, 16), "ls\n");
+  CHECK(run.exit_status == 1);
+  CHECK(run.out ==
+        "Error: INVALID_ARGUMENT: the device has 128 blocks of 128 bytes; the file system needs "
+        "256 blocks of 128 bytes\n");
+  CHECK(small.trace().empty());
+}
+
 }  // namespace
 }  // namespace memoryfs::shell
 
@@ -210,7 +220,7 @@ TEST_CASE("Shell: repair and showload exist only when main() installs hooks") {
   CHECK(releases == 3);
 }
 
-TEST_CASE("Shell: with lock_optional a command runs when the lock block cannot be reached") {
+TEST_CASE("Shell: on an array, a command runs when the lock's server cannot be reached") {
   class NoRsm : public client::MemoryDevice {
    public:
     NoRsm() : client::MemoryDevice(256, 128) {}
@@ -224,12 +234,25 @@ TEST_CASE("Shell: with lock_optional a command runs when the lock block cannot b
   std::ostringstream out, err;
   Shell shell(device, Options(256, 128, 16, 16), in, out, err);
   ShellHooks hooks;
-  hooks.lock_optional = true;
+  hooks.lock_server = 3;
   shell.set_hooks(hooks);
   device.ClearTrace();
   CHECK(shell.Run() == 0);
   CHECK(Strip(out.str()) == "[2]:.\0\0\0\0\0\0\0\0\0\0\0/\n[1]:a\0\0\0\0\0\0\0\0\0\0\0\n"s);
   for (const std::string& line : device.trace()) CHECK(line != "Put 0 ");
+  CHECK(err.str() ==
+        "WARNING: the lock (block 0 on server 3) is unavailable: UNAVAILABLE: lock down; "
+        "continuing without it until 'repair 3'\n");
+}
+
+TEST_CASE("Shell: a device whose geometry does not fit is refused at start-up") {
+  client::MemoryDevice small(128, 128);
+  testing::ShellRun run = RunShell(small, Options(256, 128, 16, 16), "ls\n");
+  CHECK(run.exit_status == 1);
+  CHECK(run.out ==
+        "Error: INVALID_ARGUMENT: the device has 128 blocks of 128 bytes; the file system needs "
+        "256 blocks of 128 bytes\n");
+  CHECK(small.trace().empty());
 }
 
 }  // namespace

@@ -1,0 +1,339 @@
+#include "client/wire.h"
+
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+#include <xmlrpc-c/base.hpp>
+#include <xmlrpc-c/xml.hpp>
+
+namespace memoryfs::client::wire {
+
+namespace {
+
+// Standard base64 with padding, as the peers send it.
+std::string Base64(const Bytes& data) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  size_t i = 0;
+  for (; i + 2 < data.size(); i += 3) {
+    const uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    for (int shift : {18, 12, 6, 0}) out.push_back(kAlphabet[(v >> shift) & 63]);
+  }
+  if (i + 1 == data.size()) {
+    const uint32_t v = data[i] << 16;
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], '=', '='};
+  } else if (i + 2 == data.size()) {
+    const uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
+    out += {kAlphabet[(v >> 18) & 63], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63], '='};
+  }
+  return out;
+}
+
+// A methodResponse document carrying one value (the inside of <value>...</value>).
+std::string Response(const std::string& value) {
+  return "<?xml version=\"1.0\"?>\n<methodResponse>\n<params>\n<param>\n<value>" + value +
+         "</value>\n</param>\n</params>\n</methodResponse>\n";
+}
+
+// Text with XML's special characters escaped, as every peer writes it.
+std::string Escape(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '<') {
+      out += "&lt;";
+    } else if (c == '>') {
+      out += "&gt;";
+    } else if (c == '&') {
+      out += "&amp;";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+// A fault document, as Python's xmlrpc.server writes it (the text is escaped here).
+std::string FaultResponse(int code, const std::string& text) {
+  return "<?xml version=\"1.0\"?>\n<methodResponse>\n<fault>\n<value><struct>\n"
+         "<member>\n<name>faultCode</name>\n<value><int>" +
+         std::to_string(code) +
+         "</int></value>\n</member>\n"
+         "<member>\n<name>faultString</name>\n<value><string>" +
+         Escape(text) +
+         "</string></value>\n</member>\n</struct></value>\n</fault>\n</methodResponse>\n";
+}
+
+std::string B64Value(const Bytes& data) { return "<base64>" + Base64(data) + "</base64>"; }
+
+std::string Pair(const std::string& first, const std::string& second) {
+  return "<array><data><value>" + first + "</value><value>" + second + "</value></data></array>";
+}
+
+Bytes Sequence(int n, int salt = 0) {
+  Bytes b(n);
+  for (int i = 0; i < n; ++i) b[i] = static_cast<uint8_t>(i * 37 + salt);
+  return b;
+}
+
+bool Contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// The method name and parameters of a call document, parsed back by xmlrpc-c.
+struct ParsedCall {
+  std::string method;
+  xmlrpc_c::paramList params;
+};
+ParsedCall ParseBack(const std::string& xml) {
+  ParsedCall call;
+  xmlrpc_c::xml::parseCall(xml, &call.method, &call.params);
+  return call;
+}
+
+}  // namespace
+
+TEST_CASE("Wire: MethodName gives the names on the wire") {
+  CHECK(std::string(MethodName(Method::kGet)) == "Get");
+  CHECK(std::string(MethodName(Method::kPut)) == "Put");
+  CHECK(std::string(MethodName(Method::kRsm)) == "RSM");
+  CHECK(std::string(MethodName(Method::kStats)) == "Stats");
+}
+
+TEST_CASE("Wire: EncodeCall writes a methodCall with the method name and its params") {
+  Result<std::string> get = EncodeCall(Method::kGet, {.block = 7});
+  REQUIRE(get.ok());
+  CHECK(Contains(*get, "<?xml"));
+  CHECK(Contains(*get, "<methodCall>"));
+  CHECK(Contains(*get, "<methodName>Get</methodName>"));
+  CHECK(Contains(*get, ">7</"));
+  CHECK(Contains(*get, "</methodCall>"));
+  ParsedCall g = ParseBack(*get);
+  CHECK(g.method == "Get");
+  REQUIRE(g.params.size() == 1);
+  CHECK(g.params.getInt(0) == 7);
+
+  Result<std::string> rsm = EncodeCall(Method::kRsm, {.block = 0});
+  REQUIRE(rsm.ok());
+  CHECK(Contains(*rsm, "<methodName>RSM</methodName>"));
+  ParsedCall r = ParseBack(*rsm);
+  REQUIRE(r.params.size() == 1);
+  CHECK(r.params.getInt(0) == 0);
+
+  const Bytes data = ToBytes("hello");
+  Result<std::string> put = EncodeCall(Method::kPut, {.block = 12, .data = &data});
+  REQUIRE(put.ok());
+  CHECK(Contains(*put, "<methodName>Put</methodName>"));
+  CHECK(Contains(*put, ">12</"));
+  CHECK(Contains(*put, "<base64>"));
+  CHECK(Contains(*put, "aGVsbG8="));
+  CHECK(Contains(*put, "</base64>"));
+  CHECK(put->find(">12</") < put->find("<base64>"));  // block first, then data
+  ParsedCall p = ParseBack(*put);
+  CHECK(p.method == "Put");
+  REQUIRE(p.params.size() == 2);
+  CHECK(p.params.getInt(0) == 12);
+  const std::vector<unsigned char> sent = p.params.getBytestring(1);
+  CHECK(Bytes(sent.begin(), sent.end()) == data);
+
+  // Every byte value survives, and a large block too.
+  const Bytes big = Sequence(4096, 5);
+  Result<std::string> put_big = EncodeCall(Method::kPut, {.block = 1, .data = &big});
+  REQUIRE(put_big.ok());
+  const std::vector<unsigned char> big_sent = ParseBack(*put_big).params.getBytestring(1);
+  CHECK(Bytes(big_sent.begin(), big_sent.end()) == big);
+
+  Result<std::string> stats = EncodeCall(Method::kStats, {});
+  REQUIRE(stats.ok());
+  CHECK(Contains(*stats, "<methodName>Stats</methodName>"));
+  CHECK_FALSE(Contains(*stats, "<param>"));
+  CHECK(ParseBack(*stats).params.size() == 0);
+}
+
+TEST_CASE("Wire: a base64 block is returned padded to block_size") {
+  Result<Reply> r = DecodeReply(Method::kGet, Response(B64Value(ToBytes("hello"))), 3, 8);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->block == Bytes{'h', 'e', 'l', 'l', 'o', 0, 0, 0});
+  // Exactly block_size: as is.
+  const Bytes full = Sequence(64);
+  r = DecodeReply(Method::kGet, Response(B64Value(full)), 3, 64);
+  REQUIRE(r.ok());
+  CHECK(r->block == full);
+  // Empty: all zeros.
+  r = DecodeReply(Method::kRsm, Response("<base64></base64>"), 0, 16);
+  REQUIRE(r.ok());
+  CHECK(r->block == Bytes(16, 0));
+  // Python's xmlrpc.client wraps the text in line breaks.
+  r = DecodeReply(Method::kGet, Response("<base64>\n" + Base64(full) + "\n</base64>"), 3, 64);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->block == full);
+}
+
+TEST_CASE("Wire: a block longer than block_size is kProtocolError") {
+  Result<Reply> r = DecodeReply(Method::kGet, Response(B64Value(ToBytes("hello"))), 3, 4);
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kProtocolError);
+  CHECK(r.status().message() == "block of 5 bytes, expected 4");
+  r = DecodeReply(Method::kRsm, Response(Pair(B64Value(Sequence(65)), "<boolean>0</boolean>")), 0,
+                  64);
+  CHECK(r.status().code() == Code::kProtocolError);
+}
+
+TEST_CASE("Wire: legacy replies <int>, <string>, <boolean> for a block are kChecksumError") {
+  for (const std::string& value :
+       {std::string("<int>-1</int>"), std::string("<i4>-1</i4>"),
+        std::string("<string>CHECKSUM_ERROR</string>"), std::string("bare text"),
+        std::string("<boolean>0</boolean>"), std::string("<boolean>1</boolean>")}) {
+    CAPTURE(value);
+    for (Method m : {Method::kGet, Method::kRsm}) {
+      Result<Reply> r = DecodeReply(m, Response(value), 9, 16);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == Code::kChecksumError);
+      CHECK(Contains(r.status().message(), "CHECKSUM_ERROR 9"));
+    }
+  }
+}
+
+TEST_CASE("Wire: a (data, flag) array is the block, or kChecksumError when flagged") {
+  const Bytes data = Sequence(10, 1);
+  const Bytes padded = PadTo(data, 16);
+  struct Case {
+    std::string flag;
+    bool corrupt;
+  };
+  const Case cases[] = {
+      {"<boolean>0</boolean>", false}, {"<boolean>1</boolean>", true},
+      {"<int>0</int>", false},         {"<int>1</int>", true},
+      {"<int>-1</int>", true},         {"<string>CORRUPT</string>", true},
+  };
+  for (const Case& c : cases) {
+    CAPTURE(c.flag);
+    Result<Reply> r = DecodeReply(Method::kGet, Response(Pair(B64Value(data), c.flag)), 4, 16);
+    if (c.corrupt) {
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == Code::kChecksumError);
+      CHECK(Contains(r.status().message(), "CHECKSUM_ERROR 4"));
+    } else {
+      REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+      CHECK(r->block == padded);
+    }
+  }
+  // The flag may come first.
+  Result<Reply> r =
+      DecodeReply(Method::kGet, Response(Pair("<boolean>0</boolean>", B64Value(data))), 4, 16);
+  REQUIRE(r.ok());
+  CHECK(r->block == padded);
+  // No data at all: a checksum error, not an empty block.
+  r = DecodeReply(Method::kGet,
+                  Response("<array><data><value><boolean>0</boolean></value></data></array>"), 4,
+                  16);
+  CHECK(r.status().code() == Code::kChecksumError);
+}
+
+TEST_CASE("Wire: faults are classified by the first matching rule") {
+  struct Case {
+    std::string text;
+    Code code;
+  };
+  const Case cases[] = {
+      {"CHECKSUM_ERROR 5", Code::kChecksumError},
+      {"<class 'Exception'>:block 5 is CORRUPT", Code::kChecksumError},
+      {"<class 'IndexError'>:list index out of range", Code::kOutOfRange},
+      {"CORRUPT and IndexError", Code::kChecksumError},  // first rule wins
+  };
+  for (Method m : {Method::kGet, Method::kPut, Method::kRsm, Method::kStats}) {
+    for (const Case& c : cases) {
+      CAPTURE(c.text);
+      Result<Reply> r = DecodeReply(m, FaultResponse(1, c.text), 5, 16);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == c.code);
+      CHECK(r.status().message() == c.text);
+    }
+    Result<Reply> r = DecodeReply(m, FaultResponse(42, "something <else> & broke"), 5, 16);
+    REQUIRE_FALSE(r.ok());
+    CHECK(r.status().code() == Code::kFault);
+    CHECK(r.status().message() == "fault 42: something <else> & broke");
+  }
+  Result<Reply> r = DecodeReply(Method::kGet, FaultResponse(-7, "corrupt (lower case)"), 5, 16);
+  CHECK(r.status().code() == Code::kFault);  // markers are case-sensitive
+  CHECK(r.status().message() == "fault -7: corrupt (lower case)");
+}
+
+TEST_CASE("Wire: malformed XML and unexpected shapes are kProtocolError") {
+  const std::string malformed[] = {
+      "",
+      "not xml at all",
+      "<?xml version=\"1.0\"?><methodResponse><params><param><value><base64>aGVsbG8=",
+      "<?xml version=\"1.0\"?><methodCall><methodName>Get</methodName></methodCall>",
+      "<?xml version=\"1.0\"?><methodResponse><params></params></methodResponse>",
+  };
+  for (const std::string& xml : malformed) {
+    CAPTURE(xml);
+    for (Method m : {Method::kGet, Method::kPut, Method::kStats}) {
+      Result<Reply> r = DecodeReply(m, xml, 1, 16);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == Code::kProtocolError);
+      CHECK(Contains(r.status().message(), "malformed XML-RPC reply"));
+    }
+  }
+  // Well-formed, but a struct is no block.
+  Result<Reply> r = DecodeReply(Method::kGet, Response("<struct></struct>"), 1, 16);
+  CHECK(r.status().code() == Code::kProtocolError);
+  // Stats must answer a struct.
+  r = DecodeReply(Method::kStats, Response("<int>0</int>"), 0, 0);
+  CHECK(r.status().code() == Code::kProtocolError);
+  CHECK(r.status().message() == "Stats did not answer a struct");
+}
+
+TEST_CASE("Wire: a Stats struct fills ServerInfo; missing or non-int members are 0") {
+  const auto member = [](const std::string& name, const std::string& value) {
+    return "<member><name>" + name + "</name><value>" + value + "</value></member>";
+  };
+  const std::string full = "<struct>" + member("Get", "<int>3</int>") +
+                           member("Put", "<int>1</int>") + member("RSM", "<int>2</int>") +
+                           member("checksum_errors", "<int>4</int>") +
+                           member("nb", "<int>256</int>") + member("bs", "<int>128</int>") +
+                           member("extra", "<string>ignored</string>") + "</struct>";
+  Result<Reply> r = DecodeReply(Method::kStats, Response(full), 0, 0);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->info.counts.gets == 3);
+  CHECK(r->info.counts.puts == 1);
+  CHECK(r->info.counts.rsms == 2);
+  CHECK(r->info.counts.checksum_errors == 4);
+  CHECK(r->info.num_blocks == 256);
+  CHECK(r->info.block_size == 128);
+
+  const std::string partial = "<struct>" + member("Get", "<int>9</int>") +
+                              member("Put", "<string>7</string>") + "</struct>";
+  r = DecodeReply(Method::kStats, Response(partial), 0, 0);
+  REQUIRE(r.ok());
+  CHECK(r->info.counts.gets == 9);
+  CHECK(r->info.counts.puts == 0);
+  CHECK(r->info.counts.rsms == 0);
+  CHECK(r->info.counts.checksum_errors == 0);
+  CHECK(r->info.num_blocks == 0);
+  CHECK(r->info.block_size == 0);
+}
+
+TEST_CASE("Wire: a Put reply of <int>0</int> is ok") {
+  Result<Reply> r = DecodeReply(Method::kPut, Response("<int>0</int>"), 3, 16);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->block.empty());  // an acknowledgement carries no block
+  r = DecodeReply(Method::kPut, Response("<boolean>1</boolean>"), 3, 16);
+  CHECK(r.ok());  // Python's True, also an acknowledgement
+}
+
+TEST_CASE("Wire: AllowDocumentsOf lets large block replies through") {
+  AllowDocumentsOf(4 << 20);
+  const Bytes big = Sequence(1 << 20, 3);
+  Result<Reply> r = DecodeReply(Method::kGet, Response(B64Value(big)), 1, 1 << 20);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->block == big);
+  AllowDocumentsOf(1024);  // only ever raised: still fine
+  r = DecodeReply(Method::kGet, Response(B64Value(big)), 1, 1 << 20);
+  REQUIRE(r.ok());
+  CHECK(r->block == big);
+}
+
+}  // namespace memoryfs::client::wire

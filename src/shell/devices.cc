@@ -1,0 +1,31 @@
+#include "shell/devices.h"
+
+namespace memoryfs::shell {
+
+Result<Devices> MakeDevices(const ShellFlags& flags, raid::Array::EventSink sink) {
+  const int n = flags.num_servers;
+  if (n == 2) {
+    return Status::Error(Code::kInvalidArgument,
+                         "RAID-5 needs at least 3 servers (-ns 1 for one server)");
+  }
+  const int nb = flags.geometry.num_blocks();
+  const int bs = flags.geometry.block_size();
+  // Each server holds nb blocks alone, or its share of the stripes in RAID-5.
+  const int server_blocks = n == 1 ? nb : raid::Layout(n).ServerBlocksFor(nb);
+  Devices devices;
+  std::vector<client::BlockDevice*> members;
+  for (const rpc::Endpoint& endpoint : flags.servers) {
+    devices.remotes.push_back(
+        std::make_unique<client::RemoteDevice>(endpoint, server_blocks, bs, flags.timeout_ms));
+    members.push_back(devices.remotes.back().get());
+  }
+  devices.device = members.front();
+  if (n > 1) {
+    devices.array =
+        std::make_unique<raid::Array>(members, nb, bs, std::move(sink), flags.geometry.lock());
+    devices.device = devices.array.get();
+  }
+  return devices;
+}
+
+}  // namespace memoryfs::shell
