@@ -1,5 +1,7 @@
 #include "client/memory_device.h"
 
+#include "client/lock_convention.h"
+
 namespace memoryfs::client {
 
 MemoryDevice::MemoryDevice(int num_blocks, int block_size)
@@ -21,14 +23,16 @@ Status MemoryDevice::Check(int block) {
   return Status::Ok();
 }
 
-Result<Bytes> MemoryDevice::Get(int block) {
-  trace_.push_back("Get " + std::to_string(block));
+Result<Bytes> MemoryDevice::Read(const char* op, int block) {
+  trace_.push_back(std::string(op) + " " + std::to_string(block));
   RETURN_IF_ERROR(Check(block));
   if (corrupt_.count(block)) {
     return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
   }
   return blocks_[block];
 }
+
+Result<Bytes> MemoryDevice::Get(int block) { return Read("Get", block); }
 
 Status MemoryDevice::Put(int block, const Bytes& data) {
   trace_.push_back(TracePutLine(block, data));
@@ -42,13 +46,8 @@ Status MemoryDevice::Put(int block, const Bytes& data) {
 }
 
 Result<Bytes> MemoryDevice::RSM(int block) {
-  trace_.push_back("RSM " + std::to_string(block));
-  RETURN_IF_ERROR(Check(block));
-  if (corrupt_.count(block)) {
-    return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
-  }
-  Bytes old = blocks_[block];
-  blocks_[block] = Bytes(block_size_, 1);
+  ASSIGN_OR_RETURN(Bytes old, Read("RSM", block));
+  blocks_[block] = Bytes(block_size_, LockConvention::kLockedByte);
   return old;
 }
 

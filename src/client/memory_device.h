@@ -42,6 +42,8 @@ class MemoryDevice : public BlockDevice {
 
  private:
   Status Check(int block);
+  // Get and RSM's common part: the trace line, the checks, the stored bytes.
+  Result<Bytes> Read(const char* op, int block);
 
   int block_size_;
   std::vector<Bytes> blocks_;

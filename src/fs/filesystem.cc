@@ -9,6 +9,13 @@ namespace {
 
 bool NameTooLong(std::string_view name) { return name.size() > static_cast<size_t>(kMaxFileName); }
 
+// The number `found` holds, or the file-system error `missing` when there is none.
+Result<uint32_t> Existing(Result<std::optional<uint32_t>> found, Code code, FsErrorCode missing) {
+  ASSIGN_OR_RETURN(const std::optional<uint32_t> number, std::move(found));
+  if (!number.has_value()) return FsError(code, missing);
+  return *number;
+}
+
 }  // namespace
 
 FileSystem::FileSystem(client::BlockDevice& device, const Geometry& geometry, std::ostream& log)
@@ -87,10 +94,8 @@ Result<uint32_t> FileSystem::Create(uint32_t dir, std::string_view name, InodeTy
     if (type != InodeType::kFile && type != InodeType::kDirectory) {
       return FsError(Code::kInvalidArgument, FsErrorCode::kCreateInvalidType);
     }
-    ASSIGN_OR_RETURN(const std::optional<uint32_t> free_inode, inodes_.FindFree());
-    if (!free_inode.has_value())
-      return FsError(Code::kNoSpace, FsErrorCode::kCreateInodeNotAvailable);
-    const uint32_t position = *free_inode;
+    ASSIGN_OR_RETURN(const uint32_t position, Existing(inodes_.FindFree(), Code::kNoSpace,
+                                                       FsErrorCode::kCreateInodeNotAvailable));
     ASSIGN_OR_RETURN(Inode parent, PrepareEntry(dir, name,
                                                 {FsErrorCode::kCreateInvalidDir,
                                                  FsErrorCode::kCreateDataBlockNotAvailable,
@@ -187,11 +192,8 @@ Result<Bytes> FileSystem::Read(uint32_t number, uint64_t offset, uint64_t count)
 
 Status FileSystem::Link(std::string_view target, std::string_view name, uint32_t cwd) {
   return TransactStatus([&]() -> Status {
-    ASSIGN_OR_RETURN(const std::optional<uint32_t> target_number, paths_.Resolve(target, cwd));
-    if (!target_number.has_value()) {
-      return FsError(Code::kNotFound, FsErrorCode::kLinkTargetDoesNotExist);
-    }
-    const uint32_t linked = *target_number;
+    ASSIGN_OR_RETURN(const uint32_t linked, Existing(paths_.Resolve(target, cwd), Code::kNotFound,
+                                                     FsErrorCode::kLinkTargetDoesNotExist));
     ASSIGN_OR_RETURN(Inode dir, PrepareEntry(cwd, name,
                                              {FsErrorCode::kLinkNotDirectory,
                                               FsErrorCode::kLinkDataBlockNotAvailable,
@@ -213,19 +215,14 @@ Status FileSystem::Link(std::string_view target, std::string_view name, uint32_t
 
 Status FileSystem::Symlink(std::string_view target, std::string_view name, uint32_t cwd) {
   return TransactStatus([&]() -> Status {
-    ASSIGN_OR_RETURN(const std::optional<uint32_t> target_number, paths_.Resolve(target, cwd));
-    if (!target_number.has_value()) {
-      return FsError(Code::kNotFound, FsErrorCode::kSymlinkTargetDoesNotExist);
-    }
+    RETURN_IF_ERROR(Existing(paths_.Resolve(target, cwd), Code::kNotFound,
+                             FsErrorCode::kSymlinkTargetDoesNotExist));
     ASSIGN_OR_RETURN(Inode dir, PrepareEntry(cwd, name,
                                              {FsErrorCode::kSymlinkNotDirectory,
                                               FsErrorCode::kSymlinkDataBlockNotAvailable,
                                               FsErrorCode::kSymlinkAlreadyExists}));
-    ASSIGN_OR_RETURN(const std::optional<uint32_t> free_inode, inodes_.FindFree());
-    if (!free_inode.has_value()) {
-      return FsError(Code::kNoSpace, FsErrorCode::kSymlinkInodeNotAvailable);
-    }
-    const uint32_t position = *free_inode;
+    ASSIGN_OR_RETURN(const uint32_t position, Existing(inodes_.FindFree(), Code::kNoSpace,
+                                                       FsErrorCode::kSymlinkInodeNotAvailable));
     if (target.size() > static_cast<size_t>(geometry_.block_size())) {
       return FsError(Code::kInvalidArgument, FsErrorCode::kSymlinkTargetExceedsBlockSize);
     }
@@ -251,9 +248,8 @@ Status FileSystem::Unlink(uint32_t dir, std::string_view name) {
     if (dir_inode.type != InodeType::kDirectory) {
       return FsError(Code::kInvalidArgument, FsErrorCode::kUnlinkInvalidDir);
     }
-    ASSIGN_OR_RETURN(const std::optional<uint32_t> found, directory_.Lookup(name, dir));
-    if (!found.has_value()) return FsError(Code::kNotFound, FsErrorCode::kUnlinkDoesNotExist);
-    const uint32_t number = *found;
+    ASSIGN_OR_RETURN(const uint32_t number, Existing(directory_.Lookup(name, dir), Code::kNotFound,
+                                                     FsErrorCode::kUnlinkDoesNotExist));
     ASSIGN_OR_RETURN(Inode file, inodes_.Load(number));
     if (file.type == InodeType::kDirectory) {
       return FsError(Code::kInvalidArgument, FsErrorCode::kUnlinkNotFile);

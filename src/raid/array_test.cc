@@ -7,77 +7,16 @@
 
 #include "client/memory_device.h"
 #include "core/xor.h"
+#include "raid/testing.h"
 
 namespace memoryfs::raid {
 
 namespace {
 
-// N in-memory servers under one array, with the events it reported.
-struct Rig {
-  Rig(int n, int num_blocks, int block_size) {
-    Layout layout(n);
-    for (int i = 0; i < n; ++i) {
-      servers.push_back(
-          std::make_unique<client::MemoryDevice>(layout.ServerBlocksFor(num_blocks), block_size));
-      raw.push_back(servers.back().get());
-    }
-    array = std::make_unique<Array>(
-        raw, num_blocks, block_size,
-        [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, client::kLock2022);
-  }
-  size_t Calls() const {
-    size_t total = 0;
-    for (auto& s : servers) total += s->trace().size();
-    return total;
-  }
-  void ClearTraces() {
-    for (auto& s : servers) s->ClearTrace();
-  }
-  // Every stripe's XOR is zero, the lock slot excluded.
-  bool ParityConsistent() const {
-    const Layout& l = array->layout();
-    for (int stripe = 0; stripe < array->server_blocks(); ++stripe) {
-      Bytes acc(array->block_size(), 0);
-      for (int s = 0; s < l.num_servers(); ++s) {
-        if (s == 0 && stripe == 0) continue;
-        XorInto(acc, servers[s]->raw(stripe));
-      }
-      if (!IsAllZero(acc)) return false;
-    }
-    return true;
-  }
-  void RestartBlank(int server) {
-    for (int b = 0; b < servers[server]->num_blocks(); ++b) {
-      servers[server]->set_raw(b, Bytes(array->block_size(), 0));
-    }
-    servers[server]->SetFailed(false);
-  }
-
-  std::vector<std::unique_ptr<client::MemoryDevice>> servers;
-  std::vector<client::BlockDevice*> raw;
-  std::unique_ptr<Array> array;
-  std::vector<std::string> events;
-};
-
-Bytes Pattern(int block, int size, int salt = 0) {
-  Bytes b(size);
-  for (int i = 0; i < size; ++i) b[i] = static_cast<uint8_t>(block * 31 + i * 7 + salt);
-  return b;
-}
-
-void FillAll(Rig& rig, int salt = 0) {
-  for (int v = 1; v < rig.array->num_blocks(); ++v) {
-    REQUIRE(rig.array->Put(v, Pattern(v, rig.array->block_size(), salt)).ok());
-  }
-}
-
-void CheckAll(Rig& rig, int salt = 0) {
-  for (int v = 1; v < rig.array->num_blocks(); ++v) {
-    Result<Bytes> r = rig.array->Get(v);
-    REQUIRE_MESSAGE(r.ok(), r.status().ToString());
-    CHECK(*r == Pattern(v, rig.array->block_size(), salt));
-  }
-}
+using testing::CheckAll;
+using testing::FillAll;
+using testing::Pattern;
+using testing::Rig;
 
 }  // namespace
 
@@ -172,7 +111,7 @@ TEST_CASE("Array: every single failure, degraded I/O, repair, then another failu
       FillAll(rig, 1);  // degraded writes
       CheckAll(rig, 1);
       CHECK(rig.events.size() == 1);
-      rig.RestartBlank(k);
+      rig.Restart(k);
       CHECK(rig.array->failed(k));  // back, but not trusted until repaired
       std::vector<int> progress;
       REQUIRE(rig.array->Repair(k, [&](int done, int) { progress.push_back(done); }).ok());
@@ -330,7 +269,7 @@ TEST_CASE("Array: repair of server 0 brings the lock back unlocked, whatever str
   REQUIRE(rig.array->RSM(0).ok());  // the lock was held when server 0 died
   rig.servers[0]->SetFailed(true);
   CheckAll(rig);
-  rig.RestartBlank(0);
+  rig.Restart(0);
   rig.servers[0]->set_raw(0, Bytes(16, 0x77));  // garbage where the lock lives
   rig.servers[3]->set_raw(0, Bytes(16, 0x01));  // and an inconsistent stripe-0 parity
   rig.servers[1]->ClearTrace();
@@ -357,7 +296,7 @@ TEST_CASE("Array: random operations against a model, with a failure midway") {
   for (int step = 0; step < 3000; ++step) {
     if (step == 1000) rig.servers[3]->SetFailed(true);
     if (step == 2000) {
-      rig.RestartBlank(3);
+      rig.Restart(3);
       REQUIRE(rig.array->Repair(3, nullptr).ok());
     }
     const int v = 1 + static_cast<int>(rng() % 119);

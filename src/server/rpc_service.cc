@@ -23,30 +23,15 @@ Outcome Fault(const std::string& text) { return Outcome(xmlrpc_c::fault(text, kF
 
 // Python's name for an XML-RPC value type, for TypeError texts.
 const char* PythonTypeName(xmlrpc_c::value::type_t type) {
-  switch (type) {
-    case xmlrpc_c::value::TYPE_INT:
-      return "int";
-    case xmlrpc_c::value::TYPE_I8:
-      return "int";
-    case xmlrpc_c::value::TYPE_BOOLEAN:
-      return "bool";
-    case xmlrpc_c::value::TYPE_STRING:
-      return "str";
-    case xmlrpc_c::value::TYPE_DOUBLE:
-      return "float";
-    case xmlrpc_c::value::TYPE_DATETIME:
-      return "datetime";
-    case xmlrpc_c::value::TYPE_BYTESTRING:
-      return "bytes";
-    case xmlrpc_c::value::TYPE_ARRAY:
-      return "list";
-    case xmlrpc_c::value::TYPE_STRUCT:
-      return "dict";
-    case xmlrpc_c::value::TYPE_NIL:
-      return "NoneType";
-    default:
-      return "object";
-  }
+  using V = xmlrpc_c::value;
+  static const std::map<V::type_t, const char*> kNames = {
+      {V::TYPE_INT, "int"},          {V::TYPE_I8, "int"},       {V::TYPE_BOOLEAN, "bool"},
+      {V::TYPE_STRING, "str"},       {V::TYPE_DOUBLE, "float"}, {V::TYPE_DATETIME, "datetime"},
+      {V::TYPE_BYTESTRING, "bytes"}, {V::TYPE_ARRAY, "list"},   {V::TYPE_STRUCT, "dict"},
+      {V::TYPE_NIL, "NoneType"},
+  };
+  const auto it = kNames.find(type);
+  return it != kNames.end() ? it->second : "object";
 }
 
 // Python's TypeError for a call with the wrong number of arguments, or "" when it is right.
@@ -114,6 +99,8 @@ class RpcService::Methods {
   // Finds the method's row, checks the arity against its parameter names (Python's TypeError
   // texts), then runs its handler.
   Outcome Dispatch(const std::string& method, const Params& p) const;
+  // Parses the call and dispatches it; a malformed document is Python's ExpatError fault.
+  Outcome Execute(const std::string& request_xml) const;
 
  private:
   struct Row {
@@ -214,12 +201,12 @@ RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
 
 RpcService::~RpcService() = default;
 
-xmlrpc_c::rpcOutcome RpcService::Execute(const std::string& request_xml) const {
+Outcome RpcService::Methods::Execute(const std::string& request_xml) const {
   try {
     std::string method;
     Params params;
     xmlrpc_c::xml::parseCall(request_xml, &method, &params);
-    return methods_->Dispatch(method, params);
+    return Dispatch(method, params);
   } catch (const std::exception& e) {
     return Fault(std::string("<class 'xml.parsers.expat.ExpatError'>:") + e.what());
   }
@@ -233,7 +220,7 @@ std::string RpcService::Handle(const std::string& request_xml) const {
   try {
     // Built in place (no copy): a success outcome's fault part is uninitialised in xmlrpc-c,
     // and copying it would read that.
-    const Outcome outcome = Execute(request_xml);
+    const Outcome outcome = methods_->Execute(request_xml);
     xmlrpc_c::xml::generateResponse(outcome, &response);
   } catch (const std::exception& e) {
     response =

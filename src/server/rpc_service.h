@@ -9,10 +9,6 @@
 #include <memory>
 #include <string>
 
-namespace xmlrpc_c {
-class rpcOutcome;
-}
-
 #include "server/block_store.h"
 
 namespace memoryfs::server {
@@ -37,8 +33,6 @@ class RpcService {
   std::string Handle(const std::string& request_xml) const;
 
  private:
-  xmlrpc_c::rpcOutcome Execute(const std::string& request_xml) const;
-
   class Methods;  // the handlers; keeps xmlrpc-c out of this header
   std::unique_ptr<Methods> methods_;
 };

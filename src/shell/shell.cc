@@ -19,6 +19,21 @@ constexpr int kStartupDumpBlocks = 16;
 
 std::string AsText(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
 
+// `text` with each "{}" replaced by the next of `values`.
+std::string Fill(std::string_view text, std::initializer_list<int> values) {
+  std::string out;
+  auto value = values.begin();
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text.compare(i, 2, "{}") == 0 && value != values.end()) {
+      out += std::to_string(*value++);
+      ++i;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istream& in,
@@ -53,8 +68,7 @@ int Shell::Run() {
 
 Status Shell::Start() {
   RETURN_IF_ERROR(fs_.CheckDevice());
-  for (int block = 0; block < kStartupDumpBlocks && block < options_.geometry.num_blocks();
-       ++block) {
+  for (int block = 0; block < kStartupDumpBlocks && block < fs_.geometry().num_blocks(); ++block) {
     Result<Bytes> data = fs_.ReadBlock(block);
     // The dump is only a log: with a degraded array, carry on without it.
     if (!data.ok() && hooks_.lock_server < 0) return data.status();
@@ -269,15 +283,24 @@ void Shell::Lns(const Args& args) {
 // ---------------------------------------------------------------------------------------------
 // Inspection commands (no lock; output on the logger's stream).
 
+std::optional<PyInt> Shell::ParseIndex(const std::string& word, const char* what, int count) {
+  const std::optional<PyInt> n = PyInt::Parse(word);
+  if (!n) {
+    Print("Error: " + word + " not a valid Integer");
+    return std::nullopt;
+  }
+  if (!n->InRange(0, count - 1)) {
+    Print(std::string("Error: ") + what + " " + n->ToString() + " not in valid range [0, " +
+          std::to_string(count - 1) + "]");
+    return std::nullopt;
+  }
+  return n;
+}
+
 void Shell::ShowBlock(const Args& args) {
   if (args.size() != 2) return Print("Error: showblock requires one argument");
-  const std::optional<PyInt> n = PyInt::Parse(args[1]);
-  if (!n) return Print("Error: " + args[1] + " not a valid Integer");
-  const int nb = fs_.geometry().num_blocks();
-  if (!n->InRange(0, nb - 1)) {
-    return Print("Error: block number " + n->ToString() + " not in valid range [0, " +
-                 std::to_string(nb - 1) + "]");
-  }
+  const std::optional<PyInt> n = ParseIndex(args[1], "block number", fs_.geometry().num_blocks());
+  if (!n) return;
   const int64_t block = n->Clamped();
   Result<Bytes> first = fs_.ReadBlock(block);
   if (!first.ok()) return PrintError(first.status(), false);
@@ -319,13 +342,8 @@ void Shell::ShowBlockSlice(const Args& args) {
 
 void Shell::ShowInode(const Args& args) {
   if (args.size() != 2) return Print("Error: showinode requires one argument");
-  const std::optional<PyInt> n = PyInt::Parse(args[1]);
-  if (!n) return Print("Error: " + args[1] + " not a valid Integer");
-  const int ni = fs_.geometry().max_inodes();
-  if (!n->InRange(0, ni - 1)) {
-    return Print("Error: inode number " + n->ToString() + " not in valid range [0, " +
-                 std::to_string(ni - 1) + "]");
-  }
+  const std::optional<PyInt> n = ParseIndex(args[1], "inode number", fs_.geometry().max_inodes());
+  if (!n) return;
   Result<fs::Inode> inode = fs_.ReadInode(n->Clamped());
   if (!inode.ok()) return PrintError(inode.status(), false);
   Log("Inode size   : " + std::to_string(inode->size));
@@ -341,19 +359,22 @@ void Shell::ShowInode(const Args& args) {
 void Shell::ShowFsConfig(const Args& args) {
   if (args.size() != 1) return Print("Error: showfsconfig do not require argument");
   const fs::Geometry& g = fs_.geometry();
-  Log("#### File system information:");
-  Log("Number of blocks          : " + std::to_string(g.num_blocks()));
-  Log("Block size (Bytes)        : " + std::to_string(g.block_size()));
-  Log("Number of inodes          : " + std::to_string(g.max_inodes()));
-  Log("inode size (Bytes)        : " + std::to_string(g.inode_size()));
-  Log("inodes per block          : " + std::to_string(g.inodes_per_block()));
-  Log("Free bitmap offset        : " + std::to_string(g.bitmap_offset()));
-  Log("Free bitmap size (blocks) : " + std::to_string(g.bitmap_blocks()));
-  Log("Inode table offset        : " + std::to_string(g.inode_table_offset()));
-  Log("Inode table size (blocks) : " + std::to_string(g.inode_table_blocks()));
-  Log("Max blocks per file       : " + std::to_string(g.max_blocks_per_file()));
-  Log("Data blocks offset        : " + std::to_string(g.data_offset()));
-  Log("Data block size (blocks)  : " + std::to_string(g.data_blocks()));
+  Log(Fill(R"(#### File system information:
+Number of blocks          : {}
+Block size (Bytes)        : {}
+Number of inodes          : {}
+inode size (Bytes)        : {}
+inodes per block          : {}
+Free bitmap offset        : {}
+Free bitmap size (blocks) : {}
+Inode table offset        : {}
+Inode table size (blocks) : {}
+Max blocks per file       : {}
+Data blocks offset        : {}
+Data block size (blocks)  : {})",
+           {g.num_blocks(), g.block_size(), g.max_inodes(), g.inode_size(), g.inodes_per_block(),
+            g.bitmap_offset(), g.bitmap_blocks(), g.inode_table_offset(), g.inode_table_blocks(),
+            g.max_blocks_per_file(), g.data_offset(), g.data_blocks()}));
   Log("Raw block layer layout: (B: boot, S: superblock, F: free bitmap, I: inode, D: data");
   std::string layout = "BS";
   std::string ids = "01";

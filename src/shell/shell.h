@@ -29,6 +29,7 @@
 #include <vector>
 
 #include "client/block_device.h"
+#include "core/py_int.h"
 #include "core/status.h"
 #include "fs/filesystem.h"
 #include "fs/geometry.h"
@@ -122,6 +123,11 @@ class Shell {
   // "Error: not a file" line, or the device error, and returns nullopt. Makes the
   // reference's calls: the resolution, then one load of the inode.
   std::optional<Opened> Open(const std::string& path, bool follow, fs::InodeType type);
+
+  // A number typed for a command: int(word) of Python, in [0, count). Otherwise prints the
+  // reference's "Error: <word> not a valid Integer" or "Error: <what> <n> not in valid range
+  // [0, count-1]" and returns nullopt.
+  std::optional<PyInt> ParseIndex(const std::string& word, const char* what, int count);
 
   // The bodies of the locked commands.
   void DoCd(const std::string& path);
