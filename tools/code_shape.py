@@ -15,7 +15,9 @@ import re
 import sys
 
 CONTROL = {"if", "for", "while", "switch", "catch", "sizeof", "return", "alignof", "decltype"}
-TRAILERS = re.compile(r"(\s*(const|override|noexcept|mutable|final|&|&&)\b)*\s*(->\s*[\w:<>,\s*&]+)?\s*$")
+QUALIFIERS = ("const", "override", "noexcept", "mutable", "final", "&&", "&")
+RETURN_TYPE = re.compile(r"->\s*[\w:<>,\s*&]+")
+WINDOW = 4000  # characters before a brace that can hold its signature
 
 
 def blank(text):
@@ -64,11 +66,24 @@ def matching_open_paren(text, close):
     return -1
 
 
+def strip_trailers(head):
+    """The signature without a trailing return type and qualifiers (const, override...)."""
+    head = head.rstrip()
+    arrow = head.rfind("->")
+    if arrow >= 0 and RETURN_TYPE.fullmatch(head[arrow:]):
+        head = head[:arrow].rstrip()
+    changed = True
+    while changed:
+        changed = False
+        for word in QUALIFIERS:
+            before = head[: len(head) - len(word)]
+            if head.endswith(word) and not (word[0].isalpha() and before[-1:].isalnum()):
+                head, changed = before.rstrip(), True
+    return head
+
+
 def is_function_body(text, brace):
-    before = text[:brace].rstrip()
-    # A constructor's initializer list: ") : a_(x), b_(y) {" ends with ")" too.
-    m = TRAILERS.search(before)
-    head = before[: m.start()] if m else before
+    head = strip_trailers(text[max(0, brace - WINDOW):brace])
     if not head.endswith(")"):
         return False
     open_paren = matching_open_paren(head, len(head) - 1)

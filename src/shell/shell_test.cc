@@ -165,16 +165,6 @@ TEST_CASE("Shell: a directory can fill up, and ls of a full directory works") {
   CHECK(out.find("Error: ERROR_SYMLINK_DATA_BLOCK_NOT_AVAILABLE\n") != std::string::npos);
 }
 
-TEST_CASE("Shell: a device whose geometry does not fit is refused at start-up") {
-  client::MemoryDevice small(128, 128);
-  testing::ShellRun run = RunShell(small, Options(256, 128, 16, 16), "ls\n");
-  CHECK(run.exit_status == 1);
-  CHECK(run.out ==
-        "Error: INVALID_ARGUMENT: the device has 128 blocks of 128 bytes; the file system needs "
-        "256 blocks of 128 bytes\n");
-  CHECK(small.trace().empty());
-}
-
 }  // namespace
 }  // namespace memoryfs::shell
 
