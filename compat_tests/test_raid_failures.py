@@ -194,3 +194,23 @@ def test_starting_with_server_0_down_runs_without_the_lock(pool, baseline):
     assert array.physical()[0][0] == bytes(BS)  # the lock is back, and free
     assert array.parity_errors() == []
     session.shell.close()
+
+
+@pytest.mark.parametrize("fault", ["kill", "cblk"])
+def test_server_0_lost_with_a_full_directory_block(pool, fault):
+    """ls of a directory whose size is exactly one block: the reference's algorithm then reads
+    "block 0" (the lock block, outside parity) for the next block. With server 0 killed, or
+    with -cblk 0 on it, that read must not fail the command."""
+    extra = {0: ["-cblk", 0]} if fault == "cblk" else None
+    array = RaidServers(pool, N, NB, BS, extra_args=extra)
+    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS))
+    for i in range(BS // 16 - 1):  # "." and these fill the root's first block exactly
+        shell.send("create f%d" % i)
+    listing = EVENT.sub(b"", shell.send("ls"))
+    assert listing.count(b"\n") == BS // 16 and b"Error" not in listing
+    if fault == "kill":
+        array.servers[0].kill()
+    out = EVENT.sub(b"", shell.send("ls"))
+    assert out == listing
+    assert EVENT.sub(b"", shell.send("cat f1")) == b"\n[cwd=0]%"  # an empty file
+    shell.close()

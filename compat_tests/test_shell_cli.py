@@ -211,19 +211,44 @@ def test_random_lines_against_a_real_server(start_server, seed):
 
 # ----- Ctrl-C never leaves the lock held --------------------------------------------------------
 
-def test_interrupt_inside_a_command_finishes_it_and_releases_the_lock(start_server):
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_interrupt_while_waiting_for_the_lock_stops_at_once(start_server, sig):
+    """A lock that is never released (its holder died) must not trap the shell: a command
+    still waiting for it is abandoned, having written nothing and holding nothing."""
     server = start_server("cpp", nb=256, bs=128)
     shell = shells.InteractiveShell(["-cid", 0, "-port", server.port])
     proxy = server.proxy()
-    assert proxy.RSM(0)[0] == 0  # hold the lock: the next command waits inside Acquire
+    assert proxy.RSM(0)[0] == 0  # another client holds the lock and never lets go
     shell.proc.stdin.write(b"create late\n")
     shell.proc.stdin.flush()
     time.sleep(0.3)
+    assert shell.proc.poll() is None  # waiting inside Acquire
+    started = time.monotonic()
+    shell.proc.send_signal(sig)
+    assert shell.proc.wait(5) == 128 + sig
+    assert time.monotonic() - started < 1.0
+    assert proxy.Get(0) == bytes([1]) * 128  # still the other client's lock
+    proxy.Put(0, bytes(128))
+    after = shells.run_shell(["-cid", 0, "-port", server.port, "-rootinit", 0], "ls\nexit\n")
+    assert b"late" not in after.stdout  # the abandoned command did nothing
+
+
+def test_interrupt_inside_a_command_finishes_it_and_releases_the_lock(start_server):
+    """Once the RSM that takes the lock is on its way, a Ctrl-C takes effect after the
+    command: with the server paused, the shell waits for that RSM's answer, gets the lock,
+    runs the command, releases the lock, and only then exits."""
+    server = start_server("cpp", nb=256, bs=128)
+    shell = shells.InteractiveShell(["-cid", 0, "-port", server.port, "-timeout", 20000])
+    server.pause()
+    shell.proc.stdin.write(b"create late\n")
+    shell.proc.stdin.flush()
+    time.sleep(0.3)  # the shell's RSM now waits for the paused server
     shell.proc.send_signal(signal.SIGINT)
-    time.sleep(0.2)
+    time.sleep(0.3)
     assert shell.proc.poll() is None  # still inside the command
-    proxy.Put(0, bytes(128))  # release: the command completes, then the shell exits
+    server.resume()
     assert shell.proc.wait(10) == 128 + signal.SIGINT
+    proxy = server.proxy()
     assert proxy.Get(0) == bytes(128)  # its lock released
     after = shells.run_shell(["-cid", 0, "-port", server.port, "-rootinit", 0], "ls\nexit\n")
     assert b"late" in after.stdout  # and its change complete

@@ -36,6 +36,8 @@ struct LockConvention {
   static bool HeldByOther(const Bytes& old) { return !old.empty() && old[0] == kLockedByte; }
   // The contents that release the lock (and what a rebuilt or saved lock block holds).
   static Bytes Released(int block_size) { return Bytes(block_size, 0); }
+  // The lock block as its holder sees it: what RSM left there.
+  static Bytes Held(int block_size) { return Bytes(block_size, kLockedByte); }
 
   constexpr bool operator==(const LockConvention&) const = default;
 };

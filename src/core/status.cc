@@ -30,6 +30,8 @@ const char* CodeName(Code code) {
       return "DATA_LOSS";
     case Code::kInternal:
       return "INTERNAL";
+    case Code::kCancelled:
+      return "CANCELLED";
   }
   return "UNKNOWN";
 }

@@ -29,6 +29,7 @@ enum class Code {
   kNoSpace,           // the file system ran out of blocks or inodes
   kDataLoss,          // a block cannot be read or written: too many faults in its stripe
   kInternal,          // a broken invariant of this program (a bug)
+  kCancelled,         // the user asked to stop (Ctrl-C, SIGTERM) before the work began
 };
 
 class [[nodiscard]] Status {

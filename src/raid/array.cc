@@ -173,7 +173,7 @@ Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targe
 Result<Bytes> Array::Get(int block) {
   if (block < 0 || block >= num_blocks_) return OutOfRange(block);
   const Location at = layout_.DataLocation(block);
-  if (IsLockSlot(at)) return ServerGet(at);  // the lock: not covered by parity
+  if (IsLockSlot(at)) return GetLock(at);  // the lock: not covered by parity
   if (failed_[at.server]) return Rebuild(at, ServerFailed(at.server));  // degraded read
   Result<Bytes> r = ServerGet(at);
   if (r.ok()) return r;
@@ -188,6 +188,14 @@ Result<Bytes> Array::Get(int block) {
   }
   if (!IsServerFailure(r.status())) return r;
   return Rebuild(at, ServerFailed(at.server));  // it failed just now
+}
+
+Result<Bytes> Array::GetLock(Location at) {
+  Result<Bytes> r = ServerGet(at);
+  const bool unreadable = IsServerFailure(r.status()) || failed_[at.server] ||
+                          r.status().code() == Code::kChecksumError;
+  if (r.ok() || !unreadable) return r;
+  return client::LockConvention::Held(block_size_);
 }
 
 Result<Bytes> Array::RSM(int block) {

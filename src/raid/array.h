@@ -5,7 +5,11 @@
 // Contract (see docs and ../shared/spec/raid5.md):
 // - Layout: raid::Layout (left-asymmetric). The lock block (client::LockConvention: virtual
 //   block 0 in the 2022 edition, i.e. server 0, physical block 0) is excluded from parity; RSM
-//   is only valid on it and goes to its server only, as does its Put (the lock release).
+//   is only valid on it and goes to its server only, as does its Put (the lock release). While
+//   its server is failed (or answers a checksum error for it), a Get of the lock block answers
+//   LockConvention::Held: what the reference's algorithm sees there during a locked command
+//   (the file system reads it only by the reference's quirk of reading "block 0" past a
+//   directory's last block), so such a read never fails a command.
 // - Get: one Get when healthy. A checksum error reports kCorruptedBlock, rebuilds the block
 //   from the other N-1 of its stripe, writes it back to heal, and returns the right bytes. A
 //   failed data server: the block is rebuilt without contacting it.
@@ -98,6 +102,8 @@ class Array : public client::BlockDevice {
   void Report(const ArrayEvent& event);
   void ReportCorrupt(Location at);
   bool IsLockSlot(Location at) const { return at == lock_at_; }
+  // A Get of the lock block (see the contract above).
+  Result<Bytes> GetLock(Location at);
   // The other slots of stripe that parity covers, without `except` (and never the lock slot).
   std::vector<Location> CoveredSlots(int stripe, Location except) const;
 

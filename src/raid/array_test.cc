@@ -241,6 +241,21 @@ TEST_CASE("Array: data and parity servers both failed: the write names both") {
                            " failed (its stripe's parity)");
 }
 
+TEST_CASE("Array: the lock block reads as held while its server is failed or corrupt") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  CHECK(*rig.array->Get(0) == Bytes(16, 0));  // released, as stored
+  rig.servers[0]->SetCorrupt(0, true);        // -cblk 0 on server 0
+  CHECK(*rig.array->Get(0) == Bytes(16, 1));
+  CHECK(rig.events.empty());  // nothing to rebuild or report: not file-system data
+  rig.servers[0]->SetCorrupt(0, false);
+  rig.servers[0]->SetFailed(true);
+  CHECK(*rig.array->Get(0) == Bytes(16, 1));
+  CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED GET 0"});
+  CHECK(*rig.array->Get(0) == Bytes(16, 1));  // and again, without contacting it
+  CheckAll(rig);                              // every other block still reads right
+}
+
 TEST_CASE("Array: the lock block follows the convention") {
   // 2023's convention puts the lock on the last block: it goes to one server, outside parity.
   Layout layout(4);

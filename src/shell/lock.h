@@ -4,6 +4,8 @@
 // attempt is one RPC.
 #pragma once
 
+#include <functional>
+
 #include "client/block_device.h"
 #include "client/lock_convention.h"
 #include "core/status.h"
@@ -16,8 +18,10 @@ class DiskLock {
   // outlive the lock.
   DiskLock(client::BlockDevice& device, int block) : device_(device), block_(block) {}
 
-  // Fails only when the device does (the lock is then not held).
-  Status Acquire();
+  // Fails when the device does, or with kCancelled when `cancelled` (checked before every
+  // attempt; may be empty) says the user asked to stop while waiting. The lock is then not
+  // held.
+  Status Acquire(const std::function<bool()>& cancelled = nullptr);
   Status Release();
 
   int block() const { return block_; }

@@ -18,8 +18,9 @@ using namespace memoryfs::shell;
 
 namespace {
 
-// Ctrl-C / SIGTERM: at the prompt the shell exits at once; inside a command it exits right
-// after the command, so that no change is left half-written and the lock is released.
+// Ctrl-C / SIGTERM: at the prompt the shell exits at once; while a command waits for the lock
+// the command is abandoned and the shell exits; inside a command it exits right after the
+// command, so that no change is left half-written and the lock is released.
 volatile sig_atomic_t g_in_command = 0;
 volatile sig_atomic_t g_stop_requested = 0;
 
@@ -68,6 +69,7 @@ int main(int argc, char** argv) {
   Shell shell(*devices.device, flags.shell_options(), std::cin, std::cout, std::cerr);
   ShellHooks hooks = MakeRaidHooks(devices.array.get(), devices.remotes, std::cerr);
   hooks.command_boundary = CommandBoundary;
+  hooks.stop_requested = [] { return g_stop_requested != 0; };
   shell.set_hooks(std::move(hooks));
   InstallStopHandlers();
   return shell.Run();

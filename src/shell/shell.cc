@@ -138,7 +138,8 @@ void Shell::PrintError(const Status& status, bool blank_line) {
 void Shell::Log(std::string_view text) { err_ << text << "\n"; }
 
 void Shell::Locked(const std::function<void()>& body) {
-  Status acquired = lock_.Acquire();
+  Status acquired = lock_.Acquire(hooks_.stop_requested);
+  if (acquired.code() == Code::kCancelled) return;  // the shell stops; nothing was done
   if (!acquired.ok()) {
     if (hooks_.lock_server < 0) return PrintError(acquired, false);
     // Degraded: run without the lock, and do not release what we do not hold. Said once per

@@ -55,6 +55,11 @@ struct ShellHooks {
   // Called with true before each command and false after it (main() uses it to defer
   // Ctrl-C until the command, and its lock release, are complete).
   std::function<void(bool running)> command_boundary;
+  // Whether the user asked to stop (Ctrl-C, SIGTERM). Checked while waiting for the lock: a
+  // command still waiting is abandoned (nothing was written, nothing is held), so a shell
+  // waiting on a lock that is never released can always be stopped. Once the lock is taken
+  // the command runs to its end and releases the lock.
+  std::function<bool()> stop_requested;
 };
 
 struct ShellOptions {

@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "client/memory_device.h"
@@ -233,6 +234,37 @@ TEST_CASE("Shell: on an array, a command runs when the lock's server cannot be r
   CHECK(err.str() ==
         "WARNING: the lock (block 0 on server 3) is unavailable: UNAVAILABLE: lock down; "
         "continuing without it until 'repair 3'\n");
+}
+
+TEST_CASE("Shell: a stop while waiting for the lock abandons the command; once held, it runs") {
+  // Block 0 is held by another client that never lets go.
+  client::MemoryDevice device(256, 128);
+  std::istringstream in("create a\n");
+  std::ostringstream out, err;
+  Shell shell(device, Options(256, 128, 16, 16), in, out, err);
+  REQUIRE(shell.Start().ok());
+  device.set_raw(0, Bytes(128, 1));
+  int attempts = 0;
+  ShellHooks hooks;
+  hooks.stop_requested = [&] { return ++attempts > 3; };
+  shell.set_hooks(hooks);
+  device.ClearTrace();
+  CHECK(shell.Execute("create a"));
+  CHECK(device.trace() == std::vector<std::string>{"RSM 0", "RSM 0", "RSM 0"});  // no writes
+  CHECK(device.raw(0) == Bytes(128, 1));  // still the other client's lock
+  CHECK(Strip(out.str()).empty());
+
+  // A stop requested after the lock was taken: the command completes and releases it.
+  device.set_raw(0, Bytes(128, 0));
+  bool stop = false;
+  hooks.stop_requested = [&] { return std::exchange(stop, true); };
+  shell.set_hooks(hooks);
+  device.ClearTrace();
+  CHECK(shell.Execute("create a"));
+  CHECK(device.trace().front() == "RSM 0");
+  CHECK(device.trace().back() == "Put 0 ");
+  REQUIRE(shell.file_system().Lookup("a", 0).ok());
+  CHECK(shell.file_system().Lookup("a", 0)->has_value());
 }
 
 TEST_CASE("Shell: a device whose geometry does not fit is refused at start-up") {
