@@ -41,6 +41,7 @@
 #include "client/lock_convention.h"
 #include "raid/fanout.h"
 #include "raid/layout.h"
+#include "raid/scrub.h"
 
 namespace memoryfs::raid {
 
@@ -89,6 +90,16 @@ class Array : public client::BlockDevice {
   // server stays failed. Defined in repair.cc.
   Status Repair(int server, const Progress& progress);
 
+  // Reads every stripe (all N servers, in batches read in parallel) and checks each block's
+  // checksum and each stripe's parity; the lock block is not file-system data and is skipped.
+  // With `repair`: a stripe with one block failing its checksum gets that block rebuilt from
+  // the others; a stripe whose blocks all pass their checksums but whose parity does not match
+  // gets its parity recomputed from the (checksum-verified) data; a stripe with two failing
+  // blocks is reported and left alone. Nothing is written without `repair`, nor for a clean
+  // stripe. Refuses (kUnavailable, nothing read) while a server is failed; a server failing
+  // during the scrub stops it with that error. Defined in scrub.cc.
+  Result<ScrubReport> Scrub(bool repair, const Progress& progress);
+
  private:
   // One request to one server; a failed server is not contacted (kUnavailable); a
   // transport failure marks it failed.
@@ -127,6 +138,11 @@ class Array : public client::BlockDevice {
 
   // Repair's refusals (see Repair), checked before anything is written.
   Status CheckRepairable(int server);
+  // Scrub of stripes [first, first + count): its findings appended to *report.
+  Status ScrubBatch(int first, int count, bool repair, ScrubReport* report);
+  // One stripe whose reads are `reads` (one per server, the lock slot's unused).
+  Status ScrubStripe(int stripe, std::vector<Result<Bytes>>& reads, bool repair,
+                     ScrubReport* report);
 
   Status PutCovered(int block, Location data_at, const Bytes& data);
   Status ReadModifyWrite(int block, Location data_at, const Bytes& data);

@@ -10,7 +10,8 @@ namespace {
 // Draws "repair server 2 [#########           ]  45% (39/86)" in place, on long rebuilds only.
 class ProgressBar {
  public:
-  ProgressBar(std::ostream& out, int server) : out_(out), server_(server) {}
+  // label: what is drawn before the bar, "repair server 2" or "scrub".
+  ProgressBar(std::ostream& out, std::string label) : out_(out), label_(std::move(label)) {}
   void Update(int done, int total) {
     if (total < kMinStripes) return;
     const int width = 30;
@@ -18,9 +19,9 @@ class ProgressBar {
     const int percent = static_cast<int>(static_cast<long long>(done) * 100 / total);
     if (percent == last_percent_ && done != total) return;
     last_percent_ = percent;
-    out_ << "\rrepair server " << server_ << " [" << std::string(filled, '#')
-         << std::string(width - filled, ' ') << "] " << std::setw(3) << percent << "% (" << done
-         << "/" << total << ")" << (done == total ? "\n" : "") << std::flush;
+    out_ << "\r" << label_ << " [" << std::string(filled, '#') << std::string(width - filled, ' ')
+         << "] " << std::setw(3) << percent << "% (" << done << "/" << total << ")"
+         << (done == total ? "\n" : "") << std::flush;
   }
   // A repair that stopped midway ends its line.
   void Abandon() {
@@ -30,7 +31,7 @@ class ProgressBar {
  private:
   static constexpr int kMinStripes = 64;
   std::ostream& out_;
-  int server_;
+  std::string label_;
   int last_percent_ = -1;
 };
 
@@ -50,7 +51,7 @@ ShellHooks MakeRaidHooks(raid::Array* array,
       return Status::Error(Code::kInvalidArgument,
                            "repair needs a RAID-5 array (-ns 3 or more servers)");
     }
-    ProgressBar bar(progress, server);
+    ProgressBar bar(progress, "repair server " + std::to_string(server));
     Status s = array->Repair(server, [&bar](int done, int total) { bar.Update(done, total); });
     if (!s.ok()) {
       bar.Abandon();
@@ -58,6 +59,22 @@ ShellHooks MakeRaidHooks(raid::Array* array,
     }
     out << "Server " << server << " repaired: " << array->server_blocks() << " blocks rebuilt\n";
     return s;
+  };
+  hooks.scrub = [array, &progress](bool repair, std::ostream& out) -> Status {
+    if (array == nullptr) {
+      return Status::Error(Code::kInvalidArgument,
+                           "scrub needs a RAID-5 array (-ns 3 or more servers)");
+    }
+    ProgressBar bar(progress, repair ? "scrub repair" : "scrub");
+    Result<raid::ScrubReport> report =
+        array->Scrub(repair, [&bar](int done, int total) { bar.Update(done, total); });
+    if (!report.ok()) {
+      bar.Abandon();
+      return report.status();
+    }
+    for (const raid::ScrubFinding& finding : report->findings) out << finding.ToString() << "\n";
+    out << report->Summary() << "\n";
+    return Status::Ok();
   };
   hooks.show_load = [array, &remotes](std::ostream& out) {
     std::ostringstream table;

@@ -108,11 +108,13 @@ bool Shell::Execute(std::string_view line) {
       {"lnh", &Shell::Lnh},
       {"lns", &Shell::Lns},
       {"repair", &Shell::Repair},
+      {"scrub", &Shell::Scrub},
       {"showload", &Shell::ShowLoad},
   };
   if (args[0] == "exit") return false;
-  const bool hooked =
-      (args[0] != "repair" || hooks_.repair) && (args[0] != "showload" || hooks_.show_load);
+  const bool hooked = (args[0] != "repair" || hooks_.repair) &&
+                      (args[0] != "scrub" || hooks_.scrub) &&
+                      (args[0] != "showload" || hooks_.show_load);
   for (const Command& command : kCommands) {
     if (hooked && args[0] == command.name) {
       (this->*command.handler)(args);
@@ -406,6 +408,17 @@ void Shell::Repair(const Args& args) {
   // As the spec says: under the lock (taken on the array, so server 0's failure is tolerated).
   Locked([&] {
     Status status = hooks_.repair(id, out_);
+    if (!status.ok()) PrintError(status, false);
+  });
+}
+
+void Shell::Scrub(const Args& args) {
+  const bool repair = args.size() == 2 && args[1] == "repair";
+  if (args.size() > 2 || (args.size() == 2 && !repair)) {
+    return Print("Error: scrub takes no argument, or 'repair'");
+  }
+  Locked([&] {
+    Status status = hooks_.scrub(repair, out_);
     if (!status.ok()) PrintError(status, false);
   });
 }

@@ -7,7 +7,7 @@
 //   Python's str.split(); an empty line prompts again.
 // - cd cat ls mkdir create rm append lnh lns run under the disk lock (RSM on block 0 before,
 //   Put of a zero block 0 after); showblock showblockslice showinode showfsconfig load save
-//   exit do not take it. `repair` and `showload` exist when main() installs ShellHooks.
+//   exit do not take it. `repair`, `scrub` and `showload` exist when main() installs ShellHooks.
 // - Results and errors go to `out` with the reference's exact texts and blank lines;
 //   showblock, showblockslice, showinode, showfsconfig and the log lines of load/save go to
 //   `err` (the reference's logger).
@@ -44,6 +44,9 @@ struct ShellHooks {
   // repair <server_id>: rebuilds one server and prints its own report on `out`; an error
   // Status is printed as "Error: <status>". Runs under the disk lock.
   std::function<Status(int server, std::ostream& out)> repair;
+  // scrub [repair]: checks (and with `repair` fixes) every stripe, printing each finding and
+  // a total on `out`; an error Status is printed as "Error: <status>". Runs under the lock.
+  std::function<Status(bool repair, std::ostream& out)> scrub;
   // showload: prints request statistics on `out`. Runs without the disk lock.
   std::function<void(std::ostream& out)> show_load;
   // >= 0: the device is an array and the lock lives on this member. While that member is
@@ -116,6 +119,7 @@ class Shell {
   void Load(const Args& args);
   void Save(const Args& args);
   void Repair(const Args& args);
+  void Scrub(const Args& args);
   void ShowLoad(const Args& args);
 
   // What `path` names: its inode number and inode.
