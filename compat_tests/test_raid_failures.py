@@ -214,3 +214,21 @@ def test_server_0_lost_with_a_full_directory_block(pool, fault):
     assert out == listing
     assert EVENT.sub(b"", shell.send("cat f1")) == b"\n[cwd=0]%"  # an empty file
     shell.close()
+
+
+def test_repair_detects_a_server_that_died_unnoticed(pool, baseline):
+    """`repair k` of a server nobody has contacted since it died asks it first: it is marked
+    failed (reported once), refused as unreachable, and rebuilt once it is back."""
+    array = RaidServers(pool, N, NB, BS)
+    session = Session(array, baseline)
+    session.run_all(BEFORE)
+    array.servers[2].kill()
+    out = session.shell.send("repair 2")
+    assert out.startswith(b"SERVER_DISCONNECTED GET 2\n")
+    assert b"Error: UNAVAILABLE: server 2 is unreachable" in out
+    array.servers[2].start()  # back, blank
+    assert session.shell.send("repair 2").startswith(b"Server 2 repaired")
+    session.run_all(AFTER + CHECK)  # every output as on one healthy server
+    assert session.events == []  # nothing more to report
+    assert array.parity_errors() == []
+    session.shell.close()

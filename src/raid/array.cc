@@ -8,10 +8,6 @@ namespace memoryfs::raid {
 
 namespace {
 
-bool IsServerFailure(const Status& s) {
-  return s.code() == Code::kUnavailable || s.code() == Code::kProtocolError;
-}
-
 std::string ServerFailed(int server) { return "server " + std::to_string(server) + " failed"; }
 
 Status OutOfRange(int block) {
@@ -19,6 +15,10 @@ Status OutOfRange(int block) {
 }
 
 }  // namespace
+
+bool Array::IsServerFailure(const Status& s) {
+  return s.code() == Code::kUnavailable || s.code() == Code::kProtocolError;
+}
 
 std::string ArrayEvent::ToString() const {
   if (kind == Kind::kServerDisconnected) {

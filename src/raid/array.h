@@ -85,9 +85,11 @@ class Array : public client::BlockDevice {
 
   // Rebuilds every physical block of a failed server that has come back (blank or not) from
   // the others, then marks it healthy. Refuses (kInvalidArgument / kUnavailable, nothing
-  // changed) when the id is out of range, the server is not failed, another server is failed,
-  // or the server is unreachable or has the wrong geometry. If anything fails midway the
-  // server stays failed. Defined in repair.cc.
+  // written) when the id is out of range, the server is not failed, another server is
+  // failed, or the server is unreachable or has the wrong geometry. A server not marked
+  // failed is asked first (one Get): if it does not answer it is marked failed and reported
+  // (kServerDisconnected), then refused as unreachable. If anything fails midway the server
+  // stays failed. Defined in repair.cc.
   Status Repair(int server, const Progress& progress);
 
   // Reads every stripe (all N servers, in batches read in parallel) and checks each block's
@@ -109,6 +111,8 @@ class Array : public client::BlockDevice {
   std::vector<Result<Bytes>> GetMany(const std::vector<Location>& at);
   std::vector<Status> PutMany(const std::vector<std::pair<Location, Bytes>>& writes);
 
+  // What marks a server failed: kUnavailable or kProtocolError from it.
+  static bool IsServerFailure(const Status& s);
   void MarkFailed(int server, const char* op);
   void Report(const ArrayEvent& event);
   void ReportCorrupt(Location at);

@@ -13,8 +13,15 @@ Status Array::CheckRepairable(int server) {
                                                      std::to_string(num_servers() - 1) + "]");
   }
   if (!failed_[server]) {
-    return Status::Error(Code::kInvalidArgument,
-                         "server " + id + " is not failed: nothing to repair");
+    // Nobody may have contacted it since it went away: ask it before answering. A server
+    // that does not answer is marked failed here (and reported), then refused below as
+    // unreachable; once it is back, the next repair rebuilds it.
+    Result<Bytes> probe = servers_[server]->Get(server_blocks_ - 1);
+    if (probe.ok() || !IsServerFailure(probe.status())) {
+      return Status::Error(Code::kInvalidArgument,
+                           "server " + id + " is not failed: nothing to repair");
+    }
+    MarkFailed(server, "GET");
   }
   for (int other = 0; other < num_servers(); ++other) {
     if (other != server && failed_[other]) {

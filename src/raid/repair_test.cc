@@ -58,6 +58,23 @@ void CheckRefused(Rig& rig, int server, Code code) {
 
 }  // namespace
 
+TEST_CASE("Repair: a server that died unnoticed is detected by repair, then rebuilt once back") {
+  Rig rig(4, 60, 16);
+  FillAll(rig);
+  rig.servers[2]->SetFailed(true);  // dead, but nobody has contacted it yet
+  REQUIRE_FALSE(rig.array->failed(2));
+  const Status first = rig.array->Repair(2, nullptr);
+  CHECK(first.code() == Code::kUnavailable);
+  CHECK(first.message().find("unreachable") != std::string::npos);
+  CHECK(rig.array->failed(2));
+  CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED GET 2"});
+  rig.Restart(2);  // back, blank
+  REQUIRE(rig.array->Repair(2, nullptr).ok());
+  CHECK_FALSE(rig.array->failed(2));
+  CHECK(rig.ParityConsistent());
+  CheckAll(rig);
+}
+
 TEST_CASE("Repair: a server id out of range is kInvalidArgument, nothing changed") {
   Rig rig(4, 60, 16);
   FillAll(rig);
@@ -72,8 +89,13 @@ TEST_CASE("Repair: a server id out of range is kInvalidArgument, nothing changed
 TEST_CASE("Repair: a healthy server is kInvalidArgument, nothing changed") {
   Rig rig(4, 60, 16);
   FillAll(rig);
-  for (int k = 0; k < 4; ++k) CheckRefused(rig, k, Code::kInvalidArgument);
-  CHECK(rig.Calls() == 0);
+  for (int k = 0; k < 4; ++k) {
+    CheckRefused(rig, k, Code::kInvalidArgument);
+    // Asked first, with one Get of its last block, and nothing written.
+    CHECK(rig.servers[k]->trace() ==
+          std::vector<std::string>{"Get " + std::to_string(rig.array->server_blocks() - 1)});
+    CHECK(rig.Calls() == 1);
+  }
   CHECK(rig.ParityConsistent());
   CheckAll(rig);
 }
