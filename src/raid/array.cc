@@ -36,7 +36,6 @@ Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int bloc
       block_size_(block_size),
       server_blocks_(layout_.ServerBlocksFor(num_blocks)),
       sink_(std::move(sink)),
-      lock_(lock),
       lock_block_(lock.Block(num_blocks)),
       lock_at_(layout_.DataLocation(lock_block_)),
       failed_(servers_.size()),

@@ -164,8 +164,7 @@ class Array : public client::BlockDevice {
   int block_size_;
   int server_blocks_;
   EventSink sink_;
-  client::LockConvention lock_;
-  int lock_block_;
+  int lock_block_;  // from the lock convention given at construction
   Location lock_at_;
   std::mutex mu_;                          // serialises failure marking and events
   std::vector<std::atomic<bool>> failed_;  // written under mu_

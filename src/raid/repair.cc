@@ -1,5 +1,6 @@
 // Array::Repair: regenerates every physical block of one server from the others.
 #include <algorithm>
+#include <optional>
 #include <string>
 
 #include "raid/array.h"
@@ -12,12 +13,15 @@ Status Array::CheckRepairable(int server) {
     return Status::Error(Code::kInvalidArgument, "server id " + id + " not in valid range [0, " +
                                                      std::to_string(num_servers() - 1) + "]");
   }
+  // Reconnect and check the geometry: its last block must exist and be block_size long. A
+  // server not marked failed is asked before anything else: nobody may have contacted it
+  // since it went away. One that does not answer is marked failed here (and reported), then
+  // refused below as unreachable; once it is back, the next repair rebuilds it.
+  std::optional<Result<Bytes>> asked;
+  const auto probe_server = [&] { return servers_[server]->Get(server_blocks_ - 1); };
   if (!failed_[server]) {
-    // Nobody may have contacted it since it went away: ask it before answering. A server
-    // that does not answer is marked failed here (and reported), then refused below as
-    // unreachable; once it is back, the next repair rebuilds it.
-    Result<Bytes> probe = servers_[server]->Get(server_blocks_ - 1);
-    if (probe.ok() || !IsServerFailure(probe.status())) {
+    asked = probe_server();
+    if (asked->ok() || !IsServerFailure(asked->status())) {
       return Status::Error(Code::kInvalidArgument,
                            "server " + id + " is not failed: nothing to repair");
     }
@@ -29,8 +33,7 @@ Status Array::CheckRepairable(int server) {
                                                    " is failed too: nothing to rebuild from");
     }
   }
-  // Reconnect and check the geometry: its last block must exist and be block_size long.
-  Result<Bytes> probe = servers_[server]->Get(server_blocks_ - 1);
+  const Result<Bytes> probe = asked ? std::move(*asked) : probe_server();
   if (probe.ok() && static_cast<int>(probe->size()) != block_size_) {
     return Status::Error(Code::kInvalidArgument,
                          "server " + id + " has blocks of " + std::to_string(probe->size()) +

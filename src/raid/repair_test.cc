@@ -63,12 +63,14 @@ TEST_CASE("Repair: a server that died unnoticed is detected by repair, then rebu
   FillAll(rig);
   rig.servers[2]->SetFailed(true);  // dead, but nobody has contacted it yet
   REQUIRE_FALSE(rig.array->failed(2));
+  rig.ClearTraces();
   const Status first = rig.array->Repair(2, nullptr);
   CHECK(first.code() == Code::kUnavailable);
   CHECK(first.message().find("unreachable") != std::string::npos);
   CHECK(rig.array->failed(2));
   CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED GET 2"});
-  rig.Restart(2);  // back, blank
+  CHECK(rig.servers[2]->trace().size() == 1);  // asked once: a dead server costs one timeout
+  rig.Restart(2);                              // back, blank
   REQUIRE(rig.array->Repair(2, nullptr).ok());
   CHECK_FALSE(rig.array->failed(2));
   CHECK(rig.ParityConsistent());
