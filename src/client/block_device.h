@@ -11,12 +11,29 @@
 //   bytes of 0x01, atomically with respect to every other client.
 // - Failures are values: kOutOfRange for a bad number, kChecksumError for a corrupt block that
 //   could not be recovered, kUnavailable for an unreachable device.
+//
+// Optional capabilities (docs/protocol.md, "Metadata and the recorded lock"): a device may keep
+// small named records beside its blocks, and a lock whose holder is recorded beside it. The
+// defaults answer kUnimplemented, which is what a peer without them (the course's Python
+// server) amounts to; callers then fall back to Get/Put/RSM alone.
 #pragma once
+
+#include <cstdint>
+#include <string>
 
 #include "core/bytes.h"
 #include "core/status.h"
 
 namespace memoryfs::client {
+
+// The answer to Lock: RSM's answer plus what was recorded beside the lock.
+struct LockReply {
+  Bytes old;             // as RSM: LockConvention::HeldByOther(old) means not acquired
+  Bytes holder;          // the record beside the lock before the call; empty when none
+  int64_t age_ms = -1;   // ms since that record was written or renewed; -1 when none
+  int64_t lease_ms = 0;  // that record's lease
+  bool broken = false;   // its lease had expired: the caller holds the lock now
+};
 
 class BlockDevice {
  public:
@@ -28,6 +45,29 @@ class BlockDevice {
 
   virtual int num_blocks() const = 0;
   virtual int block_size() const = 0;
+
+  // The record stored under `key` (1..64 characters of [A-Za-z0-9_.-]); empty when none.
+  virtual Result<Bytes> GetMeta(const std::string& key);
+  // Compare-and-set: stores `value` under `key` only if the record there equals `expected`
+  // (empty: none), and returns the record found there before the call either way, so the
+  // caller knows it won when that equals `expected`. An empty `value` deletes the record.
+  // Values are at most 4096 bytes.
+  virtual Result<Bytes> PutMeta(const std::string& key, const Bytes& expected,
+                                const Bytes& value);
+  // RSM(block) and, atomically with it, the holder's record beside the lock (meta key "lock",
+  // with a lease of lease_ms): recorded when the lock was free, or when it was held under a
+  // record whose lease had expired (the lock is then broken: the caller holds it, and `old`
+  // reads as released). A PutMeta("lock", holder, holder') renews the lease.
+  virtual Result<LockReply> Lock(int block, const Bytes& holder, int lease_ms);
+  // Releases the lock (a Put of the released block) and deletes the record, atomically, only
+  // when the record is still `holder`; otherwise kAborted and nothing changes (the lock was
+  // broken and belongs to someone else now).
+  virtual Status Unlock(int block, const Bytes& holder);
+
+  // How many connections to the device have been opened so far. A change between two calls
+  // means the device may have restarted since (and lost what it held). 0 for devices that
+  // never restart.
+  virtual uint64_t sessions() const { return 0; }
 };
 
 }  // namespace memoryfs::client

@@ -32,6 +32,10 @@ const char* CodeName(Code code) {
       return "INTERNAL";
     case Code::kCancelled:
       return "CANCELLED";
+    case Code::kUnimplemented:
+      return "UNIMPLEMENTED";
+    case Code::kAborted:
+      return "ABORTED";
   }
   return "UNKNOWN";
 }

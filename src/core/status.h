@@ -30,6 +30,9 @@ enum class Code {
   kDataLoss,          // a block cannot be read or written: too many faults in its stripe
   kInternal,          // a broken invariant of this program (a bug)
   kCancelled,         // the user asked to stop (Ctrl-C, SIGTERM) before the work began
+  kUnimplemented,     // the peer has no such method (the Python server has no metadata)
+  kAborted,           // a compare-and-set or lock precondition no longer held (another client
+                      // changed the record, or broke our lock)
 };
 
 class [[nodiscard]] Status {
