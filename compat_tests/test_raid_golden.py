@@ -15,13 +15,15 @@ def _need_shell():
         pytest.fail("shell not built: %s" % shells.shell_path())
 
 
-def run_golden(pool, case, n, kinds="cpp"):
+def run_golden(pool, case, n, kinds="cpp", note=b""):
+    """note: the start-up line that must come before the golden stderr (the members without
+    array records)."""
     golden = shells.Golden(case)
     array = RaidServers(pool, n, golden.nb, golden.bs, kinds)
     result = shells.run_shell(array.shell_args(*golden.args), golden.stdin)
     assert result.returncode == 0, result.stderr.decode(errors="replace")[-2000:]
     assert result.stdout == golden.stdout
-    assert result.stderr == golden.stderr
+    assert result.stderr == note + golden.stderr
     physical = array.physical()
     assert shells.image_of(array.virtual_image(physical)) == golden.image
     assert array.parity_errors(physical) == []
@@ -38,6 +40,13 @@ def test_other_array_sizes(pool, n):
     run_golden(pool, "g03_growth", n)
 
 
+NOTE = (b"NOTE: servers %s keep no array records (a Python server?): a blank restart or a "
+        b"failure seen by another client cannot be detected there\n")
+
+
 def test_mixed_array_of_cpp_and_python_servers(pool):
-    run_golden(pool, "g01_basic", 4, kinds=["ref", "cpp", "ref", "cpp"])
-    run_golden(pool, "g04_paths", 5, kinds=["cpp", "ref", "cpp", "ref", "ref"])
+    """Every output as the golden run's; the start-up says once which members cannot be
+    checked (on stderr, before the golden run's log)."""
+    run_golden(pool, "g01_basic", 4, kinds=["ref", "cpp", "ref", "cpp"], note=NOTE % b"0, 2")
+    run_golden(pool, "g04_paths", 5, kinds=["cpp", "ref", "cpp", "ref", "ref"],
+               note=NOTE % b"1, 3, 4")

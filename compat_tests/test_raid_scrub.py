@@ -43,7 +43,7 @@ def test_scrub_of_a_clean_array_changes_nothing(array_and_shell):
     before = puts(array)
     assert shell.send("scrub") == CLEAN
     assert shell.send("scrub repair") == CLEAN
-    assert puts(array) == [b + (1 if i == 0 else 0) * 2 for i, b in enumerate(before)]  # locks
+    assert puts(array) == before  # (the lock's releases are Unlock calls, not Puts)
     assert array.virtual_image() == image
     assert b"(%d/%d)" % (STRIPES, STRIPES) in shell.stderr()  # a progress bar on long runs
 

@@ -3,6 +3,10 @@ call in the golden trace format (``Get n``, ``RSM n``, ``Put n HEX`` with traili
 stripped), then forwards the request bytes unchanged and returns the server's reply bytes
 unchanged. It speaks HTTP/1.1 keep-alive to the client and opens one upstream connection per
 call (what the Python server wants anyway). Standard library only.
+
+Fault injection: set ``proxy.hold`` to a predicate ``hold(method, params)``; the first call it
+accepts is held back (never forwarded, ``proxy.held`` is set and ``proxy.held_call`` tells which)
+until ``proxy.release`` is set, then its connection is dropped. Later calls pass.
 """
 
 import http.client
@@ -29,6 +33,10 @@ class TraceProxy:
     def __init__(self, upstream_port, upstream_host="127.0.0.1"):
         self.upstream = (upstream_host, upstream_port)
         self.lines = []
+        self.hold = None
+        self.held = threading.Event()
+        self.held_call = None
+        self.release = threading.Event()
         self._lock = threading.Lock()
         self._server = None
         self._thread = None
@@ -58,9 +66,16 @@ class TraceProxy:
                     params, method = xmlrpc.client.loads(body, use_builtin_types=True)
                     with proxy._lock:
                         proxy.lines.append(trace_line(method, params))
+                        held = proxy._take_hold(method, params)
                 except Exception:  # malformed: forward anyway, record as such
                     with proxy._lock:
                         proxy.lines.append("MALFORMED")
+                    held = False
+                if held:
+                    proxy.release.wait()
+                    self.close_connection = True
+                    self.connection.close()
+                    return
                 try:
                     conn = http.client.HTTPConnection(*proxy.upstream, timeout=10)
                     conn.request("POST", self.path, body, {"Content-Type": "text/xml"})
@@ -73,11 +88,14 @@ class TraceProxy:
                     self.close_connection = True
                     self.connection.close()
                     return
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "text/xml")
+                    self.send_header("Content-Length", str(len(data)))
+                    self.end_headers()
+                    self.wfile.write(data)
+                except OSError:  # the client is gone (killed by a test)
+                    self.close_connection = True
 
         class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
             daemon_threads = True
@@ -88,7 +106,16 @@ class TraceProxy:
         self._thread.start()
         return self
 
+    def _take_hold(self, method, params):
+        """Under _lock: whether this call is the one to hold back."""
+        if self.hold is None or self.held.is_set() or not self.hold(method, params):
+            return False
+        self.held_call = (method, params)
+        self.held.set()
+        return True
+
     def stop(self):
+        self.release.set()
         if self._server:
             self._server.shutdown()
             self._server.server_close()

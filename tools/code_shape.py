@@ -7,6 +7,9 @@ blanked first; a brace block is a function body when the text before it ends wit
 list (optionally followed by const, override, noexcept, mutable, a trailing return type or a
 constructor's initializer list) that does not belong to if/for/while/switch/catch.
 
+Also: no doctest TEST_CASE name may contain ';' (CMake's list separator: doctest_discover_tests
+would split the name and CTest would then run a filter that matches no test, and pass).
+
 Usage: tools/code_shape.py [--max-lines 80] [--root src]; exit 1 and one line per offender.
 """
 import argparse
@@ -18,6 +21,7 @@ CONTROL = {"if", "for", "while", "switch", "catch", "sizeof", "return", "alignof
 QUALIFIERS = ("const", "override", "noexcept", "mutable", "final", "&&", "&")
 RETURN_TYPE = re.compile(r"->\s*[\w:<>,\s*&]+")
 WINDOW = 4000  # characters before a brace that can hold its signature
+TEST_CASE_NAME = re.compile(r'TEST_CASE\("((?:[^"\\]|\\.)*)"')
 
 
 def blank(text):
@@ -122,6 +126,10 @@ def main():
     for path in files:
         for line, length in long_functions(path, args.max_lines):
             offenders.append("%s:%d: function of %d lines (limit %d)" % (path, line, length, args.max_lines))
+        for number, line in enumerate(path.read_text().splitlines(), 1):
+            name = TEST_CASE_NAME.search(line)
+            if name and ";" in name.group(1):
+                offenders.append("%s:%d: ';' in a TEST_CASE name (CTest would skip it)" % (path, number))
     for offender in offenders:
         print(offender)
     print("code shape: %d files, %d functions over %d lines" % (len(files), len(offenders), args.max_lines))

@@ -19,9 +19,11 @@ What is measured and how it is attributed:
 * Attribution: every virtual request is mapped onto the servers with the RAID-5 layout of
   compat_tests/raid.py and the array's cost rules (Get = 1 Get on the data server; Put =
   read-modify-write: 2 Gets + 2 Puts, or reconstruct-write where it reads fewer blocks, as
-  in stripe 0 whose lock slot is outside parity; the lock's RSM and release Put go to server 0
-  only). The mapped counts are checked against the measured ``Stats`` for every server and
-  phase (column ``model_matches``), so the data/metadata split is exact, not an estimate.
+  in stripe 0 whose lock slot is outside parity; the lock's RSM and release Put become the
+  recorded lock's Lock and Unlock on server 0, which the servers count as metadata requests
+  with the write intent, not as Get/Put/RSM). The mapped counts are checked against the
+  measured ``Stats`` for every server and phase (column ``model_matches``), so the
+  data/metadata split is exact, not an estimate.
 
 Output in --out (default docs/load): per_server.csv, imbalance.csv, virtual.csv, PNG plots
 (gnuplot) and summary.md. Standard library only, plus gnuplot (Debian: gnuplot-nox).
@@ -258,10 +260,12 @@ def physical_requests(kind, v, n):
     if n == 1:
         return [(0, kind)]
     if kind == "RSM":
-        return [(0, "RSM")]  # the lock lives on server 0 only
+        return []  # the recorded lock: Lock on server 0, counted as metadata, not RSM
     server, stripe = raid.data_location(v, n)
+    if (server, stripe) == (0, 0) and kind == "Put":
+        return []  # the lock's release: Unlock on server 0, metadata too
     if kind == "Get" or (server, stripe) == (0, 0):
-        return [(server, kind)]  # a read, or the lock's release (outside parity)
+        return [(server, kind)]  # a read, or the lock block (outside parity)
     parity = raid.parity_server(stripe, n)
     covered = [s for s in range(n) if (s, stripe) != (0, 0) and s != server]
     other_data = [s for s in covered if s != parity]
@@ -630,8 +634,9 @@ def summary_markdown(plan, files, per_server, imbalance, virtual, hot, plots, el
         "classified (block 0 lock, block 1 superblock, free bitmap, inode table, directory "
         "blocks = metadata; blocks of files = data) and mapped to servers with the RAID-5 "
         "layout and the array's cost rules (Get: 1 Get; Put: read-modify-write, 2 Gets + 2 "
-        "Puts, or reconstruct-write in stripe 0 where the lock slot is outside parity; RSM and "
-        "the lock release: server 0 only).")
+        "Puts, or reconstruct-write in stripe 0 where the lock slot is outside parity; the lock "
+        "is taken and released with the recorded lock's Lock/Unlock on server 0, counted by the "
+        "servers as metadata requests, not as Get/Put/RSM).")
     if matched:
         out.append(
             "- Validation: the mapped counts equal the measured `Stats` for every server, "
@@ -818,8 +823,9 @@ def findings(per_server, imbalance, virtual, hot, workloads, counts):
             cells.append("bs=%d %s N=%d: %s (ideal %s)"
                          % (bs, size_label, n, pct(r["max"], r["baseline_total"]), ideal(n)))
     lines.append(
-        "  In the read phase the imbalance is metadata: every command takes the lock (RSM "
-        "and release Put on server 0 only) and every `cat` reads the root directory and "
+        "  In the read phase the imbalance is metadata: every command takes the lock (Lock "
+        "and Unlock on server 0 only, not counted here) and every `cat` reads the root "
+        "directory and "
         "inode blocks, a handful of virtual blocks each on one server. Large files dilute it; "
         "with small files metadata is most of the read load. Busiest server vs the "
         "baseline's read load: %s." % "; ".join(cells))

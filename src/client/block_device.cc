@@ -16,6 +16,6 @@ Result<Bytes> BlockDevice::PutMeta(const std::string&, const Bytes&, const Bytes
 
 Result<LockReply> BlockDevice::Lock(int, const Bytes&, int) { return NoMetadata(); }
 
-Status BlockDevice::Unlock(int, const Bytes&) { return NoMetadata(); }
+Status BlockDevice::Unlock(int, const Bytes&, const Bytes&) { return NoMetadata(); }
 
 }  // namespace memoryfs::client

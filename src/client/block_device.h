@@ -59,10 +59,11 @@ class BlockDevice {
   // record whose lease had expired (the lock is then broken: the caller holds it, and `old`
   // reads as released). A PutMeta("lock", holder, holder') renews the lease.
   virtual Result<LockReply> Lock(int block, const Bytes& holder, int lease_ms);
-  // Releases the lock (a Put of the released block) and deletes the record, atomically, only
-  // when the record is still `holder`; otherwise kAborted and nothing changes (the lock was
-  // broken and belongs to someone else now).
-  virtual Status Unlock(int block, const Bytes& holder);
+  // Releases the lock (a Put of the released block) and replaces the record by `note` (kept
+  // without a lease; empty: deleted), atomically, only when the record is still `holder`;
+  // otherwise kAborted and nothing changes (the lock was broken and belongs to someone else
+  // now). The next Lock returns the note as the previous record.
+  virtual Status Unlock(int block, const Bytes& holder, const Bytes& note = {});
 
   // How many connections to the device have been opened so far. A change between two calls
   // means the device may have restarted since (and lost what it held). 0 for devices that

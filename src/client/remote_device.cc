@@ -50,6 +50,34 @@ Status RemoteDevice::Put(int block, const Bytes& data) {
   return Call(wire::Method::kPut, {block, &padded}).status();
 }
 
+Result<Bytes> RemoteDevice::GetMeta(const std::string& key) {
+  ++sent_.meta;
+  ASSIGN_OR_RETURN(wire::Reply reply, Call(wire::Method::kGetMeta, {.key = &key}));
+  return std::move(reply.value);
+}
+
+Result<Bytes> RemoteDevice::PutMeta(const std::string& key, const Bytes& expected,
+                                    const Bytes& value) {
+  ++sent_.meta;
+  ASSIGN_OR_RETURN(wire::Reply reply, Call(wire::Method::kPutMeta,
+                                           {.key = &key, .expected = &expected, .value = &value}));
+  return std::move(reply.value);
+}
+
+Result<LockReply> RemoteDevice::Lock(int block, const Bytes& holder, int lease_ms) {
+  ++sent_.meta;
+  ASSIGN_OR_RETURN(
+      wire::Reply reply,
+      Call(wire::Method::kLock, {.block = block, .holder = &holder, .lease_ms = lease_ms}));
+  return std::move(reply.lock);
+}
+
+Status RemoteDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
+  ++sent_.meta;
+  return Call(wire::Method::kUnlock, {.block = block, .value = &note, .holder = &holder})
+      .status();
+}
+
 Result<ServerInfo> RemoteDevice::Stats() {
   ASSIGN_OR_RETURN(wire::Reply reply, Call(wire::Method::kStats, {}));
   return reply.info;

@@ -7,7 +7,14 @@
 //   kChecksumError  the server reported a corrupt block, in any peer's convention
 //   kOutOfRange     the server refused the block number
 //   kProtocolError  a malformed reply, an HTTP error, a block of the wrong size
+//   kUnimplemented  the server has no such method (the Python server has no metadata, Lock,
+//                   Unlock or Stats: callers fall back to Get/Put/RSM)
+//   kAborted        Unlock by a holder that is not the recorded one (LOCK_NOT_HELD)
+//   kInvalidArgument the server refused a metadata key, value, holder or lease (ValueError)
 //   kFault          any other fault
+//
+// The metadata calls are sent as they are, validated by the server only (the limits are in
+// docs/protocol.md); a Python server answers kUnimplemented whatever their arguments.
 //
 // Threads: not thread-safe; one thread at a time per RemoteDevice (see raid/fanout.h for how
 // the array keeps to that).
@@ -37,11 +44,21 @@ class RemoteDevice : public BlockDevice {
   int num_blocks() const override { return num_blocks_; }
   int block_size() const override { return block_size_; }
 
+  Result<Bytes> GetMeta(const std::string& key) override;
+  Result<Bytes> PutMeta(const std::string& key, const Bytes& expected, const Bytes& value) override;
+  Result<LockReply> Lock(int block, const Bytes& holder, int lease_ms) override;
+  Status Unlock(int block, const Bytes& holder, const Bytes& note = {}) override;
+  // The TCP connections opened to the server so far (successful connects). With our server's
+  // keep-alive, a change means the connection was lost and the server may have restarted;
+  // with the HTTP/1.0 Python server it grows by one on every call.
+  uint64_t sessions() const override { return http_.connections(); }
+
   // The server's own counters and geometry (our server's Stats method). A server without it
-  // (the Python reference) answers kFault.
+  // (the Python reference) answers kUnimplemented.
   Result<ServerInfo> Stats();
 
-  // Requests this client sent (successful or not), and checksum errors it was answered.
+  // Requests this client sent (successful or not; the four metadata calls count in meta only),
+  // and checksum errors it was answered.
   const RequestCounts& sent() const { return sent_; }
   const rpc::Endpoint& endpoint() const { return http_.endpoint(); }
   // Drops the connection; the next call connects afresh.

@@ -16,10 +16,10 @@ namespace {
 class LocalServer {
  public:
   LocalServer(int nb, int bs, std::optional<int> decayed,
-              server::ChecksumReply reply = server::ChecksumReply::kFault)
+              server::ChecksumReply reply = server::ChecksumReply::kFault, int port = 0)
       : store_({nb, bs, decayed}),
         service_(&store_, {reply, false}),
-        http_({}, [this](const std::string& body) { return service_.Handle(body); }) {
+        http_({.port = port}, [this](const std::string& body) { return service_.Handle(body); }) {
     REQUIRE(http_.Start().ok());
     thread_ = std::thread([this] { http_.Run(); });
   }
@@ -28,10 +28,40 @@ class LocalServer {
     thread_.join();
   }
   rpc::Endpoint endpoint() const { return rpc::Endpoint{"127.0.0.1", http_.port()}; }
+  server::BlockStore& store() { return store_; }
 
  private:
   server::BlockStore store_;
   server::RpcService service_;
+  rpc::HttpServer http_;
+  std::thread thread_;
+};
+
+// A peer that answers every call as the course's Python server answers a method it lacks
+// (compat_tests/reference/memoryfs_server.py: SimpleXMLRPCServer's unknown-method fault).
+class PythonLikeServer {
+ public:
+  PythonLikeServer() : http_({}, Answer) {
+    REQUIRE(http_.Start().ok());
+    thread_ = std::thread([this] { http_.Run(); });
+  }
+  ~PythonLikeServer() {
+    http_.Stop();
+    thread_.join();
+  }
+  rpc::Endpoint endpoint() const { return rpc::Endpoint{"127.0.0.1", http_.port()}; }
+
+ private:
+  static std::string Answer(const std::string& body) {
+    const size_t start = body.find("<methodName>") + 12;
+    const std::string method = body.substr(start, body.find("</methodName>") - start);
+    return "<?xml version='1.0'?>\n<methodResponse>\n<fault>\n<value><struct>\n<member>\n"
+           "<name>faultCode</name>\n<value><int>1</int></value>\n</member>\n<member>\n"
+           "<name>faultString</name>\n<value><string>&lt;class 'Exception'&gt;:method \"" +
+           method +
+           "\" is not supported</string></value>\n</member>\n</struct></value>\n</fault>\n"
+           "</methodResponse>\n";
+  }
   rpc::HttpServer http_;
   std::thread thread_;
 };
@@ -107,6 +137,108 @@ TEST_CASE("RemoteDevice: a server restarted on the same port is reached again") 
   CHECK_FALSE(rpc::ParseEndpoint("host:99999").ok());
   CHECK_FALSE(rpc::ParseEndpoint("host:").ok());
   CHECK(rpc::ParseEndpoint("10.0.0.1:80")->host == "10.0.0.1");
+}
+
+// ----- metadata and the recorded lock ---------------------------------------------------------
+
+TEST_CASE("RemoteDevice: GetMeta/PutMeta compare-and-set against a real server") {
+  LocalServer server(8, 32, std::nullopt);
+  RemoteDevice dev(server.endpoint(), 8, 32, 1000);
+  CHECK(*dev.GetMeta("epoch") == Bytes());
+  CHECK(*dev.PutMeta("epoch", {}, ToBytes("1")) == Bytes());
+  CHECK(*dev.PutMeta("epoch", {}, ToBytes("2")) == ToBytes("1"));  // lost the race
+  CHECK(*dev.PutMeta("epoch", ToBytes("1"), ToBytes("2")) == ToBytes("1"));
+  CHECK(*dev.GetMeta("epoch") == ToBytes("2"));
+  const Bytes big = Bytes(4096, 0xA5);
+  CHECK(*dev.PutMeta("big", {}, big) == Bytes());
+  CHECK(*dev.GetMeta("big") == big);
+  CHECK(*dev.PutMeta("big", big, {}) == big);  // deleted
+  CHECK(*dev.GetMeta("big") == Bytes());
+  CHECK(*dev.Get(0) == Bytes(32, 0));  // beside the blocks, never inside
+  // The server's limits come back as kInvalidArgument.
+  CHECK(dev.GetMeta("no spaces").status().code() == Code::kInvalidArgument);
+  CHECK(dev.PutMeta("k", {}, Bytes(4097, 1)).status().code() == Code::kInvalidArgument);
+  CHECK(dev.Lock(0, ToBytes("me"), 0).status().code() == Code::kInvalidArgument);
+  CHECK(dev.sent().meta == 12);
+  Result<ServerInfo> info = dev.Stats();
+  REQUIRE(info.ok());
+  CHECK(info->counts.meta == 12);
+  CHECK(info->counts.gets == 1);
+}
+
+TEST_CASE("RemoteDevice: Lock and Unlock against a real server") {
+  LocalServer server(8, 32, 3);
+  RemoteDevice a(server.endpoint(), 8, 32, 1000);
+  RemoteDevice b(server.endpoint(), 8, 32, 1000);
+  Result<LockReply> r = a.Lock(0, ToBytes("a"), 50);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->old == Bytes(32, 0));
+  CHECK(r->age_ms == -1);
+  CHECK_FALSE(r->broken);
+  r = b.Lock(0, ToBytes("b"), 5000);
+  REQUIRE(r.ok());
+  CHECK(r->old == Bytes(32, 1));
+  CHECK(r->holder == ToBytes("a"));
+  CHECK(r->lease_ms == 50);
+  CHECK(r->age_ms >= 0);
+  CHECK_FALSE(r->broken);
+  std::this_thread::sleep_for(std::chrono::milliseconds(80));  // a's lease runs out
+  r = b.Lock(0, ToBytes("b"), 5000);
+  REQUIRE(r.ok());
+  CHECK(r->broken);
+  CHECK(r->old == Bytes(32, 0));
+  CHECK(r->holder == ToBytes("a"));
+  CHECK(r->age_ms > 50);
+  Status late = a.Unlock(0, ToBytes("a"));
+  CHECK(late.code() == Code::kAborted);
+  CHECK(late.message() == "LOCK_NOT_HELD 0");
+  CHECK(*a.Get(0) == Bytes(32, 1));
+  REQUIRE(b.Unlock(0, ToBytes("b")).ok());
+  CHECK(*a.Get(0) == Bytes(32, 0));
+  CHECK(*a.GetMeta("lock") == Bytes());
+  // RSM's errors, classified as RSM's.
+  CHECK(a.Lock(3, ToBytes("a"), 100).status().code() == Code::kChecksumError);
+  CHECK(a.Lock(8, ToBytes("a"), 100).status().code() == Code::kOutOfRange);
+  CHECK(a.Unlock(8, ToBytes("a")).code() == Code::kOutOfRange);
+}
+
+TEST_CASE("RemoteDevice: a server without metadata (Python's fault) answers kUnimplemented") {
+  PythonLikeServer python;
+  RemoteDevice dev(python.endpoint(), 8, 32, 1000);
+  CHECK(dev.GetMeta("epoch").status().code() == Code::kUnimplemented);
+  CHECK(dev.PutMeta("epoch", {}, ToBytes("1")).status().code() == Code::kUnimplemented);
+  Result<LockReply> r = dev.Lock(0, ToBytes("a"), 100);
+  CHECK(r.status().code() == Code::kUnimplemented);
+  CHECK(r.status().message() == "<class 'Exception'>:method \"Lock\" is not supported");
+  CHECK(dev.Unlock(0, ToBytes("a")).code() == Code::kUnimplemented);
+  CHECK(dev.Stats().status().code() == Code::kUnimplemented);
+}
+
+TEST_CASE("RemoteDevice: sessions() counts connections and grows when the server restarts") {
+  int port = 0;
+  std::unique_ptr<RemoteDevice> dev;
+  {
+    LocalServer first(4, 8, std::nullopt);
+    port = first.endpoint().port;
+    dev = std::make_unique<RemoteDevice>(first.endpoint(), 4, 8, 1000);
+    CHECK(dev->sessions() == 0);
+    REQUIRE(dev->PutMeta("epoch", {}, ToBytes("1")).ok());
+    REQUIRE(dev->Get(0).ok());
+    REQUIRE(dev->Lock(0, ToBytes("me"), 1000).ok());
+    CHECK(dev->sessions() == 1);  // one kept-alive connection
+  }
+  // Stopped: calls fail, no session is opened.
+  CHECK(dev->Get(0).status().code() == Code::kUnavailable);
+  CHECK(dev->sessions() == 1);
+  LocalServer second(4, 8, std::nullopt, server::ChecksumReply::kFault, port);
+  REQUIRE(second.endpoint().port == port);
+  CHECK(*dev->GetMeta("epoch") == Bytes());  // blank after the restart
+  CHECK(dev->sessions() == 2);
+  CHECK(*dev->Get(0) == Bytes(8, 0));  // the lock went with it
+  CHECK(dev->sessions() == 2);
+  dev->Disconnect();
+  REQUIRE(dev->Get(0).ok());
+  CHECK(dev->sessions() == 3);
 }
 
 }  // namespace memoryfs::client

@@ -13,8 +13,8 @@
 namespace memoryfs::client::wire {
 namespace {
 
-enum class Param { kBlock, kData };
-enum class Shape { kBlock, kAck, kStats };
+enum class Param { kBlock, kData, kKey, kExpected, kValue, kHolder, kLease };
+enum class Shape { kBlock, kAck, kStats, kBytes, kLock };
 
 struct MethodRow {
   Method method;
@@ -29,6 +29,10 @@ const MethodRow kMethods[] = {
     {Method::kPut, "Put", {Param::kBlock, Param::kData}, Shape::kAck},
     {Method::kRsm, "RSM", {Param::kBlock}, Shape::kBlock},
     {Method::kStats, "Stats", {}, Shape::kStats},
+    {Method::kGetMeta, "GetMeta", {Param::kKey}, Shape::kBytes},
+    {Method::kPutMeta, "PutMeta", {Param::kKey, Param::kExpected, Param::kValue}, Shape::kBytes},
+    {Method::kLock, "Lock", {Param::kBlock, Param::kHolder, Param::kLease}, Shape::kLock},
+    {Method::kUnlock, "Unlock", {Param::kBlock, Param::kHolder, Param::kValue}, Shape::kAck},
 };
 
 struct FaultRule {
@@ -38,9 +42,12 @@ struct FaultRule {
 
 // How peers' faults are classified, first match wins.
 const FaultRule kFaultRules[] = {
-    {"CHECKSUM_ERROR", Code::kChecksumError},
-    {"CORRUPT", Code::kChecksumError},
-    {"IndexError", Code::kOutOfRange},
+    {"CHECKSUM_ERROR", Code::kChecksumError},    // ours, the reference's -cblk
+    {"CORRUPT", Code::kChecksumError},           // other peers' conventions
+    {"IndexError", Code::kOutOfRange},           // Python's list index errors
+    {"LOCK_NOT_HELD", Code::kAborted},           // Unlock by a holder not recorded
+    {"is not supported", Code::kUnimplemented},  // an unknown method (Python's text)
+    {"ValueError", Code::kInvalidArgument},      // a refused key, value, holder or lease
 };
 
 const MethodRow& Row(Method method) {
@@ -92,6 +99,45 @@ Result<Bytes> BlockFromValue(const xmlrpc_c::value& v, int block) {
   }
 }
 
+// A block of at most block_size bytes, zero-padded to block_size.
+Result<Bytes> FitBlock(Bytes data, int block_size) {
+  if (static_cast<int>(data.size()) > block_size) {
+    return Status::Error(Code::kProtocolError, "block of " + std::to_string(data.size()) +
+                                                   " bytes, expected " +
+                                                   std::to_string(block_size));
+  }
+  data.resize(block_size, 0);
+  return data;
+}
+
+// The struct of a Lock reply (see wire.h); anything else is read by the block conventions.
+Result<LockReply> LockFromValue(const xmlrpc_c::value& v, int block, int block_size) {
+  using V = xmlrpc_c::value;
+  if (v.type() != V::TYPE_STRUCT) {
+    Result<Bytes> legacy = BlockFromValue(v, block);  // a checksum error in a legacy convention
+    if (!legacy.ok()) return legacy.status();
+    return Status::Error(Code::kProtocolError, "Lock did not answer a struct");
+  }
+  const std::map<std::string, xmlrpc_c::value> m = xmlrpc_c::value_struct(v);
+  const auto member = [&](const char* name, V::type_t type) -> const xmlrpc_c::value* {
+    auto it = m.find(name);
+    return it != m.end() && it->second.type() == type ? &it->second : nullptr;
+  };
+  const xmlrpc_c::value* old = member("old", V::TYPE_BYTESTRING);
+  if (old == nullptr) return Status::Error(Code::kProtocolError, "Lock reply without old");
+  LockReply reply;
+  ASSIGN_OR_RETURN(reply.old, FitBlock(BytesOf(*old), block_size));
+  if (const auto* holder = member("holder", V::TYPE_BYTESTRING)) reply.holder = BytesOf(*holder);
+  if (const auto* age = member("age_ms", V::TYPE_INT)) reply.age_ms = xmlrpc_c::value_int(*age);
+  if (const auto* lease = member("lease_ms", V::TYPE_INT)) {
+    reply.lease_ms = xmlrpc_c::value_int(*lease);
+  }
+  if (const auto* broken = member("broken", V::TYPE_BOOLEAN)) {
+    reply.broken = xmlrpc_c::value_boolean(*broken);
+  }
+  return reply;
+}
+
 Result<ServerInfo> InfoFromValue(const xmlrpc_c::value& v) {
   if (v.type() != xmlrpc_c::value::TYPE_STRUCT) {
     return Status::Error(Code::kProtocolError, "Stats did not answer a struct");
@@ -104,7 +150,7 @@ Result<ServerInfo> InfoFromValue(const xmlrpc_c::value& v) {
                : 0;
   };
   ServerInfo info;
-  info.counts = {get("Get"), get("Put"), get("RSM"), get("checksum_errors")};
+  info.counts = {get("Get"), get("Put"), get("RSM"), get("checksum_errors"), get("meta")};
   info.num_blocks = get("nb");
   info.block_size = get("bs");
   return info;
@@ -119,17 +165,58 @@ Result<Reply> FromValue(Shape shape, const xmlrpc_c::value& v, int block, int bl
       ASSIGN_OR_RETURN(reply.info, InfoFromValue(v));
       return reply;
     }
+    case Shape::kBytes:
+      if (v.type() != xmlrpc_c::value::TYPE_BYTESTRING) {
+        return Status::Error(Code::kProtocolError, "metadata reply is not base64");
+      }
+      reply.value = BytesOf(v);
+      return reply;
+    case Shape::kLock: {
+      ASSIGN_OR_RETURN(reply.lock, LockFromValue(v, block, block_size));
+      return reply;
+    }
     case Shape::kBlock:
       break;
   }
-  ASSIGN_OR_RETURN(reply.block, BlockFromValue(v, block));
-  if (static_cast<int>(reply.block.size()) > block_size) {
-    return Status::Error(Code::kProtocolError, "block of " + std::to_string(reply.block.size()) +
-                                                   " bytes, expected " +
-                                                   std::to_string(block_size));
-  }
-  reply.block.resize(block_size, 0);
+  ASSIGN_OR_RETURN(Bytes data, BlockFromValue(v, block));
+  ASSIGN_OR_RETURN(reply.block, FitBlock(std::move(data), block_size));
   return reply;
+}
+
+xmlrpc_c::value BytesValue(const Bytes& data) {
+  return xmlrpc_c::value_bytestring(std::vector<unsigned char>(data.begin(), data.end()));
+}
+
+// Adds the call parameter `param` from args; kInvalidArgument when args lacks it.
+Status AddParam(Param param, const Args& args, xmlrpc_c::paramList* params) {
+  const Bytes* bytes = nullptr;
+  switch (param) {
+    case Param::kBlock:
+      params->add(xmlrpc_c::value_int(args.block));
+      return Status::Ok();
+    case Param::kLease:
+      params->add(xmlrpc_c::value_int(args.lease_ms));
+      return Status::Ok();
+    case Param::kKey:
+      if (args.key == nullptr) break;
+      params->add(xmlrpc_c::value_string(*args.key));
+      return Status::Ok();
+    case Param::kData:
+      bytes = args.data;
+      break;
+    case Param::kExpected:
+      bytes = args.expected;
+      break;
+    case Param::kValue:
+      bytes = args.value;
+      break;
+    case Param::kHolder:
+      bytes = args.holder;
+      break;
+  }
+  if (bytes == nullptr) return Status::Error(Code::kInvalidArgument, "missing call parameter");
+  params->add(BytesValue(*bytes));
+  return Status::Ok();
 }
 
 }  // namespace
@@ -139,13 +226,7 @@ const char* MethodName(Method method) { return Row(method).name; }
 Result<std::string> EncodeCall(Method method, const Args& args) {
   const MethodRow& row = Row(method);
   xmlrpc_c::paramList params;
-  for (Param param : row.params) {
-    if (param == Param::kBlock) params.add(xmlrpc_c::value_int(args.block));
-    if (param == Param::kData) {
-      params.add(xmlrpc_c::value_bytestring(
-          std::vector<unsigned char>(args.data->begin(), args.data->end())));
-    }
-  }
+  for (Param param : row.params) RETURN_IF_ERROR(AddParam(param, args, &params));
   std::string xml;
   try {
     xmlrpc_c::xml::generateCall(row.name, params, &xml);

@@ -11,22 +11,30 @@
 //   <int>, <string>, <boolean>  a checksum error (legacy servers answer -1 or a text)
 //   array (data, flag)          the block, or a checksum error when the flag is true, non-zero
 //                               or a string
+// A Lock reply is a struct {old, holder, age_ms, lease_ms, broken}; `old` is a block (padded,
+// at most block_size), missing members read as "no record" (empty, -1, 0, false), and a value
+// that is not a struct is read by the block conventions above (a legacy checksum error).
 // Faults are classified by the first rule whose marker the fault string contains:
-//   CHECKSUM_ERROR, CORRUPT -> kChecksumError; IndexError -> kOutOfRange; else kFault.
+//   CHECKSUM_ERROR, CORRUPT -> kChecksumError; IndexError -> kOutOfRange;
+//   LOCK_NOT_HELD -> kAborted; "is not supported" (the unknown-method fault of every peer,
+//   e.g. Python's `<class 'Exception'>:method "Lock" is not supported`) -> kUnimplemented;
+//   ValueError -> kInvalidArgument; else kFault.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
+#include "client/block_device.h"
 #include "core/bytes.h"
 #include "core/request_counts.h"
 #include "core/status.h"
 
 namespace memoryfs::client::wire {
 
-enum class Method { kGet, kPut, kRsm, kStats };
+enum class Method { kGet, kPut, kRsm, kStats, kGetMeta, kPutMeta, kLock, kUnlock };
 
-// The method's name on the wire ("Get", "Put", "RSM", "Stats").
+// The method's name on the wire ("Get", "Put", "RSM", "Stats", "GetMeta", ...).
 const char* MethodName(Method method);
 
 // What our server's Stats method reports.
@@ -39,13 +47,20 @@ struct ServerInfo {
 // The arguments of a call; each method uses the fields its row names.
 struct Args {
   int block = 0;
-  const Bytes* data = nullptr;  // Put: the whole block
+  const Bytes* data = nullptr;       // Put: the whole block
+  const std::string* key = nullptr;  // GetMeta, PutMeta
+  const Bytes* expected = nullptr;   // PutMeta
+  const Bytes* value = nullptr;      // PutMeta: the value; Unlock: the note
+  const Bytes* holder = nullptr;     // Lock, Unlock
+  int lease_ms = 0;                  // Lock
 };
 
 // The decoded reply; the field of the method's reply shape is set.
 struct Reply {
   Bytes block;      // Get, RSM
   ServerInfo info;  // Stats
+  Bytes value;      // GetMeta (the record), PutMeta (the previous record)
+  LockReply lock;   // Lock
 };
 
 // The request document of a call. kProtocolError if xmlrpc-c cannot encode it.

@@ -99,6 +99,10 @@ TEST_CASE("Wire: MethodName gives the names on the wire") {
   CHECK(std::string(MethodName(Method::kPut)) == "Put");
   CHECK(std::string(MethodName(Method::kRsm)) == "RSM");
   CHECK(std::string(MethodName(Method::kStats)) == "Stats");
+  CHECK(std::string(MethodName(Method::kGetMeta)) == "GetMeta");
+  CHECK(std::string(MethodName(Method::kPutMeta)) == "PutMeta");
+  CHECK(std::string(MethodName(Method::kLock)) == "Lock");
+  CHECK(std::string(MethodName(Method::kUnlock)) == "Unlock");
 }
 
 TEST_CASE("Wire: EncodeCall writes a methodCall with the method name and its params") {
@@ -286,7 +290,7 @@ TEST_CASE("Wire: malformed XML and unexpected shapes are kProtocolError") {
   CHECK(r.status().message() == "Stats did not answer a struct");
 }
 
-TEST_CASE("Wire: a Stats struct fills ServerInfo; missing or non-int members are 0") {
+TEST_CASE("Wire: a Stats struct fills ServerInfo, missing or non-int members are 0") {
   const auto member = [](const std::string& name, const std::string& value) {
     return "<member><name>" + name + "</name><value>" + value + "</value></member>";
   };
@@ -334,6 +338,148 @@ TEST_CASE("Wire: AllowDocumentsOf lets large block replies through") {
   r = DecodeReply(Method::kGet, Response(B64Value(big)), 1, 1 << 20);
   REQUIRE(r.ok());
   CHECK(r->block == big);
+}
+
+// ----- metadata and the recorded lock --------------------------------------------------------
+
+namespace {
+Bytes BytesParam(const xmlrpc_c::paramList& params, unsigned i) {
+  const std::vector<unsigned char> v = params.getBytestring(i);
+  return Bytes(v.begin(), v.end());
+}
+}  // namespace
+
+TEST_CASE("Wire: the metadata calls carry their parameters in order, with their types") {
+  const std::string key = "epoch";
+  const Bytes expected = ToBytes("old"), value = Sequence(300, 2), holder = ToBytes("h-1");
+  ParsedCall g = ParseBack(*EncodeCall(Method::kGetMeta, {.key = &key}));
+  CHECK(g.method == "GetMeta");
+  REQUIRE(g.params.size() == 1);
+  CHECK(g.params.getString(0) == "epoch");
+
+  ParsedCall p = ParseBack(
+      *EncodeCall(Method::kPutMeta, {.key = &key, .expected = &expected, .value = &value}));
+  CHECK(p.method == "PutMeta");
+  REQUIRE(p.params.size() == 3);
+  CHECK(p.params.getString(0) == "epoch");
+  CHECK(BytesParam(p.params, 1) == expected);
+  CHECK(BytesParam(p.params, 2) == value);
+  const Bytes none;
+  ParsedCall empty =
+      ParseBack(*EncodeCall(Method::kPutMeta, {.key = &key, .expected = &none, .value = &none}));
+  CHECK(BytesParam(empty.params, 1).empty());
+
+  ParsedCall l =
+      ParseBack(*EncodeCall(Method::kLock, {.block = 0, .holder = &holder, .lease_ms = 30000}));
+  CHECK(l.method == "Lock");
+  REQUIRE(l.params.size() == 3);
+  CHECK(l.params.getInt(0) == 0);
+  CHECK(BytesParam(l.params, 1) == holder);
+  CHECK(l.params.getInt(2) == 30000);
+
+  const Bytes note = ToBytes("released at 7");
+  ParsedCall u = ParseBack(
+      *EncodeCall(Method::kUnlock, {.block = 5, .value = &note, .holder = &holder}));
+  CHECK(u.method == "Unlock");
+  REQUIRE(u.params.size() == 3);
+  CHECK(u.params.getInt(0) == 5);
+  CHECK(BytesParam(u.params, 1) == holder);
+  CHECK(BytesParam(u.params, 2) == note);
+
+  // A parameter the row needs but Args lacks is refused, not dereferenced.
+  CHECK(EncodeCall(Method::kGetMeta, {}).status().code() == Code::kInvalidArgument);
+  CHECK(EncodeCall(Method::kLock, {.block = 0}).status().code() == Code::kInvalidArgument);
+}
+
+TEST_CASE("Wire: GetMeta/PutMeta answer bytes of any length, unpadded") {
+  Result<Reply> r = DecodeReply(Method::kGetMeta, Response(B64Value(ToBytes("v1"))), 0, 16);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->value == ToBytes("v1"));
+  r = DecodeReply(Method::kPutMeta, Response(B64Value(Sequence(4096))), 0, 16);
+  REQUIRE(r.ok());
+  CHECK(r->value == Sequence(4096));
+  r = DecodeReply(Method::kGetMeta, Response("<base64></base64>"), 0, 16);
+  REQUIRE(r.ok());
+  CHECK(r->value.empty());
+  r = DecodeReply(Method::kGetMeta, Response("<int>0</int>"), 0, 16);
+  CHECK(r.status().code() == Code::kProtocolError);
+  CHECK(DecodeReply(Method::kUnlock, Response("<int>0</int>"), 0, 16).ok());
+}
+
+TEST_CASE("Wire: a Lock struct fills LockReply, old is a padded block") {
+  const auto member = [](const std::string& name, const std::string& value) {
+    return "<member><name>" + name + "</name><value>" + value + "</value></member>";
+  };
+  const std::string full =
+      "<struct>" + member("old", B64Value(Bytes(8, 1))) +
+      member("holder", B64Value(ToBytes("h-0"))) + member("age_ms", "<int>1234</int>") +
+      member("lease_ms", "<i4>30000</i4>") + member("broken", "<boolean>1</boolean>") + "</struct>";
+  Result<Reply> r = DecodeReply(Method::kLock, Response(full), 0, 16);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  CHECK(r->lock.old == PadTo(Bytes(8, 1), 16));
+  CHECK(r->lock.holder == ToBytes("h-0"));
+  CHECK(r->lock.age_ms == 1234);
+  CHECK(r->lock.lease_ms == 30000);
+  CHECK(r->lock.broken);
+  // Only old: no record.
+  r = DecodeReply(Method::kLock, Response("<struct>" + member("old", B64Value({})) + "</struct>"),
+                  0, 16);
+  REQUIRE(r.ok());
+  CHECK(r->lock.old == Bytes(16, 0));
+  CHECK(r->lock.holder.empty());
+  CHECK(r->lock.age_ms == -1);
+  CHECK(r->lock.lease_ms == 0);
+  CHECK_FALSE(r->lock.broken);
+  // No old, or an old longer than the block: kProtocolError.
+  r = DecodeReply(Method::kLock,
+                  Response("<struct>" + member("holder", B64Value({1})) + "</struct>"), 0, 16);
+  CHECK(r.status().code() == Code::kProtocolError);
+  r = DecodeReply(Method::kLock,
+                  Response("<struct>" + member("old", B64Value(Bytes(17, 0))) + "</struct>"), 0,
+                  16);
+  CHECK(r.status().code() == Code::kProtocolError);
+  // Not a struct: RSM's legacy checksum conventions, else kProtocolError.
+  r = DecodeReply(Method::kLock, Response("<int>-1</int>"), 3, 16);
+  CHECK(r.status().code() == Code::kChecksumError);
+  CHECK(Contains(r.status().message(), "CHECKSUM_ERROR 3"));
+  r = DecodeReply(Method::kLock, Response(B64Value(Bytes(16, 0))), 3, 16);
+  CHECK(r.status().code() == Code::kProtocolError);
+  CHECK(r.status().message() == "Lock did not answer a struct");
+}
+
+TEST_CASE(
+    "Wire: LOCK_NOT_HELD is kAborted, an unknown method kUnimplemented, ValueError bad args") {
+  // The texts of compat_tests/reference/memoryfs_server.py (Python's SimpleXMLRPCServer) and ours.
+  struct Case {
+    std::string text;
+    Code code;
+  };
+  const Case cases[] = {
+      {"LOCK_NOT_HELD 0", Code::kAborted},
+      {"<class 'Exception'>:method \"GetMeta\" is not supported", Code::kUnimplemented},
+      {"<class 'Exception'>:method \"PutMeta\" is not supported", Code::kUnimplemented},
+      {"<class 'Exception'>:method \"Lock\" is not supported", Code::kUnimplemented},
+      {"<class 'Exception'>:method \"Unlock\" is not supported", Code::kUnimplemented},
+      {"<class 'Exception'>:method \"Stats\" is not supported", Code::kUnimplemented},
+      {"<class 'ValueError'>:lease_ms 0 out of range (expected 1..86400000)",
+       Code::kInvalidArgument},
+  };
+  for (Method m : {Method::kGetMeta, Method::kPutMeta, Method::kLock, Method::kUnlock}) {
+    for (const Case& c : cases) {
+      CAPTURE(c.text);
+      Result<Reply> r = DecodeReply(m, FaultResponse(1, c.text), 0, 16);
+      REQUIRE_FALSE(r.ok());
+      CHECK(r.status().code() == c.code);
+      CHECK(r.status().message() == c.text);
+    }
+  }
+  // A TypeError stays an unclassified fault.
+  Result<Reply> r = DecodeReply(Method::kLock,
+                                FaultResponse(1,
+                                              "<class 'TypeError'>:Lock() takes 3 positional "
+                                              "arguments but 2 were given"),
+                                0, 16);
+  CHECK(r.status().code() == Code::kFault);
 }
 
 }  // namespace memoryfs::client::wire

@@ -112,7 +112,7 @@ TEST_CASE("flags: single-dash, GNU forms and aliases") {
   CHECK(Run(Strict(), {"--nb=5", "--total_num_blocks", "6", "-nb", "7"})->Int("nb") == 5);
 }
 
-TEST_CASE("flags: unique prefixes; ambiguous prefixes name the candidates") {
+TEST_CASE("flags: unique prefixes, ambiguous prefixes name the candidates") {
   CHECK(Run(Strict(), {"-nb", "1", "-startp", "8000"})->Int("startport") == 8000);
   CHECK(Run(Strict(), {"-nb", "1", "--se=a:1"})->String("servers") == "a:1");
   CHECK(Run(Strict(), {"-n", "9"})->Int("nb") == 9);
@@ -128,7 +128,7 @@ TEST_CASE("flags: unique prefixes; ambiguous prefixes name the candidates") {
   CHECK(Error(Fsmain2023(), {"-n", "4"}) == "option '-n' is ambiguous and matches '-nb', '-ni'");
 }
 
-TEST_CASE("flags: positional words ignored or refused; -- ends the flags") {
+TEST_CASE("flags: positional words ignored or refused, -- ends the flags") {
   CHECK(Run(Fsmain2023(), {"a", "-nb", "3", "-", "--", "-bogus"})->Int("nb") == 3);
   CHECK(Error(Strict(), {"-nb", "3", "extra"}) == "unexpected argument 'extra'");
   CHECK(Error(Strict(), {"-nb", "3", "--", "-verbose"}) == "unexpected argument '-verbose'");
@@ -187,7 +187,7 @@ TEST_CASE("flags: CheckRange for ranges known after parsing") {
         "invalid value '4' for -port: expected an integer in [0, 3]");
 }
 
-TEST_CASE("flags: -config INI file; the command line wins") {
+TEST_CASE("flags: -config INI file, the command line wins") {
   const IniFile ini(
       "# comment\n; comment too\n[section]\n\n  nb = 512  # trailing comment\n"
       "startport=7\ntotal_num_blocks = 9\nservers = a:1, b:2\nverbose = 1\n");
@@ -204,7 +204,7 @@ TEST_CASE("flags: -config INI file; the command line wins") {
   CHECK(Error(Strict(), {"-config", "/tmp"}) == "cannot read config file /tmp");
 }
 
-TEST_CASE("flags: unknown INI keys ignored or refused; bad lines refused") {
+TEST_CASE("flags: unknown INI keys ignored or refused, bad lines refused") {
   const IniFile ini("nb = 5\nbogus = 1\n");
   CHECK(Error(Strict(), {"-config", ini.path()}) == "unrecognised option 'bogus'");
   FlagSet lenient = Strict();

@@ -10,7 +10,8 @@ struct RequestCounts {
   int64_t gets = 0;
   int64_t puts = 0;
   int64_t rsms = 0;
-  int64_t checksum_errors = 0;  // Get/RSM answered with a checksum error
+  int64_t checksum_errors = 0;  // Get/RSM/Lock answered with a checksum error
+  int64_t meta = 0;             // GetMeta/PutMeta/Lock/Unlock (counted here only, not as RSM/Put)
 };
 
 }  // namespace memoryfs

@@ -57,7 +57,7 @@ TEST_CASE("ASSIGN_OR_RETURN and RETURN_IF_ERROR propagate the first error, code 
   CHECK(Check(102).code() == Code::kOutOfRange);
 }
 
-TEST_CASE("Status: subcode defaults to 0; every code has a name") {
+TEST_CASE("Status: subcode defaults to 0, every code has a name") {
   CHECK(Status::Error(Code::kDataLoss, "x").subcode() == 0);
   CHECK(Status::Error(Code::kDataLoss, "lost").ToString() == "DATA_LOSS: lost");
   for (Code code = Code::kOk; code <= Code::kCancelled; code = static_cast<Code>(int(code) + 1)) {

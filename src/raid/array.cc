@@ -24,23 +24,35 @@ std::string ArrayEvent::ToString() const {
   if (kind == Kind::kServerDisconnected) {
     return "SERVER_DISCONNECTED " + op + " " + std::to_string(server);
   }
+  if (kind == Kind::kNotice) return text;
+  if (kind == Kind::kMemberRejected) {
+    const std::string id = std::to_string(server);
+    return "server " + id + " " + text + ": treated as failed until 'repair " + id + "'";
+  }
   if (block >= 0) return "CORRUPTED_BLOCK " + std::to_string(block);
   return "CORRUPTED_BLOCK parity " + std::to_string(stripe) + " server " + std::to_string(server);
 }
 
 Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size,
-             EventSink sink, client::LockConvention lock)
+             EventSink sink, ArrayOptions options)
     : layout_(static_cast<int>(servers.size())),
       servers_(std::move(servers)),
       num_blocks_(num_blocks),
       block_size_(block_size),
       server_blocks_(layout_.ServerBlocksFor(num_blocks)),
       sink_(std::move(sink)),
-      lock_block_(lock.Block(num_blocks)),
+      force_(options.force),
+      lock_block_(options.lock.Block(num_blocks)),
       lock_at_(layout_.DataLocation(lock_block_)),
       failed_(servers_.size()),
+      rebuilt_(servers_.size()),
+      checkable_(servers_.size(), false),
+      seen_(servers_.size()),
+      sessions_(servers_.size(), 0),
+      intent_seen_(servers_.size()),
       fanout_(static_cast<int>(servers_.size())) {
   for (auto& f : failed_) f = false;
+  for (auto& r : rebuilt_) r = 0;
   for ([[maybe_unused]] const client::BlockDevice* server : servers_) {
     assert(server->block_size() == block_size && server->num_blocks() >= server_blocks_);
   }
@@ -62,8 +74,10 @@ void Array::ReportCorrupt(Location at) {
 
 void Array::MarkFailed(int server, const char* op) {
   std::lock_guard<std::mutex> lock(mu_);
+  rebuilt_[server] = 0;  // what a partial repair wrote may be lost with it
   if (failed_[server]) return;
   failed_[server] = true;
+  publish_pending_ = true;
   ArrayEvent e;
   e.kind = ArrayEvent::Kind::kServerDisconnected;
   e.op = op;
@@ -71,17 +85,38 @@ void Array::MarkFailed(int server, const char* op) {
   if (sink_) sink_(e);
 }
 
+void Array::Reject(int server, const std::string& why) {
+  std::lock_guard<std::mutex> lock(mu_);
+  rebuilt_[server] = 0;
+  if (failed_[server]) return;
+  failed_[server] = true;
+  publish_pending_ = true;
+  ArrayEvent e;
+  e.kind = ArrayEvent::Kind::kMemberRejected;
+  e.server = server;
+  e.text = why;
+  if (sink_) sink_(e);
+}
+
 Result<Bytes> Array::ServerGet(Location at) {
-  if (failed_[at.server]) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
+  if (Down(at)) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
   Result<Bytes> r = servers_[at.server]->Get(at.block);
-  if (!r.ok() && IsServerFailure(r.status())) MarkFailed(at.server, "GET");
+  if (!r.ok() && IsServerFailure(r.status())) {
+    MarkFailed(at.server, "GET");
+    return r;
+  }
+  RETURN_IF_ERROR(CheckSession(at.server));  // a restarted server's answer is not used
   return r;
 }
 
 Status Array::ServerPut(Location at, const Bytes& data) {
-  if (failed_[at.server]) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
+  if (Down(at)) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
   Status s = servers_[at.server]->Put(at.block, data);
-  if (!s.ok() && IsServerFailure(s)) MarkFailed(at.server, "PUT");
+  if (!s.ok() && IsServerFailure(s)) {
+    MarkFailed(at.server, "PUT");
+    return s;
+  }
+  RETURN_IF_ERROR(CheckSession(at.server));
   return s;
 }
 
@@ -146,6 +181,11 @@ Result<Bytes> Array::Rebuild(Location at, const std::string& cause) {
 
 Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targets,
                                               const std::string& cause) {
+  if (dirty_ && !force_) {
+    for (Location at : targets) {
+      if (!IsLockSlot(at)) return Status::Error(Code::kDataLoss, DirtyRefusal(at));
+    }
+  }
   std::vector<Location> slots;
   std::vector<size_t> owner;  // slots[i] contributes to targets[owner[i]]
   std::vector<Bytes> rebuilt(targets.size(), Bytes(block_size_, 0));
@@ -173,7 +213,7 @@ Result<Bytes> Array::Get(int block) {
   if (block < 0 || block >= num_blocks_) return OutOfRange(block);
   const Location at = layout_.DataLocation(block);
   if (IsLockSlot(at)) return GetLock(at);  // the lock: not covered by parity
-  if (failed_[at.server]) return Rebuild(at, ServerFailed(at.server));  // degraded read
+  if (Down(at)) return Rebuild(at, ServerFailed(at.server));  // degraded read
   Result<Bytes> r = ServerGet(at);
   if (r.ok()) return r;
   if (r.status().code() == Code::kChecksumError) {
@@ -191,7 +231,7 @@ Result<Bytes> Array::Get(int block) {
 
 Result<Bytes> Array::GetLock(Location at) {
   Result<Bytes> r = ServerGet(at);
-  const bool unreadable = IsServerFailure(r.status()) || failed_[at.server] ||
+  const bool unreadable = IsServerFailure(r.status()) || Down(at) ||
                           r.status().code() == Code::kChecksumError;
   if (r.ok() || !unreadable) return r;
   return client::LockConvention::Held(block_size_);
@@ -207,7 +247,16 @@ Result<Bytes> Array::RSM(int block) {
                          "server " + std::to_string(lock_at_.server) + " (the lock) failed");
   }
   Result<Bytes> r = servers_[lock_at_.server]->RSM(lock_at_.block);
-  if (!r.ok() && IsServerFailure(r.status())) MarkFailed(lock_at_.server, "RSM");
+  if (!r.ok()) {
+    if (IsServerFailure(r.status())) MarkFailed(lock_at_.server, "RSM");
+    return r;
+  }
+  if (client::LockConvention::HeldByOther(*r)) return r;
+  // Taken without a record beside it (a Python lock server): what changed is unknown.
+  if (Status after = AfterLock({}, false); !after.ok()) {
+    (void)ServerPut(lock_at_, client::LockConvention::Released(block_size_));  // not kept
+    return after;
+  }
   return r;
 }
 
@@ -244,18 +293,23 @@ Status Array::Put(int block, const Bytes& data) {
   }
   const Bytes padded = PadTo(data, block_size_);
   const Location data_at = layout_.DataLocation(block);
-  if (IsLockSlot(data_at)) {
-    if (failed_[data_at.server]) return Status::Ok();  // no lock to release while it is down
-    return ServerPut(data_at, padded);
+  if (IsLockSlot(data_at)) {  // the lock's release by RSM's convention: the command ends
+    Status published = PublishIfPending();
+    Status cleared = ClearIntent();
+    if (Down(data_at)) return Status::Ok();  // no lock to release while it is down
+    RETURN_IF_ERROR(ServerPut(data_at, padded));
+    return published.ok() ? cleared : published;
   }
+  RETURN_IF_ERROR(PublishIfPending());
+  RETURN_IF_ERROR(SetIntent());
   return PutCovered(block, data_at, padded);
 }
 
 // A block covered by parity, in whichever mode the servers' health allows.
 Status Array::PutCovered(int block, Location data_at, const Bytes& data) {
   const Location parity_at = layout_.ParityLocation(data_at.block);
-  const bool data_failed = failed_[data_at.server];
-  const bool parity_failed = failed_[parity_at.server];
+  const bool data_failed = Down(data_at);
+  const bool parity_failed = Down(parity_at);
   if (data_failed && parity_failed) {
     return Status::Error(
         Code::kDataLoss,
@@ -269,10 +323,10 @@ Status Array::PutCovered(int block, Location data_at, const Bytes& data) {
   // Both healthy. Reconstruct-write when it reads fewer blocks than read-modify-write's two.
   const std::vector<Location> covered = CoveredSlots(data_at.block, data_at);  // parity included
   bool others_healthy = true;
-  for (Location at : covered) others_healthy &= !failed_[at.server];
+  for (Location at : covered) others_healthy &= !Down(at);
   if (others_healthy && covered.size() - 1 < 2) {
     Status s = ReconstructWrite(data_at, data, /*write_data=*/true, "");
-    if (s.ok() || failed_[data_at.server] || failed_[parity_at.server]) return s;
+    if (s.ok() || Down(data_at) || Down(parity_at)) return s;
     // Another block is unusable: fall through to read-modify-write, which does not need it.
   }
   return ReadModifyWrite(block, data_at, data);
@@ -295,7 +349,7 @@ Status Array::ReadModifyWrite(int block, Location data_at, const Bytes& data) {
     ReportCorrupt(at);
     corrupt = Describe(at) + " on server " + std::to_string(at.server) + " is corrupt";
   }
-  if (failed_[data_at.server] || failed_[parity_at.server]) {
+  if (Down(data_at) || Down(parity_at)) {
     return PutCovered(block, data_at, data);
   }
   for (const auto& r : old) {

@@ -26,6 +26,24 @@
 //   wrong bytes. The message names the lost block and both causes, e.g. "block 17 is lost:
 //   server 2 failed, and block 18 on server 3 is corrupt". A corrupt block met on the way is
 //   reported (kCorruptedBlock) like any other.
+// - Members (membership.cc, member_record.h): the array keeps md-style records on the members
+//   that can hold them (our servers): identity, geometry, index, a generation and the failed
+//   set. Assemble() reads them at start-up; a member that is blank, of another array, or marked
+//   failed by another client is treated as failed (reported once, kMemberRejected). Every
+//   change of the failed set is published to the live members before the next write round and
+//   before the lock is released. Every member's record is read again with each Lock (in the
+//   same parallel round), and a member whose connection was re-opened (sessions() changed) is
+//   asked for its record before its answer is used: a blank restart between two commands, or
+//   within one, is caught. Members without records (the Python server) are listed once.
+// - Lock and write intent: Lock()/Unlock() record the holder beside the 2022 lock (RSM of block
+//   0 on server 0 stays the lock); the first covered write of a locked command marks the
+//   holder's record dirty and copies that intent to one more member, Unlock clears both and
+//   leaves a note of the generation, so the next holder learns of any change for free. A holder
+//   that died dirty (its lock broken after its lease) is resynced (parity recomputed from
+//   checksum-verified data) before anything is rebuilt; while that cannot be done (degraded),
+//   rebuilding is refused unless ArrayOptions::force.
+// - Repair resumes: the stripes of a member already rebuilt are recorded as it goes, and that
+//   member serves those stripes (and only those) until its repair completes.
 // - Threads: not thread-safe, one caller at a time. Requests to different servers run in
 //   parallel inside (Fanout); each device is still used by one thread at a time (fanout.h).
 #pragma once
@@ -34,6 +52,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -41,19 +60,31 @@
 #include "client/lock_convention.h"
 #include "raid/fanout.h"
 #include "raid/layout.h"
+#include "raid/member_record.h"
 #include "raid/scrub.h"
 
 namespace memoryfs::raid {
 
 struct ArrayEvent {
-  enum class Kind { kServerDisconnected, kCorruptedBlock };
+  // kMemberRejected: a member treated as failed for what its record says (text: why).
+  // kNotice: information for the user's log (stderr), not one of the assignment's messages.
+  enum class Kind { kServerDisconnected, kCorruptedBlock, kMemberRejected, kNotice };
   Kind kind = Kind::kServerDisconnected;
   std::string op;  // kServerDisconnected: "GET", "PUT" or "RSM"
   int server = -1;
   int block = -1;   // kCorruptedBlock: the virtual block, or -1 for a parity block
   int stripe = -1;  // kCorruptedBlock of a parity block: its stripe
-  // "SERVER_DISCONNECTED PUT 2", "CORRUPTED_BLOCK 17", "CORRUPTED_BLOCK parity 5 server 2".
+  std::string text;  // kMemberRejected, kNotice
+  // "SERVER_DISCONNECTED PUT 2", "CORRUPTED_BLOCK 17", "CORRUPTED_BLOCK parity 5 server 2",
+  // "server 1 is blank (...): treated as failed until 'repair 1'", or the notice's text.
   std::string ToString() const;
+};
+
+struct ArrayOptions {
+  client::LockConvention lock = client::kLock2022;
+  // md's --force: rebuild from a dirty degraded array (parity of stripes a dead client was
+  // writing may be stale) instead of refusing.
+  bool force = false;
 };
 
 class Array : public client::BlockDevice {
@@ -67,11 +98,26 @@ class Array : public client::BlockDevice {
   // sink: called on every event, from any of the array's threads, one call at a time.
   // lock: the edition's lock convention (which virtual block is the lock).
   Array(std::vector<client::BlockDevice*> servers, int num_blocks, int block_size, EventSink sink,
-        client::LockConvention lock);
+        ArrayOptions options);
 
   Result<Bytes> Get(int block) override;
   Status Put(int block, const Bytes& data) override;
   Result<Bytes> RSM(int block) override;
+  // The recorded lock (see the contract): holder is the caller's text; the reply's holder is
+  // the text of the previous holder when the lock was held or broken. kUnimplemented when the
+  // lock's server keeps no records (the caller then uses RSM).
+  Result<client::LockReply> Lock(int block, const Bytes& holder, int lease_ms) override;
+  Status Unlock(int block, const Bytes& holder, const Bytes& note) override;
+
+  // Start-up (membership.cc): reads every member's records and decides which members are
+  // failed, creating the records of a new array; kInvalidArgument when the servers are an
+  // array of another size or geometry, or listed in another order (nothing written).
+  Status Assemble();
+  // The end of a command (or of the start-up): publishes a changed failed set, clears a write
+  // intent left by writes made without the lock.
+  Status Settle();
+  // Renews the lease of the lock this array holds, when a third of it has passed.
+  Status RenewLease();
   int num_blocks() const override { return num_blocks_; }
   int block_size() const override { return block_size_; }
 
@@ -79,6 +125,12 @@ class Array : public client::BlockDevice {
   int num_servers() const { return layout_.num_servers(); }
   int server_blocks() const { return server_blocks_; }
   bool failed(int server) const { return failed_[server]; }
+  // Whether the member keeps records (false: a Python server), after Assemble().
+  bool checkable(int server) const { return checkable_[server]; }
+  int64_t generation() const { return view_.generation; }
+  // Stripes of a failed member already rebuilt by an interrupted repair.
+  int rebuilt(int server) const { return rebuilt_[server]; }
+  bool dirty() const { return dirty_; }
   // Where the lock lives: its virtual block, and the server holding it.
   int lock_block() const { return lock_block_; }
   int lock_server() const { return lock_at_.server; }
@@ -114,6 +166,44 @@ class Array : public client::BlockDevice {
   // What marks a server failed: kUnavailable or kProtocolError from it.
   static bool IsServerFailure(const Status& s);
   void MarkFailed(int server, const char* op);
+  // A member treated as failed for what its record says: reported as kMemberRejected.
+  void Reject(int server, const std::string& why);
+  // Whether slot `at` cannot be used: its server is failed and, if being rebuilt, not yet
+  // that far.
+  bool Down(Location at) const {
+    return failed_[at.server] && at.block >= rebuilt_[at.server];
+  }
+  // After a call to `server`: when its connection was re-opened since it was last checked,
+  // its record must still be what this array wrote there (else it is rejected, kUnavailable).
+  Status CheckSession(int server);
+  // `record`, just read from `server`, is what this array last saw there (or another client's
+  // newer view of it); otherwise the member is rejected (kUnavailable).
+  Status CheckRecord(int server, const Result<Bytes>& record);
+
+  // membership.cc. The member records read from every server, and what they mean.
+  struct MemberRead {
+    Result<Bytes> member = Status::Error(Code::kInternal, "not read");
+    Result<Bytes> intent = Status::Error(Code::kInternal, "not read");
+  };
+  std::vector<MemberRead> ReadRecords(bool intents);
+  Status Reconcile(std::vector<MemberRead>& reads, bool initial);
+  Status AdoptTruth(const MemberRecord& truth,
+                    const std::vector<std::optional<MemberRecord>>& records);
+  // Takes back a member this client saw fail, when its record shows it repaired since.
+  void Readmit(int server, const MemberRecord& truth);
+  // Writes the current view to every member whose record differs (the live ones, and the one
+  // being rebuilt); bumps the generation when the failed set changed.
+  Status Publish();
+  Status PublishIfPending() { return publish_pending_ ? Publish() : Status::Ok(); }
+  MemberRecord RecordFor(int server) const;
+  // After the lock is taken: learn what changed, resync after a dead writer.
+  Status AfterLock(const Bytes& previous, bool known);
+  Status Resync(const std::string& why);
+  // The write intent, before the first covered write of a command, and its clearing.
+  Status SetIntent();
+  Status ClearIntent();
+  std::vector<int> IntentMembers() const;
+  std::string DirtyRefusal(Location at) const;
   void Report(const ArrayEvent& event);
   void ReportCorrupt(Location at);
   bool IsLockSlot(Location at) const { return at == lock_at_; }
@@ -142,6 +232,10 @@ class Array : public client::BlockDevice {
 
   // Repair's refusals (see Repair), checked before anything is written.
   Status CheckRepairable(int server);
+  // Where a repair of `server` starts (rebuilt_): after an interrupted one, where it stopped.
+  Status ResumePoint(int server);
+  // Rebuilds the stripes [start, end) of `server`, recording the progress as it goes.
+  Status RebuildFrom(int server, int start, const Progress& progress);
   // Scrub of stripes [first, first + count): its findings appended to *report.
   Status ScrubBatch(int first, int count, bool repair, ScrubReport* report);
   // One stripe whose reads are `reads` (one per server, the lock slot's unused).
@@ -164,10 +258,32 @@ class Array : public client::BlockDevice {
   int block_size_;
   int server_blocks_;
   EventSink sink_;
+  bool force_;
   int lock_block_;  // from the lock convention given at construction
   Location lock_at_;
   std::mutex mu_;                          // serialises failure marking and events
   std::vector<std::atomic<bool>> failed_;  // written under mu_
+  std::vector<std::atomic<int>> rebuilt_;  // written under mu_ or by Repair
+  std::atomic<bool> publish_pending_{false};
+
+  // Membership. Per-server entries are touched by that server's task or by the caller's
+  // thread between rounds, never by two threads at once.
+  std::vector<bool> checkable_;
+  std::vector<Bytes> seen_;           // the member record last read or written there
+  std::vector<uint64_t> sessions_;    // sessions() when that member was last checked
+  MemberRecord view_;                 // the array's view; index unused
+  bool assembled_ = false;
+  // The lock and the write intent.
+  std::optional<LockRecord> held_;    // our record beside the lock, while held
+  Bytes held_bytes_;
+  int lease_ms_ = 0;
+  int64_t renewed_at_ms_ = 0;         // steady clock
+  int repairing_ = -1;                // the member Repair is writing (its record is kept)
+  std::vector<int> intent_at_;        // members holding our "intent" copy, while set
+  bool intent_set_ = false;
+  std::vector<Bytes> intent_seen_;    // the "intent" record last read or written there
+  bool dirty_ = false;
+  std::string dirty_why_;
   Fanout fanout_;
 };
 

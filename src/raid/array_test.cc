@@ -266,7 +266,7 @@ TEST_CASE("Array: the lock block follows the convention") {
     raw.push_back(servers.back().get());
   }
   const client::LockConvention last{client::LockConvention::Placement::kLastBlock};
-  Array array(raw, 60, 16, nullptr, last);
+  Array array(raw, 60, 16, nullptr, ArrayOptions{last, false});
   CHECK(array.lock_block() == 59);
   const Location at = layout.DataLocation(59);
   CHECK(array.lock_server() == at.server);

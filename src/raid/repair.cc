@@ -27,6 +27,12 @@ Status Array::CheckRepairable(int server) {
     }
     MarkFailed(server, "GET");
   }
+  if (dirty_ && !force_) {
+    return Status::Error(Code::kDataLoss, "server " + id + " is not rebuilt: " + dirty_why_ +
+                                              ", and with a server failed the stripes cannot "
+                                              "be resynced first (start the shell with -force 1 "
+                                              "to rebuild anyway)");
+  }
   for (int other = 0; other < num_servers(); ++other) {
     if (other != server && failed_[other]) {
       return Status::Error(Code::kUnavailable, "server " + std::to_string(other) +
@@ -53,11 +59,63 @@ Status Array::Repair(int server, const Progress& progress) {
   RETURN_IF_ERROR(CheckRepairable(server));
   const std::string id = std::to_string(server);
   client::BlockDevice* target = servers_[server];
+  RETURN_IF_ERROR(ResumePoint(server));
+  repairing_ = server;
+  Status s = RebuildFrom(server, rebuilt_[server], progress);
+  repairing_ = -1;
+  if (!s.ok()) {
+    publish_pending_ = true;
+    (void)Publish();  // how far it got stays recorded (best effort: the error is the news)
+    return s;
+  }
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    failed_[server] = false;
+    rebuilt_[server] = 0;
+    publish_pending_ = true;
+  }
+  sessions_[server] = target->sessions();
+  return Publish();
+}
 
+Status Array::ResumePoint(int server) {
+  // A repair interrupted earlier resumes where it stopped, when the member still holds what it
+  // wrote then: its own record says how far it got (a blank restart forgets it).
+  if (!assembled_ || !checkable_[server]) {
+    rebuilt_[server] = 0;
+    return Status::Ok();
+  }
+  Result<Bytes> own = servers_[server]->GetMeta(kMemberKey);
+  if (!own.ok()) return Status::Error(Code::kUnavailable, "server " + std::to_string(server) +
+                                                              " is unreachable: " +
+                                                              own.status().message());
+  seen_[server] = *own;
+  Result<MemberRecord> record = DecodeMember(*own);
+  int done = 0;
+  if (record.ok() && record->array_id == view_.array_id && record->failed.count(server)) {
+    done = std::min(record->failed.at(server), view_.failed.count(server) ? view_.failed.at(server) : 0);
+  }
+  rebuilt_[server] = done;
+  if (done > 0) {
+    ArrayEvent e;
+    e.kind = ArrayEvent::Kind::kNotice;
+    e.text = "repair of server " + std::to_string(server) + " resumes at stripe " +
+             std::to_string(done) + " of " + std::to_string(server_blocks_);
+    Report(e);
+  }
+  return Status::Ok();
+}
+
+Status Array::RebuildFrom(int server, int start, const Progress& progress) {
+  const std::string id = std::to_string(server);
+  client::BlockDevice* target = servers_[server];
+  const uint64_t sessions = target->sessions();
   // Stripes are rebuilt in batches: every other server reads its blocks of the batch in
-  // sequence while the servers work in parallel, then the target writes the batch.
+  // sequence while the servers work in parallel, then the target writes the batch. Every
+  // kRecordEvery batches how far it got is recorded on the members.
   constexpr int kBatch = 32;
-  for (int first = 0; first < server_blocks_; first += kBatch) {
+  constexpr int kRecordEvery = 8;
+  for (int first = start, batch = 1; first < server_blocks_; first += kBatch, ++batch) {
     const int count = std::min(kBatch, server_blocks_ - first);
     std::vector<Location> targets;
     for (int stripe = first; stripe < first + count; ++stripe) targets.push_back({server, stripe});
@@ -77,10 +135,19 @@ Status Array::Repair(int server, const Progress& progress) {
                                                      put.message() + "; it stays failed");
       }
     }
+    if (target->sessions() != sessions) {
+      return Status::Error(Code::kUnavailable, "repair of server " + id +
+                                                   " stopped: it restarted meanwhile; it stays "
+                                                   "failed");
+    }
+    rebuilt_[server] = first + count;
+    if (batch % kRecordEvery == 0) {
+      publish_pending_ = true;
+      RETURN_IF_ERROR(Publish());
+      RETURN_IF_ERROR(RenewLease());
+    }
     if (progress) progress(first + count, server_blocks_);
   }
-  std::lock_guard<std::mutex> lock(mu_);
-  failed_[server] = false;
   return Status::Ok();
 }
 

@@ -47,6 +47,7 @@ Result<ScrubReport> Array::Scrub(bool repair, const Progress& progress) {
   for (int first = 0; first < server_blocks_; first += kBatch) {
     const int count = std::min(kBatch, server_blocks_ - first);
     RETURN_IF_ERROR(ScrubBatch(first, count, repair, &report));
+    RETURN_IF_ERROR(RenewLease());
     report.stripes = first + count;
     if (progress) progress(first + count, server_blocks_);
   }

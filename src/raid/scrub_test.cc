@@ -112,7 +112,7 @@ TEST_CASE("Scrub: two bad blocks in a stripe are reported and left alone") {
   CHECK(rig.Snapshot() == before);
 }
 
-TEST_CASE("Scrub: refused while a server is failed; stops when one fails midway") {
+TEST_CASE("Scrub: refused while a server is failed, stops when one fails midway") {
   Rig rig(4, 120, 16);
   FillAll(rig);
   rig.Fail(2);

@@ -35,6 +35,18 @@ class Server : public client::BlockDevice {
   }
   int num_blocks() const override { return device_->num_blocks(); }
   int block_size() const override { return device_->block_size(); }
+  Result<Bytes> GetMeta(const std::string& key) override { return device_->GetMeta(key); }
+  Result<Bytes> PutMeta(const std::string& key, const Bytes& expected,
+                        const Bytes& value) override {
+    return device_->PutMeta(key, expected, value);
+  }
+  Result<client::LockReply> Lock(int block, const Bytes& holder, int lease_ms) override {
+    return device_->Lock(block, holder, lease_ms);
+  }
+  Status Unlock(int block, const Bytes& holder, const Bytes& note) override {
+    return device_->Unlock(block, holder, note);
+  }
+  uint64_t sessions() const override { return device_->sessions(); }
   void set_limit(int limit) { limit_ = limit; }
 
  private:
@@ -63,7 +75,7 @@ struct Rig {
     }
     array = std::make_unique<Array>(
         raw, num_blocks, block_size,
-        [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, lock);
+        [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, ArrayOptions{lock, false});
   }
   size_t Calls() const {
     size_t total = 0;

@@ -18,6 +18,7 @@ Status HttpClient::EnsureConnected(Deadline deadline) {
   Result<Socket> connected = Connect(endpoint_.host, endpoint_.port, deadline);
   if (!connected.ok()) return Fail(connected.status());
   socket_ = std::move(connected).value();
+  ++connections_;
   return Status::Ok();
 }
 

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 
 #include "core/status.h"
@@ -36,6 +37,12 @@ class HttpClient {
 
   const Endpoint& endpoint() const { return endpoint_; }
 
+  // How many connections this client has opened (connected successfully) so far. Each one is
+  // a new session with the server: 1 per call with an HTTP/1.0 server, and a change after the
+  // first with a keep-alive server means the connection was lost (the server may have
+  // restarted in between).
+  uint64_t connections() const { return connections_; }
+
  private:
   Status EnsureConnected(Deadline deadline);
   // The error with this server's address in front; the connection is dropped.
@@ -44,6 +51,7 @@ class HttpClient {
   Endpoint endpoint_;
   size_t max_reply_;
   Socket socket_;
+  uint64_t connections_ = 0;
 };
 
 }  // namespace memoryfs::rpc

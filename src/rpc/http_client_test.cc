@@ -214,11 +214,13 @@ TEST_CASE("HttpClient: one kept-alive connection carries consecutive posts") {
     CHECK(*r == std::to_string(i) + ":req" + std::to_string(i));
   }
   CHECK(server.accepted() == 1);
+  CHECK(client.connections() == 1);
   CHECK(server.bodies() == std::vector<std::string>{"req0", "req1", "req2", "req3", "req4"});
   // Disconnect drops it: the next post connects afresh.
   client.Disconnect();
   REQUIRE(client.Post("/RPC2", "req5", DeadlineIn(1000)).ok());
   CHECK(server.accepted() == 2);
+  CHECK(client.connections() == 2);
 }
 
 TEST_CASE("HttpClient: the request is a keep-alive HTTP/1.1 POST without gzip") {
@@ -251,6 +253,7 @@ TEST_CASE("HttpClient: an HTTP/1.0 server closing after each reply still serves 
     CHECK(*r == "r" + std::to_string(i) + "=" + std::to_string(i));
   }
   CHECK(server.accepted() == 4);
+  CHECK(client.connections() == 4);  // a session per call
   CHECK(server.bodies() == std::vector<std::string>{"0", "1", "2", "3"});
 }
 
@@ -422,6 +425,7 @@ TEST_CASE("HttpClient: a refused connection is kUnavailable at once") {
   CHECK(r.status().code() == Code::kUnavailable);
   CHECK(StartsWith(r.status().message(), Prefix(port)));
   CHECK(ElapsedMs(start) < 250);
+  CHECK(client.connections() == 0);  // only successful connects count
 }
 
 }  // namespace memoryfs::rpc

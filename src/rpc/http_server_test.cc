@@ -28,7 +28,7 @@ HttpMessage Exchange(int port, const std::string& raw) {
 
 }  // namespace
 
-TEST_CASE("HttpServer: routes POST /RPC2, 404, 501, 413; stops promptly") {
+TEST_CASE("HttpServer: routes POST /RPC2, 404, 501, 413, stops promptly") {
   HttpServerOptions options;
   options.max_body = 100;
   HttpServer server(options, [](const std::string& body) { return "echo:" + body; });

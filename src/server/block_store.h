@@ -1,13 +1,18 @@
 // BlockStore: the blocks of one server, with a dedicated per-block MD5 checksum structure,
-// emulated decay of one block (-cblk) and request counters. Thread-safe; RSM is atomic.
-// Knows nothing of XML-RPC.
+// emulated decay of one block (-cblk), request counters, and a few named metadata records kept
+// beside the blocks (never inside them). Thread-safe: every operation is atomic under one
+// mutex. Knows nothing of XML-RPC.
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <vector>
 
 #include "core/bytes.h"
@@ -16,6 +21,22 @@
 #include "core/status.h"
 
 namespace memoryfs::server {
+
+// Limits of the metadata records (docs/protocol.md, "Metadata and the recorded lock").
+inline constexpr size_t kMaxMetaKeyLength = 64;     // keys: 1..64 of [A-Za-z0-9_.-]
+inline constexpr size_t kMaxMetaValueBytes = 4096;  // values and lock holders
+inline constexpr size_t kMaxMetaKeys = 32;          // records besides "lock"
+inline constexpr int64_t kMaxLeaseMs = 86'400'000;  // one day
+inline constexpr char kLockKey[] = "lock";          // the record Lock/Unlock keep
+
+// The answer to Lock: RSM's answer plus the "lock" record as it was before the call.
+struct LockOutcome {
+  Bytes old;             // RSM's old contents; bs zero bytes when the lock was broken
+  Bytes holder;          // the record's value before the call; empty when none
+  int64_t age_ms = -1;   // ms since that record was last written; -1 when none
+  int64_t lease_ms = 0;  // that record's lease (0: none, PutMeta wrote it; never expires)
+  bool broken = false;   // the record's lease had expired: the caller holds the lock now
+};
 
 struct BlockStoreOptions {
   int num_blocks = 0;
@@ -40,6 +61,33 @@ class BlockStore {
   // stored); shorter data is zero-padded. Sets the block's checksum.
   Status Put(int block, const Bytes& data);
 
+  // Metadata. Every call below counts in stats().meta, and validates first: a key that is not
+  // 1..kMaxMetaKeyLength characters of [A-Za-z0-9_.-], a value, holder or lease out of its
+  // limits is kInvalidArgument and changes nothing.
+  //
+  // The record under `key`; empty when there is none.
+  Result<Bytes> GetMeta(const std::string& key);
+  // Compare-and-set. Returns the record found under `key` (empty: none); only when it equals
+  // `expected`, stores `value` there (refreshing the record's write time, keeping its lease; a
+  // new record has lease 0) or, when `value` is empty, deletes the record. Creating a record
+  // when kMaxMetaKeys records other than "lock" exist is kInvalidArgument.
+  Result<Bytes> PutMeta(const std::string& key, const Bytes& expected, const Bytes& value);
+  // RSM(block) and, atomically with it, the "lock" record. Errors of RSM (kOutOfRange,
+  // kChecksumError) are returned as RSM returns them, and nothing changes. Then:
+  // - the old contents were not locked (first byte != 1): "lock" := holder with lease_ms;
+  // - else the record exists, has a lease (> 0: it was written by Lock) and its age exceeds
+  //   it: "lock" := holder with lease_ms, and the reply's old is bs zero bytes and broken is
+  //   true (the caller holds the lock);
+  // - else (held, under a live record or none) nothing changes.
+  // The reply always carries the record as it was before. holder: 1..kMaxMetaValueBytes
+  // bytes; lease_ms: 1..kMaxLeaseMs.
+  Result<LockOutcome> Lock(int block, const Bytes& holder, int64_t lease_ms);
+  // When the "lock" record equals `holder` (non-empty): Put(block, zeros) and replaces the
+  // record by `note` (lease 0: it never expires), or deletes it when `note` is empty,
+  // atomically. Otherwise kAborted "LOCK_NOT_HELD <block>" and nothing changes. kOutOfRange
+  // for a bad block number.
+  Status Unlock(int block, const Bytes& holder, const Bytes& note = {});
+
   // Test-only: flips the first stored byte without updating the checksum (real corruption).
   Status CorruptForTest(int block);
 
@@ -47,17 +95,31 @@ class BlockStore {
   const BlockStoreOptions& options() const { return options_; }
 
  private:
+  using Clock = std::chrono::steady_clock;
+  struct MetaRecord {
+    Bytes value;                // never empty
+    Clock::time_point written;  // the last write
+    int64_t lease_ms = 0;
+  };
+
   Status CheckRange(int block) const;
   // Verifies bytes against the block's checksum and decay; counts a failure.
   Status Verify(int block, const Bytes& data, const Md5Digest& digest);
+  // RSM's work once the range is checked; requires mu_.
+  Result<Bytes> RsmLocked(int block);
+  // The "lock" record as Lock reports it (empty when none); requires mu_.
+  LockOutcome LockRecordLocked(Clock::time_point now) const;
 
   const BlockStoreOptions options_;
+  const Md5Digest zero_digest_;    // of bs zero bytes
+  const Md5Digest locked_digest_;  // of bs bytes of 0x01
   std::mutex mu_;
   uint8_t* BlockData(int block) { return data_.data() + size_t(block) * options_.block_size; }
 
-  std::vector<uint8_t> data_;         // all blocks back to back; guarded by mu_
-  std::vector<Md5Digest> checksums_;  // guarded by mu_
-  std::atomic<int64_t> gets_{0}, puts_{0}, rsms_{0}, checksum_errors_{0};
+  std::vector<uint8_t> data_;               // all blocks back to back; guarded by mu_
+  std::vector<Md5Digest> checksums_;        // guarded by mu_
+  std::map<std::string, MetaRecord> meta_;  // guarded by mu_
+  std::atomic<int64_t> gets_{0}, puts_{0}, rsms_{0}, checksum_errors_{0}, meta_calls_{0};
 };
 
 }  // namespace memoryfs::server

@@ -81,13 +81,48 @@ std::string NotAnIndex(const xmlrpc_c::value& v) {
          PythonTypeName(v.type());
 }
 
-Outcome BlockValue(const Bytes& data) {
-  return Outcome(xmlrpc_c::value_bytestring(std::vector<unsigned char>(data.begin(), data.end())));
+// The TypeError of a parameter of the wrong type, e.g. "PutMeta value must be base64 (bytes),
+// not str".
+Outcome WrongType(const char* method, const char* param, const char* expected,
+                  const xmlrpc_c::value& v) {
+  return Fault(std::string("<class 'TypeError'>:") + method + " " + param + " must be " + expected +
+               ", not " + PythonTypeName(v.type()));
 }
+
+bool IsBytes(const xmlrpc_c::value& v) { return v.type() == xmlrpc_c::value::TYPE_BYTESTRING; }
+bool IsString(const xmlrpc_c::value& v) { return v.type() == xmlrpc_c::value::TYPE_STRING; }
+
+Bytes BytesOf(const xmlrpc_c::value& v) {
+  std::vector<unsigned char> data = xmlrpc_c::value_bytestring(v).vectorUcharValue();
+  return Bytes(data.begin(), data.end());
+}
+
+// An int parameter (i4 or i8) other than a block number.
+std::optional<int64_t> Integer(const xmlrpc_c::value& v) {
+  if (v.type() == xmlrpc_c::value::TYPE_INT) return static_cast<int>(xmlrpc_c::value_int(v));
+  if (v.type() == xmlrpc_c::value::TYPE_I8) return static_cast<long long>(xmlrpc_c::value_i8(v));
+  return std::nullopt;
+}
+
+xmlrpc_c::value BytesValue(const Bytes& data) {
+  return xmlrpc_c::value_bytestring(std::vector<unsigned char>(data.begin(), data.end()));
+}
+
+Outcome BlockValue(const Bytes& data) { return Outcome(BytesValue(data)); }
 
 Outcome IntValue(int n) { return Outcome(xmlrpc_c::value_int(n)); }
 
 int Clamp(int64_t n) { return n > INT_MAX ? INT_MAX : static_cast<int>(n); }
+
+Outcome LockValue(const LockOutcome& lock) {
+  std::map<std::string, xmlrpc_c::value> m;
+  m["old"] = BytesValue(lock.old);
+  m["holder"] = BytesValue(lock.holder);
+  m["age_ms"] = xmlrpc_c::value_int(Clamp(lock.age_ms));
+  m["lease_ms"] = xmlrpc_c::value_int(Clamp(lock.lease_ms));
+  m["broken"] = xmlrpc_c::value_boolean(lock.broken);
+  return Outcome(xmlrpc_c::value_struct(m));
+}
 
 }  // namespace
 
@@ -112,7 +147,7 @@ class RpcService::Methods {
   static const Row kTable[];
 
   // A store error on the wire: Python's texts for range errors, the configured checksum
-  // reply, a ValueError otherwise.
+  // reply, LOCK_NOT_HELD as is, a ValueError otherwise.
   Outcome Error(const Status& status, bool is_assignment) const {
     switch (status.code()) {
       case Code::kOutOfRange:
@@ -120,6 +155,8 @@ class RpcService::Methods {
                                    : "<class 'IndexError'>:list index out of range");
       case Code::kChecksumError:
         if (options_.checksum_reply == ChecksumReply::kMinusOne) return IntValue(-1);
+        return Fault(status.message());
+      case Code::kAborted:
         return Fault(status.message());
       default:
         return Fault("<class 'ValueError'>:" + status.message());
@@ -143,8 +180,7 @@ class RpcService::Methods {
       return Fault(std::string("<class 'TypeError'>:Put data must be base64 (bytes), not ") +
                    PythonTypeName(p[1].type()));
     }
-    std::vector<unsigned char> data = xmlrpc_c::value_bytestring(p[1]).vectorUcharValue();
-    Status s = store_->Put(*block, Bytes(data.begin(), data.end()));
+    Status s = store_->Put(*block, BytesOf(p[1]));
     return s.ok() ? IntValue(0) : Error(s, true);
   }
 
@@ -155,6 +191,39 @@ class RpcService::Methods {
     return s.ok() ? IntValue(0) : Error(s, false);
   }
 
+  Outcome GetMeta(const Params& p) const {
+    if (!IsString(p[0])) return WrongType("GetMeta", "key", "str", p[0]);
+    Result<Bytes> r = store_->GetMeta(xmlrpc_c::value_string(p[0]));
+    return r.ok() ? BlockValue(*r) : Error(r.status(), false);
+  }
+
+  Outcome PutMeta(const Params& p) const {
+    if (!IsString(p[0])) return WrongType("PutMeta", "key", "str", p[0]);
+    if (!IsBytes(p[1])) return WrongType("PutMeta", "expected", "base64 (bytes)", p[1]);
+    if (!IsBytes(p[2])) return WrongType("PutMeta", "value", "base64 (bytes)", p[2]);
+    Result<Bytes> r = store_->PutMeta(xmlrpc_c::value_string(p[0]), BytesOf(p[1]), BytesOf(p[2]));
+    return r.ok() ? BlockValue(*r) : Error(r.status(), false);
+  }
+
+  Outcome Lock(const Params& p) const {
+    std::optional<int> block = BlockNumber(p[0]);
+    if (!block) return Fault(NotAnIndex(p[0]));
+    if (!IsBytes(p[1])) return WrongType("Lock", "holder", "base64 (bytes)", p[1]);
+    std::optional<int64_t> lease = Integer(p[2]);
+    if (!lease) return WrongType("Lock", "lease_ms", "int", p[2]);
+    Result<LockOutcome> r = store_->Lock(*block, BytesOf(p[1]), *lease);
+    return r.ok() ? LockValue(*r) : Error(r.status(), false);
+  }
+
+  Outcome Unlock(const Params& p) const {
+    std::optional<int> block = BlockNumber(p[0]);
+    if (!block) return Fault(NotAnIndex(p[0]));
+    if (!IsBytes(p[1])) return WrongType("Unlock", "holder", "base64 (bytes)", p[1]);
+    if (!IsBytes(p[2])) return WrongType("Unlock", "note", "base64 (bytes)", p[2]);
+    Status s = store_->Unlock(*block, BytesOf(p[1]), BytesOf(p[2]));
+    return s.ok() ? IntValue(0) : Error(s, true);
+  }
+
   Outcome Stats(const Params&) const {
     RequestCounts s = store_->stats();
     std::map<std::string, xmlrpc_c::value> m;
@@ -162,6 +231,7 @@ class RpcService::Methods {
     m["Put"] = xmlrpc_c::value_int(Clamp(s.puts));
     m["RSM"] = xmlrpc_c::value_int(Clamp(s.rsms));
     m["checksum_errors"] = xmlrpc_c::value_int(Clamp(s.checksum_errors));
+    m["meta"] = xmlrpc_c::value_int(Clamp(s.meta));
     m["nb"] = xmlrpc_c::value_int(store_->options().num_blocks);
     m["bs"] = xmlrpc_c::value_int(store_->options().block_size);
     return Outcome(xmlrpc_c::value_struct(m));
@@ -176,6 +246,10 @@ const RpcService::Methods::Row RpcService::Methods::kTable[] = {
     {"Get", {"block_number"}, &Methods::Get, false},
     {"Put", {"block_number", "data"}, &Methods::Put, false},
     {"RSM", {"block_number"}, &Methods::Rsm, false},
+    {"GetMeta", {"key"}, &Methods::GetMeta, false},
+    {"PutMeta", {"key", "expected", "value"}, &Methods::PutMeta, false},
+    {"Lock", {"block_number", "holder", "lease_ms"}, &Methods::Lock, false},
+    {"Unlock", {"block_number", "holder", "note"}, &Methods::Unlock, false},
     {"Stats", {}, &Methods::Stats, false},
     {"Corrupt", {"block_number"}, &Methods::Corrupt, true},
 };

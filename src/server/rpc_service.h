@@ -1,6 +1,8 @@
 // RpcService: the XML-RPC face of a BlockStore, with the exact wire behaviour of the course's
 // Python server (see docs/protocol.md): Get/Put/RSM with fault code 1 and Python's fault
-// strings, plus our additions Stats (and Corrupt, only when enabled for tests). The server's
+// strings, plus our additions GetMeta/PutMeta/Lock/Unlock (metadata records and the recorded
+// lock: "LOCK_NOT_HELD <block>" when Unlock's holder is not the recorded one, ValueError faults
+// for bad keys, sizes and leases), Stats (and Corrupt, only when enabled for tests). The server's
 // only adapter to xmlrpc-c: its method table (rpc_service.cc) names every method, its Python
 // parameter names and its handler. Constructing one raises xmlrpc-c's process-wide document
 // size limit to what rpc::MaxMessageBody allows for the store's block size.

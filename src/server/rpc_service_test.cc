@@ -17,6 +17,15 @@ std::string IntParam(int n) {
   return "<param>\n<value><int>" + std::to_string(n) + "</int></value>\n</param>\n";
 }
 
+std::string StringParam(const std::string& s) {
+  return "<param><value><string>" + s + "</string></value></param>\n";
+}
+
+// b64: the base64 text (empty for no bytes).
+std::string B64Param(const std::string& b64) {
+  return "<param><value><base64>" + b64 + "</base64></value></param>\n";
+}
+
 // Looks for needle in the XML text, where '<' and '>' are escaped.
 bool Contains(const std::string& haystack, const std::string& needle) {
   std::string escaped;
@@ -84,6 +93,117 @@ TEST_CASE("RpcService: malformed XML answers a fault") {
   RpcService service(&store, {});
   CHECK(Contains(service.Handle("<methodCall><broken"), "fault"));
   CHECK(Contains(service.Handle(""), "fault"));
+}
+
+TEST_CASE("RpcService: GetMeta and PutMeta") {
+  BlockStore store({4, 4, std::nullopt});
+  RpcService service(&store, {});
+  // None yet: an empty base64.
+  std::string r = Call(service, "GetMeta", StringParam("epoch"));
+  CHECK(Contains(r, "<base64>"));
+  CHECK_FALSE(Contains(r, "fault"));
+  // Created ("v1"), answering the empty previous value.
+  r = Call(service, "PutMeta", StringParam("epoch") + B64Param("") + B64Param("djE="));
+  CHECK(Contains(r, "<base64>"));
+  CHECK_FALSE(Contains(r, "djE="));
+  CHECK(Contains(Call(service, "GetMeta", StringParam("epoch")), "djE="));
+  // A stale expectation answers the current value and writes nothing.
+  r = Call(service, "PutMeta", StringParam("epoch") + B64Param("") + B64Param("djI="));
+  CHECK(Contains(r, "djE="));
+  CHECK(Contains(Call(service, "GetMeta", StringParam("epoch")), "djE="));
+  r = Call(service, "PutMeta", StringParam("epoch") + B64Param("djE=") + B64Param("djI="));
+  CHECK(Contains(r, "djE="));
+  CHECK(Contains(Call(service, "GetMeta", StringParam("epoch")), "djI="));
+  // The key may also arrive as an untyped <value>text</value> (XML-RPC's default string).
+  r = Call(service, "GetMeta", "<param><value>epoch</value></param>");
+  CHECK(Contains(r, "djI="));
+  CHECK(Contains(Call(service, "Get", IntParam(0)), "AAAAAA=="));  // the blocks are untouched
+  CHECK(Contains(Call(service, "Stats", ""), "<name>meta</name>"));
+  CHECK(store.stats().meta == 8);
+}
+
+TEST_CASE("RpcService: metadata faults name what is wrong") {
+  BlockStore store({4, 4, std::nullopt});
+  RpcService service(&store, {});
+  CHECK(Contains(Call(service, "GetMeta", IntParam(1)),
+                 "<class 'TypeError'>:GetMeta key must be str, not int"));
+  CHECK(Contains(Call(service, "PutMeta", StringParam("k") + StringParam("") + B64Param("")),
+                 "<class 'TypeError'>:PutMeta expected must be base64 (bytes), not str"));
+  CHECK(Contains(Call(service, "PutMeta", StringParam("k") + B64Param("") + IntParam(3)),
+                 "<class 'TypeError'>:PutMeta value must be base64 (bytes), not int"));
+  CHECK(Contains(Call(service, "GetMeta", StringParam("a b")),
+                 "<class 'ValueError'>:metadata key 'a b' has a character outside"));
+  CHECK(Contains(Call(service, "GetMeta", StringParam("")),
+                 "<class 'ValueError'>:metadata key of 0 characters (expected 1..64)"));
+  CHECK(Contains(Call(service, "PutMeta", "<param><value><string>k</string></value></param>"),
+                 "<class 'TypeError'>:PutMeta() missing 2 required positional arguments: "
+                 "'expected' and 'value'"));
+  CHECK(Contains(Call(service, "GetMeta", ""),
+                 "<class 'TypeError'>:GetMeta() missing 1 required positional argument: 'key'"));
+  CHECK(Contains(Call(service, "Lock", IntParam(0)),
+                 "<class 'TypeError'>:Lock() missing 2 required positional arguments: "
+                 "'holder' and 'lease_ms'"));
+  CHECK(Contains(Call(service, "Unlock", IntParam(0) + B64Param("") + B64Param("") + B64Param("")),
+                 "<class 'TypeError'>:Unlock() takes 3 positional arguments but 4 were given"));
+  CHECK(Contains(Call(service, "Unlock", IntParam(0) + B64Param("bWU=") + StringParam("x")),
+                 "<class 'TypeError'>:Unlock note must be base64 (bytes), not str"));
+  CHECK(Contains(Call(service, "Lock", StringParam("0") + B64Param("bWU=") + IntParam(10)),
+                 "<class 'TypeError'>:list indices must be integers or slices, not str"));
+  CHECK(Contains(Call(service, "Lock", IntParam(0) + StringParam("me") + IntParam(10)),
+                 "<class 'TypeError'>:Lock holder must be base64 (bytes), not str"));
+  CHECK(Contains(Call(service, "Lock", IntParam(0) + B64Param("bWU=") + StringParam("10")),
+                 "<class 'TypeError'>:Lock lease_ms must be int, not str"));
+  CHECK(Contains(Call(service, "Lock", IntParam(0) + B64Param("bWU=") + IntParam(0)),
+                 "<class 'ValueError'>:lease_ms 0 out of range (expected 1..86400000)"));
+  CHECK(Contains(Call(service, "Lock", IntParam(0) + B64Param("") + IntParam(10)),
+                 "<class 'ValueError'>:holder is empty"));
+  CHECK(Contains(Call(service, "Unlock", StringParam("0") + B64Param("bWU=") + B64Param("")),
+                 "<class 'TypeError'>:list indices must be integers or slices, not str"));
+  CHECK(Contains(Call(service, "Lock", IntParam(4) + B64Param("bWU=") + IntParam(10)),
+                 "<class 'IndexError'>:list index out of range"));
+  CHECK(Contains(Call(service, "Unlock", IntParam(4) + B64Param("bWU=") + B64Param("")),
+                 "<class 'IndexError'>:list assignment index out of range"));
+  CHECK(Contains(Call(service, "Get", IntParam(0)), "AAAAAA=="));  // nothing was locked
+}
+
+TEST_CASE("RpcService: Lock answers a struct, Unlock by another holder is LOCK_NOT_HELD") {
+  BlockStore store({4, 4, std::nullopt});
+  RpcService service(&store, {});
+  std::string r = Call(service, "Lock", IntParam(0) + B64Param("bWU=") + IntParam(5000));
+  CHECK(Contains(r, "<struct>"));
+  for (const char* member : {"old", "holder", "age_ms", "lease_ms", "broken"}) {
+    CHECK(Contains(r, std::string("<name>") + member + "</name>"));
+  }
+  CHECK(Contains(r, "AAAAAA=="));  // old: released
+  CHECK(Contains(r, "<boolean>0</boolean>"));
+  CHECK((Contains(r, "<i4>-1</i4>") || Contains(r, "<int>-1</int>")));  // no record before
+  r = Call(service, "Lock", IntParam(0) + B64Param("eW91") + IntParam(5000));
+  CHECK(Contains(r, "AQEBAQ=="));  // old: held
+  CHECK(Contains(r, "bWU="));      // by "me"
+  CHECK((Contains(r, "<i4>5000</i4>") || Contains(r, "<int>5000</int>")));
+  r = Call(service, "Unlock", IntParam(0) + B64Param("eW91") + B64Param(""));
+  CHECK(Contains(r, "<name>faultCode</name>"));
+  CHECK(Contains(r, "<string>LOCK_NOT_HELD 0</string>"));
+  r = Call(service, "Unlock", IntParam(0) + B64Param("bWU=") + B64Param("bm90ZQ=="));
+  CHECK((Contains(r, "<i4>0</i4>") || Contains(r, "<int>0</int>")));
+  CHECK(Contains(Call(service, "Get", IntParam(0)), "AAAAAA=="));
+  // The note is what the next Lock finds as the previous record, never broken.
+  r = Call(service, "Lock", IntParam(0) + B64Param("eW91") + IntParam(5000));
+  CHECK(Contains(r, "bm90ZQ=="));
+  CHECK(Contains(r, "AAAAAA=="));
+}
+
+TEST_CASE("RpcService: Lock's checksum error is RSM's, in both conventions") {
+  BlockStore store({4, 4, 1});
+  RpcService fault(&store, {});
+  CHECK(Contains(Call(fault, "Lock", IntParam(1) + B64Param("bWU=") + IntParam(10)),
+                 "<string>CHECKSUM_ERROR 1</string>"));
+  RpcService legacy(&store, {ChecksumReply::kMinusOne, false});
+  std::string r = Call(legacy, "Lock", IntParam(1) + B64Param("bWU=") + IntParam(10));
+  CHECK_FALSE(Contains(r, "fault"));
+  CHECK((Contains(r, "<i4>-1</i4>") || Contains(r, "<int>-1</int>")));
+  CHECK(Contains(Call(fault, "GetMeta", StringParam("lock")), "<base64>"));
+  CHECK(store.GetMeta("lock")->empty());
 }
 
 }  // namespace memoryfs::server

@@ -21,9 +21,12 @@ Result<Devices> MakeDevices(const ShellFlags& flags, raid::Array::EventSink sink
   }
   devices.device = members.front();
   if (n > 1) {
-    devices.array =
-        std::make_unique<raid::Array>(members, nb, bs, std::move(sink), flags.geometry.lock());
+    raid::ArrayOptions options;
+    options.lock = flags.geometry.lock();
+    options.force = flags.force;
+    devices.array = std::make_unique<raid::Array>(members, nb, bs, std::move(sink), options);
     devices.device = devices.array.get();
+    RETURN_IF_ERROR(devices.array->Assemble());
   }
   return devices;
 }

@@ -23,7 +23,9 @@ struct Devices {
   client::BlockDevice* device = nullptr;
 };
 
-// sink: receives the array's events (main prints them). kInvalidArgument for two servers.
+// sink: receives the array's events (main prints them). kInvalidArgument for two servers. The
+// array is assembled (raid::Array::Assemble: its members' records read) before it is returned;
+// its refusals are returned.
 Result<Devices> MakeDevices(const ShellFlags& flags, raid::Array::EventSink sink);
 
 }  // namespace memoryfs::shell

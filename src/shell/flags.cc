@@ -17,7 +17,7 @@ flags::FlagSet ShellFlagSet() {
   set.usage =
       "-cid N (-ns N -startport P | -port P | -servers H:P,...)\n"
       "[-nb N] [-bs N] [-ni N] [-is N] [-rootinit 0|1]\n"
-      "[-timeout MS] [-config FILE]";
+      "[-timeout MS] [-lease_ms MS] [-force 0|1] [-config FILE]";
   set.positionals = flags::Extra::kIgnore;
   set.unknown_ini_keys = flags::Extra::kIgnore;
   set.config_flag = true;
@@ -35,6 +35,10 @@ flags::FlagSet ShellFlagSet() {
       {Kind::kInt, "-port", {"--port"}, "P", "single server port (= -ns 1 -startport P)"},
       {Kind::kInt, "-timeout", {"--timeout"}, "MS", "per-call timeout in ms (default 1000)"},
       {Kind::kString, "-servers", {}, "H:P,...", "server addresses host:port,host:port,..."},
+      {Kind::kInt, "-lease_ms", {"--lease_ms"}, "MS",
+       "RAID-5: the lease of the recorded lock; a holder silent this long loses it (10000)"},
+      {Kind::kInt, "-force", {"--force"}, "0|1",
+       "RAID-5: 1 rebuilds from a dirty degraded array instead of refusing (md's --force)"},
   };
   return set;
 }
@@ -107,6 +111,14 @@ Status Resolve(const flags::Values& values, ShellFlags* flags) {
     return Bad("argument -timeout/--timeout: must be a positive number of milliseconds");
   }
   flags->timeout_ms = static_cast<int>(timeout);
+  const int64_t lease = values.Int("lease_ms").value_or(10000);
+  if (lease < 1 || lease > 24 * 3600 * 1000) {
+    return Bad("argument -lease_ms/--lease_ms: must be a positive number of milliseconds");
+  }
+  flags->lease_ms = static_cast<int>(lease);
+  const int64_t force = values.Int("force").value_or(0);
+  if (force != 0 && force != 1) return Bad("argument -force/--force: must be 0 or 1");
+  flags->force = force == 1;
   flags->root_init = values.Int("rootinit").value_or(1) == 1;  // like `if args.rootinit == 1`
   const auto get = [&](const char* name, int64_t fallback) {
     return values.Int(name).value_or(fallback);

@@ -12,6 +12,8 @@
 //   -servers H:P,H:P...  explicit server addresses (instead of -startport)
 //   -rootinit 0|1        1 (default): re-create the root directory at start-up
 //   -timeout MS          per-call timeout of the remote device (default 1000)
+//   -lease_ms MS         RAID-5: lease of the recorded lock (default 10000, see shell/lock.h)
+//   -force 0|1           RAID-5: 1 rebuilds from a dirty degraded array (md's --force)
 //   -config FILE         INI file with the same keys (nb=256 ...); the command line wins
 //   --help
 //
@@ -50,6 +52,8 @@ struct ShellFlags {
   int start_port = 0;                  // -startport or -port; 0 when -servers was given
   std::vector<rpc::Endpoint> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
   int timeout_ms = 1000;               // -timeout
+  int lease_ms = 10000;                // -lease_ms
+  bool force = false;                  // -force 1
   std::string config_file;             // -config, "" when none
 
   ShellOptions shell_options() const;

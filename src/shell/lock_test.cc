@@ -28,7 +28,7 @@ class Contended : public client::MemoryDevice {
   int held_;
 };
 
-TEST_CASE("DiskLock: acquire is one RSM of the lock block when free; release puts zeros") {
+TEST_CASE("DiskLock: acquire is one RSM of the lock block when free, release puts zeros") {
   client::MemoryDevice device(16, 32);
   DiskLock lock(device, client::kLock2022.Block(16));
   CHECK(lock.block() == 0);
@@ -55,7 +55,7 @@ TEST_CASE("DiskLock: a device error ends the attempt, the lock is not held") {
   CHECK(lock.Release().code() == Code::kUnavailable);
 }
 
-TEST_CASE("DiskLock: the convention places the lock; 2023's is the last block") {
+TEST_CASE("DiskLock: the convention places the lock, 2023's is the last block") {
   const client::LockConvention last{client::LockConvention::Placement::kLastBlock};
   client::MemoryDevice device(16, 32);
   DiskLock lock(device, last.Block(16));

@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "shell/devices.h"
@@ -59,8 +60,11 @@ int main(int argc, char** argv) {
   if (int status = ReportShellFlags(parsed, std::cout, std::cerr); status >= 0) return status;
   const ShellFlags& flags = parsed.flags;
   // The assignment's messages, printed in this one place from the array's events.
-  Result<Devices> made =
-      MakeDevices(flags, [](const raid::ArrayEvent& e) { std::cout << e.ToString() << std::endl; });
+  // Notices (not the assignment's messages) go to the log stream.
+  Result<Devices> made = MakeDevices(flags, [](const raid::ArrayEvent& e) {
+    std::ostream& out = e.kind == raid::ArrayEvent::Kind::kNotice ? std::cerr : std::cout;
+    out << e.ToString() << std::endl;
+  });
   if (!made.ok()) {
     std::cerr << "memoryfs_shell_rpc: " << made.status().message() << std::endl;
     return 2;
@@ -69,6 +73,12 @@ int main(int argc, char** argv) {
   Shell shell(*devices.device, flags.shell_options(), std::cin, std::cout, std::cerr);
   ShellHooks hooks = MakeRaidHooks(devices.array.get(), devices.remotes, std::cerr);
   hooks.command_boundary = CommandBoundary;
+  char host[256] = "localhost";
+  gethostname(host, sizeof host - 1);
+  hooks.lock.who = "pid " + std::to_string(getpid()) + " on " + host + ", cid " +
+                   std::to_string(flags.cid);
+  hooks.lock.lease_ms = flags.lease_ms;
+  hooks.lock.notice = [](const std::string& text) { std::cerr << text << std::endl; };
   hooks.stop_requested = [] { return g_stop_requested != 0; };
   shell.set_hooks(std::move(hooks));
   InstallStopHandlers();

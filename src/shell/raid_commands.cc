@@ -46,6 +46,10 @@ ShellHooks MakeRaidHooks(raid::Array* array,
                          std::ostream& progress) {
   ShellHooks hooks;
   hooks.lock_server = array != nullptr ? array->lock_server() : -1;
+  if (array != nullptr) {
+    hooks.settle = [array] { return array->Settle(); };
+    hooks.lock.recorded = true;
+  }
   hooks.repair = [array, &progress](int server, std::ostream& out) -> Status {
     if (array == nullptr) {
       return Status::Error(Code::kInvalidArgument,

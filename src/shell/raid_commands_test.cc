@@ -37,7 +37,7 @@ class Cluster {
     array = std::make_unique<raid::Array>(
         members, nb, kBlockSize,
         [this](const raid::ArrayEvent& event) { events.push_back(event.ToString()); },
-        client::kLock2022);
+        raid::ArrayOptions{});
   }
   Cluster(const Cluster&) = delete;
   Cluster& operator=(const Cluster&) = delete;

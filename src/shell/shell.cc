@@ -80,7 +80,13 @@ Status Shell::Start() {
       PrintError(status, false);
     }
   }
+  Settle();
   return Status::Ok();
+}
+
+void Shell::Settle() {
+  if (!hooks_.settle) return;
+  if (Status s = hooks_.settle(); !s.ok()) Log("WARNING: " + s.ToString());
 }
 
 bool Shell::Execute(std::string_view line) {
@@ -118,6 +124,7 @@ bool Shell::Execute(std::string_view line) {
   for (const Command& command : kCommands) {
     if (hooked && args[0] == command.name) {
       (this->*command.handler)(args);
+      Settle();
       out_.flush();
       err_.flush();
       return true;
@@ -143,7 +150,10 @@ void Shell::Locked(const std::function<void()>& body) {
   Status acquired = lock_.Acquire(hooks_.stop_requested);
   if (acquired.code() == Code::kCancelled) return;  // the shell stops; nothing was done
   if (!acquired.ok()) {
-    if (hooks_.lock_server < 0) return PrintError(acquired, false);
+    if (hooks_.lock_server < 0 || (acquired.code() != Code::kUnavailable &&
+                                   acquired.code() != Code::kChecksumError)) {
+      return PrintError(acquired, false);
+    }
     // Degraded: run without the lock, and do not release what we do not hold. Said once per
     // outage, on stderr so that the command's output stays exact.
     if (!running_unlocked_) {

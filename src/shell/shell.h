@@ -63,6 +63,11 @@ struct ShellHooks {
   // waiting on a lock that is never released can always be stopped. Once the lock is taken
   // the command runs to its end and releases the lock.
   std::function<bool()> stop_requested;
+  // Called after the start-up and after every command (the array publishes what changed and
+  // clears a write intent there); an error is printed on `err` as a warning.
+  std::function<Status()> settle;
+  // How the disk lock is taken (shell/lock.h): recorded, with a holder and a lease, on arrays.
+  LockOptions lock;
 };
 
 struct ShellOptions {
@@ -94,7 +99,10 @@ class Shell {
   bool Execute(std::string_view line);
 
   // Installs the device-specific commands (see ShellHooks).
-  void set_hooks(ShellHooks hooks) { hooks_ = std::move(hooks); }
+  void set_hooks(ShellHooks hooks) {
+    hooks_ = std::move(hooks);
+    lock_.set_options(hooks_.lock);
+  }
 
   uint32_t cwd() const { return cwd_; }
   fs::FileSystem& file_system() { return fs_; }
@@ -148,6 +156,8 @@ class Shell {
 
   // Acquire, body, Release; device errors of the lock are printed.
   void Locked(const std::function<void()>& body);
+  // hooks_.settle, its error printed as a warning.
+  void Settle();
 
   // print(text) of the reference: text and a newline on `out`.
   void Print(std::string_view text);

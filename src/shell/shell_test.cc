@@ -236,7 +236,7 @@ TEST_CASE("Shell: on an array, a command runs when the lock's server cannot be r
         "continuing without it until 'repair 3'\n");
 }
 
-TEST_CASE("Shell: a stop while waiting for the lock abandons the command; once held, it runs") {
+TEST_CASE("Shell: a stop while waiting for the lock abandons the command, once held, it runs") {
   // Block 0 is held by another client that never lets go.
   client::MemoryDevice device(256, 128);
   std::istringstream in("create a\n");
