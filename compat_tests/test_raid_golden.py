@@ -40,8 +40,8 @@ def test_other_array_sizes(pool, n):
     run_golden(pool, "g03_growth", n)
 
 
-NOTE = (b"NOTE: servers %s keep no array records (a Python server?): a blank restart or a "
-        b"failure seen by another client cannot be detected there\n")
+NOTE = (b"NOTE: servers %s keep no array records (a Python server?): a blank restart there "
+        b"is seen only at start-up, a failure seen by another client not at all\n")
 
 
 def test_mixed_array_of_cpp_and_python_servers(pool):

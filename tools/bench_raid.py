@@ -5,17 +5,24 @@
    (build/bin/memoryfs_shell_rpc) against: one C++ server, one Python reference server, RAID-5
    over N C++ servers, RAID-5 over N Python reference servers. Reports wall time, RPCs (from
    the servers' Stats where available) and the ratio to the single C++ server.
-2. Repair speed: RAID-5 over N C++ servers of B blocks each; one server is killed, restarted
+2. The cost of the array's records (member records, the recorded lock, write intent) on the
+   healthy path: the same workload over N C++ servers with their records and with
+   `-no_metadata` (the servers then answer like the Python server and the shell falls back
+   to plain RSM/Put), alternated over --repeat runs; RPCs per command and min/median/max wall
+   time of each, and the ratio of the medians.
+3. Repair speed: RAID-5 over N C++ servers of B blocks each; one server is killed, restarted
    blank and rebuilt with `repair`; reports blocks/s, beside the single server's raw block
    write rate measured with `load` of the same number of blocks in the same run.
 
 Not a test: wall-clock numbers on a shared 2-core machine vary by about +-20%.
-Usage: tools/bench_raid.py [--n 4] [--files 20] [--repair-blocks 2048] [--markdown FILE]
+Usage: tools/bench_raid.py [--n 4] [--files 20] [--repeat 5] [--repair-blocks 2048]
+                          [--markdown FILE]
 """
 
 import argparse
 import os
 import pickle
+import statistics
 import sys
 import tempfile
 import time
@@ -48,7 +55,8 @@ def run_workload(args, script, stats_of):
     after = stats_of()
     rpcs = None
     if before is not None:
-        rpcs = sum(a[k] - b[k] for a, b in zip(after, before) for k in ("Get", "Put", "RSM"))
+        rpcs = sum(a.get(k, 0) - b.get(k, 0) for a, b in zip(after, before)
+                   for k in ("Get", "Put", "RSM", "meta"))
     return elapsed, rpcs, result.stdout
 
 
@@ -75,6 +83,23 @@ def bench_workload(pool, n, files, size):
     if len(set(outputs)) != 1:
         raise RuntimeError("the configurations printed different outputs")
     return rows
+
+
+def bench_records(pool, n, files, size, repeat):
+    """[(label, [times], rpcs)] for the array with and without its records, alternated."""
+    script = workload(files, size)
+    nb = 256 * (n - 1)
+    modes = (("with records", ()), ("-no_metadata", ("-no_metadata",)))
+    results = {label: ([], None) for label, _ in modes}
+    for _ in range(repeat):
+        for label, extra in modes:
+            array = RaidServers(pool, n, nb, BS, "cpp", {i: extra for i in range(n)})
+            elapsed, rpcs, _ = run_workload(array.shell_args(*FS), script, array.loads)
+            results[label][0].append(elapsed)
+            results[label] = (results[label][0], rpcs)
+            for s in array.servers:
+                s.kill()
+    return [(label, times, rpcs) for label, (times, rpcs) in results.items()]
 
 
 def bench_repair(pool, n, server_blocks):
@@ -119,11 +144,13 @@ def main():
     parser.add_argument("--n", type=int, default=4, help="servers in the array")
     parser.add_argument("--files", type=int, default=20)
     parser.add_argument("--size", type=int, default=1000, help="bytes per file")
+    parser.add_argument("--repeat", type=int, default=5, help="runs of the records comparison")
     parser.add_argument("--repair-blocks", type=int, default=2048, help="blocks per server")
     parser.add_argument("--markdown", metavar="FILE")
     args = parser.parse_args()
     with servers.ServerPool() as pool:
         rows = bench_workload(pool, args.n, args.files, args.size)
+        records = bench_records(pool, args.n, args.files, args.size, args.repeat)
         repair_rate, load_rate = bench_repair(pool, args.n, args.repair_blocks)
     base = rows[0][1]
     lines = ["| configuration | workload time (s) | RPCs | time / single C++ |",
@@ -132,6 +159,15 @@ def main():
         lines.append("| %s | %.3f | %s | %.2f |" % (label, elapsed,
                                                     rpcs if rpcs is not None else "n/a",
                                                     elapsed / base))
+    commands = 3 * args.files
+    lines += ["", "| RAID-5, N=%d (cpp), %d runs each | RPCs / command | time min / median / max (s) |"
+              % (args.n, args.repeat), "|---|---:|---:|"]
+    for label, times, rpcs in records:
+        lines.append("| %s | %.2f | %.3f / %.3f / %.3f |" % (
+            label, rpcs / commands, min(times), statistics.median(times), max(times)))
+    (_, with_times, with_rpcs), (_, without_times, without_rpcs) = records
+    lines.append("| ratio records / none | %.2f | %.2f (medians) |" % (
+        with_rpcs / without_rpcs, statistics.median(with_times) / statistics.median(without_times)))
     lines += ["", "| repair | blocks/s |", "|---|---:|",
               "| rebuild one blank server of %d blocks (RAID-5, N=%d) | %.0f |"
               % (args.repair_blocks, args.n, repair_rate),

@@ -301,6 +301,7 @@ Status Array::Put(int block, const Bytes& data) {
     return published.ok() ? cleared : published;
   }
   RETURN_IF_ERROR(PublishIfPending());
+  RETURN_IF_ERROR(RenewLease());  // a long command (load) keeps its lock
   RETURN_IF_ERROR(SetIntent());
   return PutCovered(block, data_at, padded);
 }

@@ -189,6 +189,9 @@ class Array : public client::BlockDevice {
   Status Reconcile(std::vector<MemberRead>& reads, bool initial);
   Status AdoptTruth(const MemberRecord& truth,
                     const std::vector<std::optional<MemberRecord>>& records);
+  // Members without records (Python servers): one reading as zeros where its first stripes'
+  // parity says otherwise is rejected as blank.
+  void CheckUnrecordedBlank(const std::vector<int>& unchecked);
   // Takes back a member this client saw fail, when its record shows it repaired since.
   void Readmit(int server, const MemberRecord& truth);
   // Writes the current view to every member whose record differs (the live ones, and the one

@@ -5,6 +5,7 @@
 #include <random>
 #include <set>
 
+#include "core/xor.h"
 #include "raid/array.h"
 
 namespace memoryfs::raid {
@@ -79,9 +80,10 @@ Status Array::Assemble() {
     e.kind = ArrayEvent::Kind::kNotice;
     e.text = "NOTE: server" + std::string(unchecked.size() > 1 ? "s " : " ") + list +
              " keep" + (unchecked.size() > 1 ? "" : "s") +
-             " no array records (a Python server?): a blank restart or a failure seen by "
-             "another client cannot be detected there";
+             " no array records (a Python server?): a blank restart there is seen only at "
+             "start-up, a failure seen by another client not at all";
     Report(e);
+    CheckUnrecordedBlank(unchecked);
   }
   // Write intent left without a lock record to decide it (the lock's server is not usable).
   const bool lock_decides = checkable_[lock_at_.server] && !failed_[lock_at_.server];
@@ -94,8 +96,44 @@ Status Array::Assemble() {
                    "finish its command";
     }
   }
-  if (dirty_ && !failed_[lock_at_.server]) return Resync(dirty_why_);
-  return Publish();
+  return Publish();  // a dirty array is resynced once the lock is taken (AfterLock)
+}
+
+void Array::CheckUnrecordedBlank(const std::vector<int>& unchecked) {
+  // The first stripes hold the file system's own blocks (superblock, bitmap, inodes): once
+  // anything was written, a member reading zeros there while the stripes do not add up is
+  // blank.
+  constexpr int kStripes = 8;
+  const int stripes = std::min(kStripes, server_blocks_);
+  std::vector<Location> slots;
+  for (int stripe = 0; stripe < stripes; ++stripe) {
+    for (int s = 0; s < num_servers(); ++s) {
+      if (!IsLockSlot({s, stripe}) && !failed_[s]) slots.push_back({s, stripe});
+    }
+  }
+  const std::vector<Result<Bytes>> reads = GetMany(slots);
+  std::vector<bool> zeros(servers_.size(), true);
+  bool inconsistent = false;
+  for (size_t i = 0; i < slots.size();) {
+    Bytes sum(block_size_, 0);
+    bool complete = true;
+    const int stripe = slots[i].block;
+    for (; i < slots.size() && slots[i].block == stripe; ++i) {
+      if (!reads[i].ok()) {
+        complete = false;
+        continue;
+      }
+      XorInto(sum, *reads[i]);
+      if (!IsAllZero(*reads[i])) zeros[slots[i].server] = false;
+    }
+    inconsistent |= complete && !IsAllZero(sum);
+  }
+  if (!inconsistent) return;
+  for (int s : unchecked) {
+    if (!failed_[s] && zeros[s]) {
+      Reject(s, "reads as blank: zeros where its stripes' parity says otherwise (restarted?)");
+    }
+  }
 }
 
 Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {

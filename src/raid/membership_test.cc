@@ -157,6 +157,27 @@ TEST_CASE("Members: a member without records (a Python server) is listed once an
   CHECK(rig.ParityConsistent());
 }
 
+TEST_CASE("Members: a member without records that restarted blank is caught from its blocks") {
+  Rig rig(4, kBlocks, kBs);
+  rig.servers[2]->SetNoMetadata(true);
+  REQUIRE(rig.array->Assemble().ok());
+  FillAll(rig);
+  rig.servers[2]->Restart();
+  rig.servers[2]->SetNoMetadata(true);
+  Client b(rig);
+  REQUIRE(b.array->Assemble().ok());
+  REQUIRE(b.events.size() == 2);
+  CHECK(b.events[1] ==
+        "server 2 reads as blank: zeros where its stripes' parity says otherwise (restarted?): "
+        "treated as failed until 'repair 2'");
+  for (int v = 1; v < kBlocks; ++v) CHECK(*b.array->Get(v) == Pattern(v, kBs));
+  // A fresh array of such members is all zeros and consistent: nothing is rejected.
+  Rig fresh(4, kBlocks, kBs);
+  for (auto& s : fresh.servers) s->SetNoMetadata(true);
+  REQUIRE(fresh.array->Assemble().ok());
+  CHECK(fresh.events.size() == 1);  // the note
+}
+
 // Client A dies inside a command after a data Put landed and before its parity Put.
 void DieMidWrite(Rig& rig, int block) {
   REQUIRE(rig.array->Lock(0, Who("dead"), kLease).ok());

@@ -138,13 +138,27 @@ class RpcService::Methods {
   Outcome Execute(const std::string& request_xml) const;
 
  private:
+  // Which methods a server offers: kCore always, kMetadata unless disable_metadata, kTest
+  // with enable_corrupt_method.
+  enum class Group { kCore, kMetadata, kTest };
   struct Row {
     const char* name;
     std::vector<const char*> params;  // the Python server's parameter names
     Outcome (Methods::*handler)(const Params&) const;
-    bool test_only;  // only with RpcServiceOptions::enable_corrupt_method
+    Group group;
   };
   static const Row kTable[];
+  bool Offered(Group group) const {
+    switch (group) {
+      case Group::kMetadata:
+        return !options_.disable_metadata;
+      case Group::kTest:
+        return options_.enable_corrupt_method;
+      case Group::kCore:
+        break;
+    }
+    return true;
+  }
 
   // A store error on the wire: Python's texts for range errors, the configured checksum
   // reply, LOCK_NOT_HELD as is, a ValueError otherwise.
@@ -243,20 +257,20 @@ class RpcService::Methods {
 
 // The wire table: adding a method is one row here plus its handler and store operation.
 const RpcService::Methods::Row RpcService::Methods::kTable[] = {
-    {"Get", {"block_number"}, &Methods::Get, false},
-    {"Put", {"block_number", "data"}, &Methods::Put, false},
-    {"RSM", {"block_number"}, &Methods::Rsm, false},
-    {"GetMeta", {"key"}, &Methods::GetMeta, false},
-    {"PutMeta", {"key", "expected", "value"}, &Methods::PutMeta, false},
-    {"Lock", {"block_number", "holder", "lease_ms"}, &Methods::Lock, false},
-    {"Unlock", {"block_number", "holder", "note"}, &Methods::Unlock, false},
-    {"Stats", {}, &Methods::Stats, false},
-    {"Corrupt", {"block_number"}, &Methods::Corrupt, true},
+    {"Get", {"block_number"}, &Methods::Get, Group::kCore},
+    {"Put", {"block_number", "data"}, &Methods::Put, Group::kCore},
+    {"RSM", {"block_number"}, &Methods::Rsm, Group::kCore},
+    {"GetMeta", {"key"}, &Methods::GetMeta, Group::kMetadata},
+    {"PutMeta", {"key", "expected", "value"}, &Methods::PutMeta, Group::kMetadata},
+    {"Lock", {"block_number", "holder", "lease_ms"}, &Methods::Lock, Group::kMetadata},
+    {"Unlock", {"block_number", "holder", "note"}, &Methods::Unlock, Group::kMetadata},
+    {"Stats", {}, &Methods::Stats, Group::kCore},
+    {"Corrupt", {"block_number"}, &Methods::Corrupt, Group::kTest},
 };
 
 Outcome RpcService::Methods::Dispatch(const std::string& method, const Params& p) const {
   for (const Row& row : kTable) {
-    if (method != row.name || (row.test_only && !options_.enable_corrupt_method)) continue;
+    if (method != row.name || !Offered(row.group)) continue;
     if (std::string e = ArityError(row.name, p, row.params); !e.empty()) return Fault(e);
     return (this->*row.handler)(p);
   }

@@ -23,6 +23,9 @@ enum class ChecksumReply {
 struct RpcServiceOptions {
   ChecksumReply checksum_reply = ChecksumReply::kFault;
   bool enable_corrupt_method = false;  // registers Corrupt(block) for tests
+  // Without GetMeta/PutMeta/Lock/Unlock, answering them as the Python server does (unknown
+  // method): for benchmarks of the array without its records, and tests of that fallback.
+  bool disable_metadata = false;
 };
 
 class RpcService {

@@ -206,4 +206,16 @@ TEST_CASE("RpcService: Lock's checksum error is RSM's, in both conventions") {
   CHECK(store.GetMeta("lock")->empty());
 }
 
+TEST_CASE("RpcService: without metadata the four methods are unknown, as on the Python server") {
+  BlockStore store({4, 4, std::nullopt});
+  RpcServiceOptions options;
+  options.disable_metadata = true;
+  RpcService service(&store, options);
+  CHECK(Contains(Call(service, "GetMeta", StringParam("member")),
+                 "<class 'Exception'>:method \"GetMeta\" is not supported"));
+  CHECK(Contains(Call(service, "Lock", IntParam(0) + B64Param("bWU=") + IntParam(10)),
+                 "<class 'Exception'>:method \"Lock\" is not supported"));
+  CHECK(Contains(Call(service, "RSM", IntParam(0)), "AAAAAA=="));  // the blocks as ever
+}
+
 }  // namespace memoryfs::server

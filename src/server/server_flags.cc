@@ -37,6 +37,8 @@ flags::FlagSet ServerFlagSet() {
       Flag(Kind::kSwitch, "-test_corruption", {}, "",
            "enable the test-only Corrupt(block) method (flips stored\n"
            "bytes, keeps the checksum)"),
+      Flag(Kind::kSwitch, "-no_metadata", {}, "",
+           "answer GetMeta/PutMeta/Lock/Unlock as the Python server\ndoes (unknown method)"),
       Flag(Kind::kInt, "-idle_timeout_ms", {}, "MS",
            "close a kept-alive connection idle this long (default 60000)", Range{1, INT_MAX}),
       Flag(Kind::kInt, "-max_connections", {}, "N",
@@ -72,6 +74,7 @@ Status Configure(const flags::FlagSet& set, const flags::Values& values, ServerC
   }
   config->checksum_reply = reply == "int" ? ChecksumReply::kMinusOne : ChecksumReply::kFault;
   config->test_corruption = values.Switch("test_corruption");
+  config->no_metadata = values.Switch("no_metadata");
   return Status::Ok();
 }
 

@@ -1,6 +1,6 @@
 // The flags of memoryfs_server: the course's (-nb/--total_num_blocks, -bs/--block_size, -port,
 // -cblk/--corrupt_block) plus ours (-host -config -checksum_reply -test_corruption
-// -idle_timeout_ms -max_connections), parsed by core/flags.h (argparse conventions; extra
+// -no_metadata -idle_timeout_ms -max_connections), parsed by core/flags.h (argparse conventions; extra
 // positional words and unknown -config keys are refused).
 #pragma once
 
@@ -20,6 +20,7 @@ struct ServerConfig {
   std::string host = "127.0.0.1";
   ChecksumReply checksum_reply = ChecksumReply::kFault;
   bool test_corruption = false;
+  bool no_metadata = false;  // -no_metadata
   int idle_timeout_ms = 60000;
   int max_connections = 4096;
 };

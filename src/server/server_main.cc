@@ -59,7 +59,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   server::BlockStore* store = created->release();
-  auto* service = new server::RpcService(store, {config.checksum_reply, config.test_corruption});
+  auto* service = new server::RpcService(
+      store, {config.checksum_reply, config.test_corruption, config.no_metadata});
   rpc::HttpServerOptions http;
   http.host = config.host;
   http.port = config.port;

@@ -117,6 +117,16 @@ TEST_CASE("Flags: malformed values name the flag, on stderr, status 2") {
   CHECK(parsed.exit_status == 2);
   parsed = Parse({"-cid", "0", "-port", "8000", "-timeout", "0"});
   CHECK(parsed.exit_status == 2);
+  parsed = Parse({"-cid", "0", "-port", "8000", "-lease_ms", "0"});
+  CHECK(parsed.status.message() ==
+        "error: argument -lease_ms/--lease_ms: must be a positive number of milliseconds");
+  parsed = Parse({"-cid", "0", "-port", "8000", "-force", "2"});
+  CHECK(parsed.status.message() == "error: argument -force/--force: must be 0 or 1");
+  parsed = Parse({"-cid", "0", "-port", "8000", "-lease_ms", "250", "-force", "1"});
+  CHECK(parsed.status.ok());
+  CHECK(parsed.flags.lease_ms == 250);
+  CHECK(parsed.flags.force);
+  CHECK(Parse({"-cid", "0", "-port", "8000"}).flags.lease_ms == 10000);
   parsed = Parse({"-cid", "0", "-servers", "nocolon"});
   CHECK(parsed.status.message() == "error: argument -servers: invalid server address 'nocolon'");
   parsed = Parse({"-cid", "0", "-port", "8000", "-nb"});
