@@ -3,9 +3,7 @@
 namespace memoryfs::client {
 
 namespace {
-Status NoMetadata() {
-  return Status::Error(Code::kUnimplemented, "this device keeps no metadata");
-}
+Status NoMetadata() { return Status::Error(Code::kUnimplemented, "this device keeps no metadata"); }
 }  // namespace
 
 Result<Bytes> BlockDevice::GetMeta(const std::string&) { return NoMetadata(); }

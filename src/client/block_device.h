@@ -52,8 +52,7 @@ class BlockDevice {
   // (empty: none), and returns the record found there before the call either way, so the
   // caller knows it won when that equals `expected`. An empty `value` deletes the record.
   // Values are at most 4096 bytes.
-  virtual Result<Bytes> PutMeta(const std::string& key, const Bytes& expected,
-                                const Bytes& value);
+  virtual Result<Bytes> PutMeta(const std::string& key, const Bytes& expected, const Bytes& value);
   // RSM(block) and, atomically with it, the holder's record beside the lock (meta key "lock",
   // with a lease of lease_ms): recorded when the lock was free, or when it was held under a
   // record whose lease had expired (the lock is then broken: the caller holds it, and `old`

@@ -74,8 +74,7 @@ Result<LockReply> RemoteDevice::Lock(int block, const Bytes& holder, int lease_m
 
 Status RemoteDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
   ++sent_.meta;
-  return Call(wire::Method::kUnlock, {.block = block, .value = &note, .holder = &holder})
-      .status();
+  return Call(wire::Method::kUnlock, {.block = block, .value = &note, .holder = &holder}).status();
 }
 
 Result<ServerInfo> RemoteDevice::Stats() {

@@ -378,8 +378,8 @@ TEST_CASE("Wire: the metadata calls carry their parameters in order, with their 
   CHECK(l.params.getInt(2) == 30000);
 
   const Bytes note = ToBytes("released at 7");
-  ParsedCall u = ParseBack(
-      *EncodeCall(Method::kUnlock, {.block = 5, .value = &note, .holder = &holder}));
+  ParsedCall u =
+      ParseBack(*EncodeCall(Method::kUnlock, {.block = 5, .value = &note, .holder = &holder}));
   CHECK(u.method == "Unlock");
   REQUIRE(u.params.size() == 3);
   CHECK(u.params.getInt(0) == 5);

@@ -212,7 +212,7 @@ Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targe
 Result<Bytes> Array::Get(int block) {
   if (block < 0 || block >= num_blocks_) return OutOfRange(block);
   const Location at = layout_.DataLocation(block);
-  if (IsLockSlot(at)) return GetLock(at);  // the lock: not covered by parity
+  if (IsLockSlot(at)) return GetLock(at);                     // the lock: not covered by parity
   if (Down(at)) return Rebuild(at, ServerFailed(at.server));  // degraded read
   Result<Bytes> r = ServerGet(at);
   if (r.ok()) return r;
@@ -231,8 +231,8 @@ Result<Bytes> Array::Get(int block) {
 
 Result<Bytes> Array::GetLock(Location at) {
   Result<Bytes> r = ServerGet(at);
-  const bool unreadable = IsServerFailure(r.status()) || Down(at) ||
-                          r.status().code() == Code::kChecksumError;
+  const bool unreadable =
+      IsServerFailure(r.status()) || Down(at) || r.status().code() == Code::kChecksumError;
   if (r.ok() || !unreadable) return r;
   return client::LockConvention::Held(block_size_);
 }

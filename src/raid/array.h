@@ -72,8 +72,8 @@ struct ArrayEvent {
   Kind kind = Kind::kServerDisconnected;
   std::string op;  // kServerDisconnected: "GET", "PUT" or "RSM"
   int server = -1;
-  int block = -1;   // kCorruptedBlock: the virtual block, or -1 for a parity block
-  int stripe = -1;  // kCorruptedBlock of a parity block: its stripe
+  int block = -1;    // kCorruptedBlock: the virtual block, or -1 for a parity block
+  int stripe = -1;   // kCorruptedBlock of a parity block: its stripe
   std::string text;  // kMemberRejected, kNotice
   // "SERVER_DISCONNECTED PUT 2", "CORRUPTED_BLOCK 17", "CORRUPTED_BLOCK parity 5 server 2",
   // "server 1 is blank (...): treated as failed until 'repair 1'", or the notice's text.
@@ -170,9 +170,7 @@ class Array : public client::BlockDevice {
   void Reject(int server, const std::string& why);
   // Whether slot `at` cannot be used: its server is failed and, if being rebuilt, not yet
   // that far.
-  bool Down(Location at) const {
-    return failed_[at.server] && at.block >= rebuilt_[at.server];
-  }
+  bool Down(Location at) const { return failed_[at.server] && at.block >= rebuilt_[at.server]; }
   // After a call to `server`: when its connection was re-opened since it was last checked,
   // its record must still be what this array wrote there (else it is rejected, kUnavailable).
   Status CheckSession(int server);
@@ -272,19 +270,19 @@ class Array : public client::BlockDevice {
   // Membership. Per-server entries are touched by that server's task or by the caller's
   // thread between rounds, never by two threads at once.
   std::vector<bool> checkable_;
-  std::vector<Bytes> seen_;           // the member record last read or written there
-  std::vector<uint64_t> sessions_;    // sessions() when that member was last checked
-  MemberRecord view_;                 // the array's view; index unused
+  std::vector<Bytes> seen_;         // the member record last read or written there
+  std::vector<uint64_t> sessions_;  // sessions() when that member was last checked
+  MemberRecord view_;               // the array's view; index unused
   bool assembled_ = false;
   // The lock and the write intent.
-  std::optional<LockRecord> held_;    // our record beside the lock, while held
+  std::optional<LockRecord> held_;  // our record beside the lock, while held
   Bytes held_bytes_;
   int lease_ms_ = 0;
-  int64_t renewed_at_ms_ = 0;         // steady clock
-  int repairing_ = -1;                // the member Repair is writing (its record is kept)
-  std::vector<int> intent_at_;        // members holding our "intent" copy, while set
+  int64_t renewed_at_ms_ = 0;   // steady clock
+  int repairing_ = -1;          // the member Repair is writing (its record is kept)
+  std::vector<int> intent_at_;  // members holding our "intent" copy, while set
   bool intent_set_ = false;
-  std::vector<Bytes> intent_seen_;    // the "intent" record last read or written there
+  std::vector<Bytes> intent_seen_;  // the "intent" record last read or written there
   bool dirty_ = false;
   std::string dirty_why_;
   Fanout fanout_;

@@ -1,9 +1,8 @@
 #include "raid/member_record.h"
 
+#include <cstdlib>
 #include <sstream>
 #include <vector>
-
-#include <cstdlib>
 
 namespace memoryfs::raid {
 
@@ -25,7 +24,8 @@ class Lines {
     lines.what_ = what;
     while (std::getline(in, line)) {
       const size_t space = line.find(' ');
-      lines.fields_[line.substr(0, space)] = space == std::string::npos ? "" : line.substr(space + 1);
+      lines.fields_[line.substr(0, space)] =
+          space == std::string::npos ? "" : line.substr(space + 1);
     }
     return lines;
   }
@@ -86,8 +86,8 @@ Result<MemberRecord> DecodeMember(const Bytes& bytes) {
     int member = -1, rebuilt = -1;
     char colon = 0;
     std::istringstream one(item);
-    if (!(one >> member >> colon >> rebuilt) || colon != ':' || member < 0 ||
-        member >= r.members || rebuilt < 0) {
+    if (!(one >> member >> colon >> rebuilt) || colon != ':' || member < 0 || member >= r.members ||
+        rebuilt < 0) {
       return lines.Bad("failed");
     }
     r.failed[member] = rebuilt;

@@ -30,8 +30,8 @@ struct MemberRecord {
   std::string array_id;  // 32 hex digits, chosen when the array is created
   int num_blocks = 0;    // the array's -nb and -bs
   int block_size = 0;
-  int members = 0;       // N
-  int index = -1;        // this member's place, 0..N-1
+  int members = 0;  // N
+  int index = -1;   // this member's place, 0..N-1
   int64_t generation = 0;
   // Failed members: index -> stripes rebuilt so far (0 unless a repair of it was interrupted).
   std::map<int, int> failed;
@@ -46,10 +46,10 @@ Result<MemberRecord> DecodeMember(const Bytes& bytes);
 struct LockRecord {
   enum class Kind { kHeld, kReleased };
   Kind kind = Kind::kHeld;
-  std::string holder;  // kHeld: who ("pid 4242 on host, cid 0, since 2026-12-01 10:00:00")
-  bool dirty = false;  // stripes may be inconsistent (kHeld: this holder writes; kReleased:
-                       // left by a dead holder, not yet resynced)
-  int mirror = -1;     // kHeld: the member holding the "intent" copy, -1 when none
+  std::string holder;      // kHeld: who ("pid 4242 on host, cid 0, since 2026-12-01 10:00:00")
+  bool dirty = false;      // stripes may be inconsistent (kHeld: this holder writes; kReleased:
+                           // left by a dead holder, not yet resynced)
+  int mirror = -1;         // kHeld: the member holding the "intent" copy, -1 when none
   int64_t generation = 0;  // kReleased: the array's generation at release
 
   bool operator==(const LockRecord&) const = default;

@@ -18,8 +18,7 @@ TEST_CASE("member records round-trip, failed set and rebuild progress included")
   CHECK(DecodeMember(EncodeMember(r)).value() == r);
   r.failed = {{1, 0}, {4, 33}};
   const Bytes encoded = EncodeMember(r);
-  CHECK(std::string(encoded.begin(), encoded.end()).find("failed 1:0 4:33\n") !=
-        std::string::npos);
+  CHECK(std::string(encoded.begin(), encoded.end()).find("failed 1:0 4:33\n") != std::string::npos);
   CHECK(DecodeMember(encoded).value() == r);
 }
 

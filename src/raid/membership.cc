@@ -78,8 +78,8 @@ Status Array::Assemble() {
     for (int s : unchecked) list += (list.empty() ? "" : ", ") + std::to_string(s);
     ArrayEvent e;
     e.kind = ArrayEvent::Kind::kNotice;
-    e.text = "NOTE: server" + std::string(unchecked.size() > 1 ? "s " : " ") + list +
-             " keep" + (unchecked.size() > 1 ? "" : "s") +
+    e.text = "NOTE: server" + std::string(unchecked.size() > 1 ? "s " : " ") + list + " keep" +
+             (unchecked.size() > 1 ? "" : "s") +
              " no array records (a Python server?): a blank restart there is seen only at "
              "start-up, a failure seen by another client not at all";
     Report(e);
@@ -92,7 +92,8 @@ Status Array::Assemble() {
     intent_seen_[s] = *reads[s].intent;
     if (!lock_decides && !intent_seen_[s].empty() && !dirty_) {
       dirty_ = true;
-      dirty_why_ = "server " + std::to_string(s) + " holds the write intent of a client that did not "
+      dirty_why_ = "server " + std::to_string(s) +
+                   " holds the write intent of a client that did not "
                    "finish its command";
     }
   }
@@ -144,7 +145,8 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
     if (!read.ok()) {
       const Code code = read.status().code();
       if (IsServerFailure(read.status())) MarkFailed(s, "GET");
-      if (code != Code::kUnimplemented && code != Code::kInternal && !IsServerFailure(read.status())) {
+      if (code != Code::kUnimplemented && code != Code::kInternal &&
+          !IsServerFailure(read.status())) {
         Reject(s, "cannot be checked: " + read.status().ToString());
       }
       continue;
@@ -153,7 +155,8 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
     if (read->empty()) continue;
     Result<MemberRecord> record = DecodeMember(*read);
     if (!record.ok()) {
-      Reject(s, "holds something else than this array's record (" + record.status().message() + ")");
+      Reject(s,
+             "holds something else than this array's record (" + record.status().message() + ")");
       continue;
     }
     records[s] = *record;
@@ -161,11 +164,12 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
   }
   if (!truth) {
     if (!initial) return Status::Ok();
-    view_ = MemberRecord{.array_id = RandomId(),
-                         .num_blocks = num_blocks_,
-                         .block_size = block_size_,
-                         .members = num_servers(),
-                         .generation = 1};
+    view_ = MemberRecord{};
+    view_.array_id = RandomId();
+    view_.num_blocks = num_blocks_;
+    view_.block_size = block_size_;
+    view_.members = num_servers();
+    view_.generation = 1;
     for (int s = 0; s < num_servers(); ++s) {
       if (failed_[s]) view_.failed[s] = 0;
     }
@@ -273,8 +277,10 @@ Status Array::Publish() {
     for (size_t i = 0; i < targets.size(); ++i) {
       const int s = targets[i];
       if (!answers[i].ok()) {
-        if (IsServerFailure(answers[i].status())) MarkFailed(s, "PUT");
-        else Reject(s, "refused its record: " + answers[i].status().ToString());
+        if (IsServerFailure(answers[i].status()))
+          MarkFailed(s, "PUT");
+        else
+          Reject(s, "refused its record: " + answers[i].status().ToString());
       } else if (*answers[i] == seen_[s]) {
         seen_[s] = wanted[i];
       } else if (answers[i]->empty()) {
@@ -332,7 +338,8 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   if (failed_[at]) {
     return Status::Error(Code::kUnavailable, "server " + std::to_string(at) + " (the lock) failed");
   }
-  if (!checkable_[at]) return Status::Error(Code::kUnimplemented, "the lock's server keeps no records");
+  if (!checkable_[at])
+    return Status::Error(Code::kUnimplemented, "the lock's server keeps no records");
   LockRecord mine;
   mine.holder = Text(holder);
   const Bytes mine_bytes = EncodeLock(mine);
@@ -381,8 +388,8 @@ Status Array::AfterLock(const Bytes& previous, bool known) {
   Result<LockRecord> prev = known && !previous.empty()
                                 ? DecodeLock(previous)
                                 : Result<LockRecord>(Status::Error(Code::kNotFound, "none"));
-  const bool changed = !prev.ok() || prev->kind == LockRecord::Kind::kHeld ||
-                       prev->generation != view_.generation;
+  const bool changed =
+      !prev.ok() || prev->kind == LockRecord::Kind::kHeld || prev->generation != view_.generation;
   if (changed) {
     std::vector<MemberRead> reads = ReadRecords(/*intents=*/false);
     RETURN_IF_ERROR(Reconcile(reads, /*initial=*/false));
@@ -411,7 +418,8 @@ Status Array::Unlock(int block, const Bytes&, const Bytes&) {
   std::vector<Fanout::Task> tasks;
   const Bytes mine = held_bytes_;
   if (!failed_[at]) {
-    tasks.push_back({at, [&] { released = servers_[at]->Unlock(lock_at_.block, mine, EncodeLock(note)); }});
+    tasks.push_back(
+        {at, [&] { released = servers_[at]->Unlock(lock_at_.block, mine, EncodeLock(note)); }});
   }
   held_.reset();
   fanout_.RunAll(std::move(tasks));
@@ -420,7 +428,8 @@ Status Array::Unlock(int block, const Bytes&, const Bytes&) {
   if (released.code() == Code::kAborted) {
     return Status::Error(Code::kAborted,
                          "the lock was broken by another client while this command ran (its "
-                         "lease of " + std::to_string(lease_ms_) + " ms had expired)");
+                         "lease of " +
+                             std::to_string(lease_ms_) + " ms had expired)");
   }
   if (!published.ok()) return published;
   return released.ok() ? cleared : released;
@@ -468,7 +477,8 @@ Status Array::SetIntent() {
   std::vector<Result<Bytes>> answers(mirrors.size(), Status::Error(Code::kInternal, "not run"));
   std::vector<Fanout::Task> tasks;
   if (held_ && !failed_[at]) {
-    tasks.push_back({at, [&] { lock_answer = servers_[at]->PutMeta(kLockKey, held_bytes_, bytes); }});
+    tasks.push_back(
+        {at, [&] { lock_answer = servers_[at]->PutMeta(kLockKey, held_bytes_, bytes); }});
   }
   for (size_t i = 0; i < mirrors.size(); ++i) {
     const int s = mirrors[i];
@@ -511,7 +521,8 @@ Status Array::ClearIntent() {
   std::vector<Result<Bytes>> answers(servers_.size(), Status::Error(Code::kInternal, "not run"));
   for (int s : intent_at_) {
     if (failed_[s]) continue;
-    tasks.push_back({s, [&, s] { answers[s] = servers_[s]->PutMeta(kIntentKey, intent_seen_[s], {}); }});
+    tasks.push_back(
+        {s, [&, s] { answers[s] = servers_[s]->PutMeta(kIntentKey, intent_seen_[s], {}); }});
   }
   fanout_.RunAll(std::move(tasks));
   for (int s : intent_at_) {

@@ -24,8 +24,8 @@ struct Client {
     ArrayOptions options;
     options.force = force;
     array = std::make_unique<Array>(
-        rig.raw, rig.array->num_blocks(), kBs, [this](const ArrayEvent& e) { events.push_back(e.ToString()); },
-        options);
+        rig.raw, rig.array->num_blocks(), kBs,
+        [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, options);
   }
   Status Lock() {
     Result<client::LockReply> r = array->Lock(0, Who("client"), kLease);
@@ -59,7 +59,8 @@ TEST_CASE("Members: a new array gets a record on every member, a second client a
   CHECK(b.array->generation() == 1);
 }
 
-TEST_CASE("Members: a blank restarted member is failed at start-up, once, and repair brings it back") {
+TEST_CASE(
+    "Members: a blank restarted member is failed at start-up, once, and repair brings it back") {
   Rig rig(4, kBlocks, kBs);
   REQUIRE(rig.array->Assemble().ok());
   FillAll(rig);
@@ -259,8 +260,7 @@ TEST_CASE("Intent: what the records cost a healthy command, in requests and roun
   // one more member in one round, cleared on that member with the Unlock.
   Command(*rig.array, [&] { REQUIRE(rig.array->Put(5, Pattern(5, kBs, 2)).ok()); });
   CHECK(rig.Calls() == 1 + 3 + 4 + 2 + 1 + 1);
-  CHECK(rig.servers[0]->trace() ==
-        std::vector<std::string>{"Lock 0", "PutMeta lock", "Unlock 0"});
+  CHECK(rig.servers[0]->trace() == std::vector<std::string>{"Lock 0", "PutMeta lock", "Unlock 0"});
 }
 
 TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done is served") {
@@ -279,8 +279,9 @@ TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done
   // A new client finds server 2 rebuilt for 288 stripes (9 batches, recorded when it stopped)
   // and reads them from it; the rest is rebuilt from the others.
   std::vector<std::string> events;
-  Array c(rig.raw, nb, kBs, [&](const ArrayEvent& e) { events.push_back(e.ToString()); },
-          ArrayOptions{});
+  Array c(
+      rig.raw, nb, kBs, [&](const ArrayEvent& e) { events.push_back(e.ToString()); },
+      ArrayOptions{});
   REQUIRE(c.Assemble().ok());
   CHECK(c.failed(2));
   CHECK_FALSE(c.failed(3));

@@ -86,14 +86,15 @@ Status Array::ResumePoint(int server) {
     return Status::Ok();
   }
   Result<Bytes> own = servers_[server]->GetMeta(kMemberKey);
-  if (!own.ok()) return Status::Error(Code::kUnavailable, "server " + std::to_string(server) +
-                                                              " is unreachable: " +
-                                                              own.status().message());
+  if (!own.ok())
+    return Status::Error(Code::kUnavailable, "server " + std::to_string(server) +
+                                                 " is unreachable: " + own.status().message());
   seen_[server] = *own;
   Result<MemberRecord> record = DecodeMember(*own);
   int done = 0;
   if (record.ok() && record->array_id == view_.array_id && record->failed.count(server)) {
-    done = std::min(record->failed.at(server), view_.failed.count(server) ? view_.failed.at(server) : 0);
+    done = std::min(record->failed.at(server),
+                    view_.failed.count(server) ? view_.failed.at(server) : 0);
   }
   rebuilt_[server] = done;
   if (done > 0) {

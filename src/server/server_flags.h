@@ -1,7 +1,7 @@
 // The flags of memoryfs_server: the course's (-nb/--total_num_blocks, -bs/--block_size, -port,
 // -cblk/--corrupt_block) plus ours (-host -config -checksum_reply -test_corruption
-// -no_metadata -idle_timeout_ms -max_connections), parsed by core/flags.h (argparse conventions; extra
-// positional words and unknown -config keys are refused).
+// -no_metadata -idle_timeout_ms -max_connections), parsed by core/flags.h (argparse conventions;
+// extra positional words and unknown -config keys are refused).
 #pragma once
 
 #include <optional>

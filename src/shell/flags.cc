@@ -35,9 +35,15 @@ flags::FlagSet ShellFlagSet() {
       {Kind::kInt, "-port", {"--port"}, "P", "single server port (= -ns 1 -startport P)"},
       {Kind::kInt, "-timeout", {"--timeout"}, "MS", "per-call timeout in ms (default 1000)"},
       {Kind::kString, "-servers", {}, "H:P,...", "server addresses host:port,host:port,..."},
-      {Kind::kInt, "-lease_ms", {"--lease_ms"}, "MS",
+      {Kind::kInt,
+       "-lease_ms",
+       {"--lease_ms"},
+       "MS",
        "RAID-5: the lease of the recorded lock; a holder silent this long loses it (10000)"},
-      {Kind::kInt, "-force", {"--force"}, "0|1",
+      {Kind::kInt,
+       "-force",
+       {"--force"},
+       "0|1",
        "RAID-5: 1 rebuilds from a dirty degraded array instead of refusing (md's --force)"},
   };
   return set;

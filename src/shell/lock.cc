@@ -31,9 +31,8 @@ Result<bool> DiskLock::TryRecorded(std::string* last_waiting) {
   if (!client::LockConvention::HeldByOther(r->old)) {
     held_recorded_ = true;
     if (r->broken) {
-      say("broke the lock held by " + previous + ": its lease of " +
-          std::to_string(r->lease_ms) + " ms ran out (last renewed " + std::to_string(r->age_ms) +
-          " ms ago)");
+      say("broke the lock held by " + previous + ": its lease of " + std::to_string(r->lease_ms) +
+          " ms ran out (last renewed " + std::to_string(r->age_ms) + " ms ago)");
     }
     return true;
   }

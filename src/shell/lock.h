@@ -60,7 +60,7 @@ class DiskLock {
   client::BlockDevice& device_;
   const int block_;
   LockOptions options_;
-  Bytes holder_;               // the record sent with the last Lock
+  Bytes holder_;                // the record sent with the last Lock
   bool held_recorded_ = false;  // the lock now held was taken with Lock
 };
 

@@ -100,10 +100,9 @@ TEST_CASE("DiskLock: recorded, a waiter names the holder once, then breaks its e
   DiskLock b(device, 0, Recorded(&b_notices, 1000, 2));
   int attempts = 0;
   REQUIRE(b.Acquire([&] {
-               if (++attempts == 3) device.AdvanceClockMs(501);  // the lease runs out
-               return false;
-             })
-              .ok());
+             if (++attempts == 3) device.AdvanceClockMs(501);  // the lease runs out
+             return false;
+           }).ok());
   REQUIRE(b_notices.size() == 2);
   CHECK(b_notices[0].rfind("waiting for the lock, held by pid 1 on test, cid 0, since ", 0) == 0);
   CHECK(b_notices[0].find("(lease 500 ms, renewed 0 ms ago); Ctrl-C stops waiting") !=

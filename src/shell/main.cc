@@ -75,8 +75,8 @@ int main(int argc, char** argv) {
   hooks.command_boundary = CommandBoundary;
   char host[256] = "localhost";
   gethostname(host, sizeof host - 1);
-  hooks.lock.who = "pid " + std::to_string(getpid()) + " on " + host + ", cid " +
-                   std::to_string(flags.cid);
+  hooks.lock.who =
+      "pid " + std::to_string(getpid()) + " on " + host + ", cid " + std::to_string(flags.cid);
   hooks.lock.lease_ms = flags.lease_ms;
   hooks.lock.notice = [](const std::string& text) { std::cerr << text << std::endl; };
   hooks.stop_requested = [] { return g_stop_requested != 0; };

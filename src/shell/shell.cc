@@ -150,8 +150,8 @@ void Shell::Locked(const std::function<void()>& body) {
   Status acquired = lock_.Acquire(hooks_.stop_requested);
   if (acquired.code() == Code::kCancelled) return;  // the shell stops; nothing was done
   if (!acquired.ok()) {
-    if (hooks_.lock_server < 0 || (acquired.code() != Code::kUnavailable &&
-                                   acquired.code() != Code::kChecksumError)) {
+    if (hooks_.lock_server < 0 ||
+        (acquired.code() != Code::kUnavailable && acquired.code() != Code::kChecksumError)) {
       return PrintError(acquired, false);
     }
     // Degraded: run without the lock, and do not release what we do not hold. Said once per
