@@ -278,17 +278,31 @@ class Plan:
         elif self.fault == "blank":
             self.repair_at = rng.randint(self.at + 1, count)
         elif self.fault in ("flip", "cblk"):
-            used = raid.server_blocks(2 + self.k + 32 * 64 // self.bs + 16, self.n)
-            limit = self.server_blocks if rng.random() < 0.3 else min(used, self.server_blocks)
-            self.block = rng.randrange(limit)
+            self.server, self.block = self.corrupt_target(rng)
             if self.fault == "cblk":
                 self.at = 0
         elif self.fault == "client_kill":
-            # Half the kills within the first 4 ms: most commands take a few ms.
-            self.kill_delay = rng.uniform(0, 0.004 if rng.random() < 0.5 else 0.030)
+            # Most kills within the first 3 ms: most commands take a few ms.
+            self.kill_delay = rng.uniform(0, 0.003 if rng.random() < 0.6 else 0.030)
         self.final_victim = rng.randrange(self.n)
         if self.fault == "cblk":
             self.final_victim = self.server  # else its stripe would have two bad blocks
+
+    def corrupt_target(self, rng):
+        """(server, physical block) for flip/cblk: mostly a block the commands read."""
+        r = rng.random()
+        if r < 0.04:
+            return 0, 0  # the lock block
+        if r < 0.2:
+            return rng.randrange(self.n), rng.randrange(self.server_blocks)
+        inode_table = 2 + self.k
+        data = inode_table + 32 * 64 // self.bs
+        hot = [1, 2] + [inode_table + i for i in range(3)] + [data + i for i in range(30)]
+        v = min(rng.choice(hot), self.nb - 1)
+        if rng.random() < 0.25:  # the parity of its stripe
+            stripe = v // (self.n - 1)
+            return raid.parity_server(stripe, self.n), stripe
+        return raid.data_location(v, self.n)
 
     def geometry(self):
         return ["-nb", self.nb, "-bs", self.bs, *FS_FLAGS]
@@ -333,6 +347,7 @@ class Run:
         self.diverged_at = None  # a write whose effect is unknown (client_kill)
         self.failed_since = {}   # server -> failure events seen since its last repair
         self.shell_index = 0
+        self.notes = set()       # what the run exercised, counted in the coverage line
 
     def say(self, text):
         self.log.append(text)
@@ -364,6 +379,10 @@ class Run:
         events = [m.group(1).decode() for m in EVENT.finditer(out)]
         for event in events:
             self.say("event at %s: %s" % (where, event))
+            kind = ("blank" if " is blank: " in event else "failed" if event.startswith("server")
+                    else event.split()[0])
+            final = "final:" if self.final_phase_kill is not None else ""
+            self.notes.add("%s:%sevent:%s" % (self.plan.fault, final, kind))
             self.check_event(where, event)
         return events, EVENT.sub(b"", out)
 
@@ -465,6 +484,7 @@ class Run:
         events, plain = self.send(where, line)
         failed = bool(self.failed_since.get(k))
         text = plain.decode(errors="replace")
+        self.notes.add("%s:repair:%s" % (p.fault, "failed" if failed else "not_failed"))
         if failed:
             if not text.startswith("Server %d repaired: %d blocks rebuilt\n"
                                    % (k, p.server_blocks)):
@@ -533,7 +553,11 @@ class Run:
         held = b"\nheld pid %d " % old.proc.pid in record
         dirty = b"\ndirty 1\n" in record
         self.kill_expect = (old.proc.pid, held, dirty)
+        self.notes.add("client_kill:lock_held" if held else "client_kill:lock_free")
+        if dirty:
+            self.notes.add("client_kill:dirty")
         if line.split()[0] in WRITES:
+            self.notes.add("client_kill:write")
             self.diverged_at = i
             self.say("the effect of %r is unknown: no more comparisons with the reference"
                      % line[:40])
@@ -596,6 +620,8 @@ class Run:
         # Scrub: nothing to find, except the corrupt block of a flip or a cblk.
         findings = self.scrub("end (scrub)")
         corrupt_prefix = "stripe %d, server %d, " % (p.block or 0, p.server)
+        if findings:
+            self.notes.add("%s:scrub_found" % p.fault)
         if p.fault == "flip":
             wrong = [f for f in findings if not f.startswith(corrupt_prefix)]
             if wrong or len(findings) > 1:
@@ -627,6 +653,18 @@ class Run:
                 continue
             if any(xor(column, p.bs)):
                 bad_stripes.append(stripe)
+        # The lock block: between two commands it is released (zeros) and readable, unless a
+        # -cblk there makes it fail on purpose. A lock block that answers a checksum error
+        # leaves every client running without the lock.
+        if not (p.fault == "cblk" and (p.server, p.block) == (0, 0)):
+            lock = physical[0][0]
+            if lock is None:
+                self.violation("end (lock block)", "the lock block (server 0, block 0) answers "
+                               "a checksum error after the run: every client now runs without "
+                               "the lock; shell stderr: %r" % self.shell.stderr()[-400:])
+            elif any(lock):
+                self.violation("end (lock block)", "the lock block is not free between two "
+                               "commands: %r" % lock[:16])
         if bad_stripes:
             self.violation("end (parity)", "stripes whose parity does not match: %s"
                            % bad_stripes)
@@ -761,6 +799,7 @@ def main(argv=None):
     runs = failures = wrong_outputs = wrong_bytes = 0
     by_fault = {f: 0 for f in faults}
     failed_by_fault = {f: 0 for f in faults}
+    coverage = {}
     index = 0
     while (args.runs is None or runs < args.runs) and time.monotonic() - started < args.seconds:
         seed = run_seed(master, index)
@@ -774,6 +813,8 @@ def main(argv=None):
         by_fault[plan.fault] += 1
         wrong_outputs += run.wrong_outputs
         wrong_bytes += run.wrong_bytes
+        for note in run.notes:
+            coverage[note] = coverage.get(note, 0) + 1
         if args.verbose:
             print("run %d seed %d: %s %s (%.2f s)" % (index - 1, seed, "ok" if ok else "FAILED",
                                                      plan.describe(), elapsed), flush=True)
@@ -793,6 +834,9 @@ def main(argv=None):
                                                          enumerate(plan.commands)))
             print("  replay: %s" % replay_command(seed, build_dir, faults), flush=True)
     seconds = time.monotonic() - started
+    if args.verbose:
+        print("coverage (runs that saw it): " +
+              " ".join("%s=%d" % kv for kv in sorted(coverage.items())))
     print("soak: runs=%d failures=%d wrong_outputs=%d wrong_bytes=%d faults: %s failed: %s "
           "seconds=%.1f master_seed=%d"
           % (runs, failures, wrong_outputs, wrong_bytes,

@@ -22,18 +22,13 @@
 #include <string>
 
 #include "core/bytes.h"
+#include "core/meta_table.h"
 #include "core/status.h"
 
 namespace memoryfs::client {
 
-// The answer to Lock: RSM's answer plus what was recorded beside the lock.
-struct LockReply {
-  Bytes old;             // as RSM: LockConvention::HeldByOther(old) means not acquired
-  Bytes holder;          // the record beside the lock before the call; empty when none
-  int64_t age_ms = -1;   // ms since that record was written or renewed; -1 when none
-  int64_t lease_ms = 0;  // that record's lease
-  bool broken = false;   // its lease had expired: the caller holds the lock now
-};
+// The answer to Lock: RSM's answer plus what was recorded beside the lock (core/meta_table.h).
+using LockReply = LockAnswer;
 
 class BlockDevice {
  public:

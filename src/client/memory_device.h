@@ -17,17 +17,12 @@
 #include <vector>
 
 #include "client/block_device.h"
+#include "core/meta_table.h"
 
 namespace memoryfs::client {
 
 class MemoryDevice : public BlockDevice {
  public:
-  // The server's metadata limits (server/block_store.h).
-  static constexpr size_t kMaxMetaKeyLength = 64;
-  static constexpr size_t kMaxMetaValueBytes = 4096;
-  static constexpr size_t kMaxMetaKeys = 32;  // records besides "lock"
-  static constexpr int64_t kMaxLeaseMs = 86'400'000;
-
   MemoryDevice(int num_blocks, int block_size);
 
   Result<Bytes> Get(int block) override;
@@ -77,12 +72,6 @@ class MemoryDevice : public BlockDevice {
   Bytes raw_meta(const std::string& key) const;
 
  private:
-  struct MetaRecord {
-    Bytes value;  // never empty
-    int64_t written_ms = 0;
-    int64_t lease_ms = 0;
-  };
-
   // Counts the call for FailAfterCalls; kUnavailable when the device is failed.
   Status CheckUp();
   Status CheckRange(int block) const;
@@ -97,7 +86,7 @@ class MemoryDevice : public BlockDevice {
   std::vector<Bytes> blocks_;
   std::vector<std::string> trace_;
   std::set<int> corrupt_;
-  std::map<std::string, MetaRecord> meta_;
+  MetaTable meta_;  // the same rules as our server's (core/meta_table.h)
   bool failed_ = false;
   int fail_after_ = -1;  // calls still answered before failing; -1: never
   bool no_metadata_ = false;

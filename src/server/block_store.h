@@ -5,10 +5,8 @@
 #pragma once
 
 #include <atomic>
-#include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -17,26 +15,14 @@
 
 #include "core/bytes.h"
 #include "core/md5.h"
+#include "core/meta_table.h"
 #include "core/request_counts.h"
 #include "core/status.h"
 
 namespace memoryfs::server {
 
-// Limits of the metadata records (docs/protocol.md, "Metadata and the recorded lock").
-inline constexpr size_t kMaxMetaKeyLength = 64;     // keys: 1..64 of [A-Za-z0-9_.-]
-inline constexpr size_t kMaxMetaValueBytes = 4096;  // values and lock holders
-inline constexpr size_t kMaxMetaKeys = 32;          // records besides "lock"
-inline constexpr int64_t kMaxLeaseMs = 86'400'000;  // one day
-inline constexpr char kLockKey[] = "lock";          // the record Lock/Unlock keep
-
-// The answer to Lock: RSM's answer plus the "lock" record as it was before the call.
-struct LockOutcome {
-  Bytes old;             // RSM's old contents; bs zero bytes when the lock was broken
-  Bytes holder;          // the record's value before the call; empty when none
-  int64_t age_ms = -1;   // ms since that record was last written; -1 when none
-  int64_t lease_ms = 0;  // that record's lease (0: none, PutMeta wrote it; never expires)
-  bool broken = false;   // the record's lease had expired: the caller holds the lock now
-};
+// The answer to Lock (core/meta_table.h): RSM's answer plus the "lock" record before the call.
+using LockOutcome = LockAnswer;
 
 struct BlockStoreOptions {
   int num_blocks = 0;
@@ -95,20 +81,11 @@ class BlockStore {
   const BlockStoreOptions& options() const { return options_; }
 
  private:
-  using Clock = std::chrono::steady_clock;
-  struct MetaRecord {
-    Bytes value;                // never empty
-    Clock::time_point written;  // the last write
-    int64_t lease_ms = 0;
-  };
-
   Status CheckRange(int block) const;
   // Verifies bytes against the block's checksum and decay; counts a failure.
   Status Verify(int block, const Bytes& data, const Md5Digest& digest);
   // RSM's work once the range is checked; requires mu_.
   Result<Bytes> RsmLocked(int block);
-  // The "lock" record as Lock reports it (empty when none); requires mu_.
-  LockOutcome LockRecordLocked(Clock::time_point now) const;
 
   const BlockStoreOptions options_;
   const Md5Digest zero_digest_;    // of bs zero bytes
@@ -116,9 +93,9 @@ class BlockStore {
   std::mutex mu_;
   uint8_t* BlockData(int block) { return data_.data() + size_t(block) * options_.block_size; }
 
-  std::vector<uint8_t> data_;               // all blocks back to back; guarded by mu_
-  std::vector<Md5Digest> checksums_;        // guarded by mu_
-  std::map<std::string, MetaRecord> meta_;  // guarded by mu_
+  std::vector<uint8_t> data_;         // all blocks back to back; guarded by mu_
+  std::vector<Md5Digest> checksums_;  // guarded by mu_
+  MetaTable meta_;                    // guarded by mu_
   std::atomic<int64_t> gets_{0}, puts_{0}, rsms_{0}, checksum_errors_{0}, meta_calls_{0};
 };
 
