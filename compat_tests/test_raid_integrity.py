@@ -12,7 +12,7 @@ import time
 import pytest
 
 import shells
-from raid import RaidServers, data_location, parity_server
+from raid import RaidServers, parity_server
 from trace_proxy import TraceProxy
 
 N = 4
@@ -58,6 +58,17 @@ def check_files(shell, contents):
     return events
 
 
+def new_shell_fails(array, k, event, contents):
+    """A new shell says `event` (about server k) once at start-up, reads every file exactly,
+    repairs k, and leaves every stripe consistent; returns it."""
+    shell = shells.InteractiveShell(array.shell_args(*FS, "-rootinit", 0))
+    assert split(shell.startup)[0] == [event + ": treated as failed until 'repair %d'" % k]
+    assert check_files(shell, contents) == []
+    assert shell.send("repair %d" % k).startswith(b"Server %d repaired" % k)
+    assert array.parity_errors() == []
+    return shell
+
+
 def test_blank_restart_then_a_new_shell(pool):
     array = RaidServers(pool, N, NB, BS)
     a = shells.InteractiveShell(array.shell_args(*FS))
@@ -68,13 +79,7 @@ def test_blank_restart_then_a_new_shell(pool):
     assert events and events[0].startswith("SERVER_DISCONNECTED")
     a.close()
     array.servers[1].start()  # blank
-    b = shells.InteractiveShell(array.shell_args(*FS, "-rootinit", 0))
-    events, _ = split(b.startup)
-    assert events == ["server 1 is blank: it restarted and lost its blocks: treated as failed "
-                      "until 'repair 1'"]
-    assert check_files(b, contents) == []
-    assert b.send("repair 1").startswith(b"Server 1 repaired")
-    assert array.parity_errors() == []
+    b = new_shell_fails(array, 1, "server 1 is blank: it restarted and lost its blocks", contents)
     array.servers[3].kill()
     assert len(check_files(b, contents)) == 1  # SERVER_DISCONNECTED, once
     b.close()
@@ -90,13 +95,8 @@ def test_stopped_member_then_a_new_shell(pool):
     a.send("append f3 " + "z" * 100)
     a.close()
     array.servers[1].resume()  # back with the old versions
-    b = shells.InteractiveShell(array.shell_args(*FS, "-rootinit", 0))
-    events, _ = split(b.startup)
-    assert events == ["server 1 was marked failed by another client (generation 2): treated as "
-                      "failed until 'repair 1'"]
-    assert check_files(b, contents) == []
-    assert b.send("repair 1").startswith(b"Server 1 repaired")
-    assert array.parity_errors() == []
+    b = new_shell_fails(array, 1, "server 1 was marked failed by another client (generation 2)",
+                        contents)
     b.close()
 
 
@@ -174,8 +174,10 @@ class Proxied:
             p.stop()
 
 
-def hold_a_parity_put(proxied):
-    """Holds back the first parity Put on any server (all proxies share one flag)."""
+def kill_at_a_parity_put(proxied, shell, line):
+    """Sends `line` to `shell` and SIGKILLs it once a proxy holds back the first parity Put
+    (to any server), a moment after the data Put of the same round; returns the server whose
+    parity Put was held."""
     taken = []
 
     def predicate_for(server):
@@ -187,7 +189,18 @@ def hold_a_parity_put(proxied):
         return predicate
     for server in range(N):
         proxied.hold(server, predicate_for(server))
-    return taken
+    shell.proc.stdin.write(line.encode() + b"\n")
+    shell.proc.stdin.flush()
+    deadline = time.monotonic() + 20
+    while not taken:
+        assert time.monotonic() < deadline, "no parity Put was held"
+        time.sleep(0.01)
+    time.sleep(0.2)  # the data Put of the same round lands meanwhile
+    shell.proc.kill()
+    shell.proc.wait(10)
+    for p in proxied.proxies:
+        p.release.set()
+    return taken[0]
 
 
 def test_client_killed_inside_a_write_then_a_server_lost(pool):
@@ -196,19 +209,8 @@ def test_client_killed_inside_a_write_then_a_server_lost(pool):
     a = shells.InteractiveShell(proxied.args("-timeout", 30000, "-lease_ms", 500))
     write_files(a, CONTENTS)
     before = array.physical()
-    taken = hold_a_parity_put(proxied)
-    a.proc.stdin.write(("append f1 " + "k" * 300 + "\n").encode())
-    a.proc.stdin.flush()
-    deadline = time.monotonic() + 20
-    while not taken:
-        assert time.monotonic() < deadline, "no parity Put was held"
-        time.sleep(0.01)
-    time.sleep(0.2)  # the data Put of the same round lands meanwhile
-    a.proc.kill()
-    a.proc.wait(10)
-    for p in proxied.proxies:
-        p.release.set()
-    held_stripe = proxied.proxies[taken[0]].held_call[1][0]
+    held = kill_at_a_parity_put(proxied, a, "append f1 " + "k" * 300)
+    held_stripe = proxied.proxies[held].held_call[1][0]
     after = array.physical()
     assert held_stripe in array.parity_errors(after)  # the write hole is there
     b = shells.InteractiveShell(proxied.args("-rootinit", 0))
@@ -221,7 +223,7 @@ def test_client_killed_inside_a_write_then_a_server_lost(pool):
     assert array.parity_errors() == []
     # Lose a server whose block of that stripe the dead command did not change.
     victim = next(s for s in range(N)
-                  if s != taken[0] and after[s][held_stripe] == before[s][held_stripe])
+                  if s != held and after[s][held_stripe] == before[s][held_stripe])
     array.servers[victim].kill()
     untouched = {k: v for k, v in CONTENTS.items() if k != "f1"}
     check_files(b, untouched)
@@ -236,17 +238,7 @@ def test_a_waiting_shell_says_who_holds_the_lock_and_stops_on_sigterm(pool):
     proxied = Proxied(pool)
     a = shells.InteractiveShell(proxied.args("-timeout", 30000, "-lease_ms", 600000))
     write_files(a, {"f1": "abc"})
-    taken = hold_a_parity_put(proxied)
-    a.proc.stdin.write(b"append f1 " + b"d" * 300 + b"\n")
-    a.proc.stdin.flush()
-    deadline = time.monotonic() + 20
-    while not taken:
-        assert time.monotonic() < deadline
-        time.sleep(0.01)
-    a.proc.kill()
-    a.proc.wait(10)
-    for p in proxied.proxies:
-        p.release.set()
+    kill_at_a_parity_put(proxied, a, "append f1 " + "d" * 300)
     b = shells.InteractiveShell(proxied.args("-rootinit", 0))
     b.proc.stdin.write(b"ls\n")
     b.proc.stdin.flush()

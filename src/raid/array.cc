@@ -72,30 +72,28 @@ void Array::ReportCorrupt(Location at) {
   Report(e);
 }
 
-void Array::MarkFailed(int server, const char* op) {
+void Array::Fail(int server, ArrayEvent event) {
   std::lock_guard<std::mutex> lock(mu_);
   rebuilt_[server] = 0;  // what a partial repair wrote may be lost with it
   if (failed_[server]) return;
   failed_[server] = true;
   publish_pending_ = true;
+  event.server = server;
+  if (sink_) sink_(event);
+}
+
+void Array::MarkFailed(int server, const char* op) {
   ArrayEvent e;
   e.kind = ArrayEvent::Kind::kServerDisconnected;
   e.op = op;
-  e.server = server;
-  if (sink_) sink_(e);
+  Fail(server, std::move(e));
 }
 
 void Array::Reject(int server, const std::string& why) {
-  std::lock_guard<std::mutex> lock(mu_);
-  rebuilt_[server] = 0;
-  if (failed_[server]) return;
-  failed_[server] = true;
-  publish_pending_ = true;
   ArrayEvent e;
   e.kind = ArrayEvent::Kind::kMemberRejected;
-  e.server = server;
   e.text = why;
-  if (sink_) sink_(e);
+  Fail(server, std::move(e));
 }
 
 Result<Bytes> Array::ServerGet(Location at) {

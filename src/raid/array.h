@@ -166,6 +166,9 @@ class Array : public client::BlockDevice {
   // What marks a server failed: kUnavailable or kProtocolError from it.
   static bool IsServerFailure(const Status& s);
   void MarkFailed(int server, const char* op);
+  // Both: the server marked failed (once; a new failure forgets a partial rebuild) and the
+  // failure reported, and published before the next write round.
+  void Fail(int server, ArrayEvent event);
   // A member treated as failed for what its record says: reported as kMemberRejected.
   void Reject(int server, const std::string& why);
   // Whether slot `at` cannot be used: its server is failed and, if being rebuilt, not yet
