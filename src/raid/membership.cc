@@ -93,8 +93,7 @@ Status Array::Assemble() {
     if (!lock_decides && !intent_seen_[s].empty() && !dirty_) {
       dirty_ = true;
       dirty_why_ = "server " + std::to_string(s) +
-                   " holds the write intent of a client that did not "
-                   "finish its command";
+                   " holds the write intent of a client that did not finish its command";
     }
   }
   return Publish();  // a dirty array is resynced once the lock is taken (AfterLock)
@@ -144,9 +143,11 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
     const Result<Bytes>& read = reads[s].member;
     if (!read.ok()) {
       const Code code = read.status().code();
-      if (IsServerFailure(read.status())) MarkFailed(s, "GET");
-      if (code != Code::kUnimplemented && code != Code::kInternal &&
-          !IsServerFailure(read.status())) {
+      if (code == Code::kUnimplemented) {
+        checkable_[s] = false;  // a server without records (it was unreachable before)
+      } else if (IsServerFailure(read.status())) {
+        MarkFailed(s, "GET");
+      } else if (code != Code::kInternal) {  // kInternal: not read (failed, or no records)
         Reject(s, "cannot be checked: " + read.status().ToString());
       }
       continue;
@@ -206,8 +207,9 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
 Status Array::AdoptTruth(const MemberRecord& truth,
                          const std::vector<std::optional<MemberRecord>>& records) {
   const bool newer = truth.generation > view_.generation || !assembled_;
+  const bool current = truth.generation >= view_.generation || !assembled_;
   for (const auto& [s, rebuilt] : truth.failed) {
-    if (failed_[s]) continue;
+    if (failed_[s] || !current) continue;
     // Its own record knows how far an interrupted repair of it got; without one, nothing.
     int done = rebuilt;
     if (checkable_[s]) {
@@ -277,10 +279,14 @@ Status Array::Publish() {
     for (size_t i = 0; i < targets.size(); ++i) {
       const int s = targets[i];
       if (!answers[i].ok()) {
-        if (IsServerFailure(answers[i].status()))
+        const Status& error = answers[i].status();
+        if (error.code() == Code::kUnimplemented) {
+          checkable_[s] = false;  // no records there after all (a Python server)
+        } else if (IsServerFailure(error)) {
           MarkFailed(s, "PUT");
-        else
-          Reject(s, "refused its record: " + answers[i].status().ToString());
+        } else {
+          Reject(s, "refused its record: " + error.ToString());
+        }
       } else if (*answers[i] == seen_[s]) {
         seen_[s] = wanted[i];
       } else if (answers[i]->empty()) {
@@ -309,6 +315,10 @@ Status Array::CheckRecord(int server, const Result<Bytes>& record) {
   const Status gone =
       Status::Error(Code::kUnavailable, "server " + std::to_string(server) + " failed");
   if (!record.ok()) {
+    if (record.status().code() == Code::kUnimplemented) {
+      checkable_[server] = false;  // no records there: nothing to check
+      return Status::Ok();
+    }
     if (IsServerFailure(record.status())) {
       MarkFailed(server, "GET");
     } else {

@@ -179,6 +179,26 @@ TEST_CASE("Members: a member without records that restarted blank is caught from
   CHECK(fresh.events.size() == 1);  // the note
 }
 
+TEST_CASE("Members: a server without records, unreachable at start-up, is repaired once back") {
+  Rig rig(4, kBlocks, kBs);
+  REQUIRE(rig.array->Assemble().ok());
+  FillAll(rig);
+  REQUIRE(rig.array->Settle().ok());
+  rig.servers[2]->SetNoMetadata(true);  // replaced by a Python server, down for now
+  rig.servers[2]->SetFailed(true);
+  Client b(rig);
+  REQUIRE(b.array->Assemble().ok());
+  CHECK(b.events == std::vector<std::string>{"SERVER_DISCONNECTED GET 2"});
+  rig.servers[2]->SetFailed(false);
+  Status repaired = b.array->Repair(2, nullptr);
+  REQUIRE_MESSAGE(repaired.ok(), repaired.ToString());
+  CHECK_FALSE(b.array->checkable(2));
+  CHECK_FALSE(b.array->failed(2));
+  REQUIRE(b.array->Settle().ok());
+  for (int v = 1; v < kBlocks; ++v) CHECK(*b.array->Get(v) == Pattern(v, kBs));
+  CHECK(rig.ParityConsistent());
+}
+
 // Client A dies inside a command after a data Put landed and before its parity Put.
 void DieMidWrite(Rig& rig, int block) {
   REQUIRE(rig.array->Lock(0, Who("dead"), kLease).ok());

@@ -86,9 +86,15 @@ Status Array::ResumePoint(int server) {
     return Status::Ok();
   }
   Result<Bytes> own = servers_[server]->GetMeta(kMemberKey);
-  if (!own.ok())
+  if (own.status().code() == Code::kUnimplemented) {
+    checkable_[server] = false;  // no records there (a Python server that was unreachable)
+    rebuilt_[server] = 0;
+    return Status::Ok();
+  }
+  if (!own.ok()) {
     return Status::Error(Code::kUnavailable, "server " + std::to_string(server) +
                                                  " is unreachable: " + own.status().message());
+  }
   seen_[server] = *own;
   Result<MemberRecord> record = DecodeMember(*own);
   int done = 0;
