@@ -572,6 +572,10 @@ class Run:
             return
         pid, held, dirty = self.kill_expect
         log = self.shell.stderr().decode(errors="replace")
+        if held and "waiting for the lock, held by pid %d " % pid not in log:
+            self.violation("after client_kill", "the dead shell (pid %d) held the lock, but the "
+                           "next shell never said it waited for it; its stderr: %r"
+                           % (pid, log[-600:]))
         if held and "broke the lock held by pid %d " % pid not in log:
             self.violation("after client_kill", "the dead shell (pid %d) held the lock, but the "
                            "next shell never broke it; its stderr: %r" % (pid, log[-600:]))

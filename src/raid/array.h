@@ -203,9 +203,10 @@ class Array : public client::BlockDevice {
   // After the lock is taken: learn what changed, resync after a dead writer.
   Status AfterLock(const Bytes& previous, bool known);
   Status Resync(const std::string& why);
-  // The write intent, before the first covered write of a command, and its clearing.
+  // The write intent, before the first covered write of a command, and its clearing (with
+  // `also` run in the same parallel round).
   Status SetIntent();
-  Status ClearIntent();
+  Status ClearIntent(std::vector<Fanout::Task> also = {});
   std::vector<int> IntentMembers() const;
   std::string DirtyRefusal(Location at) const;
   void Report(const ArrayEvent& event);

@@ -1,5 +1,6 @@
 #include "raid/member_record.h"
 
+#include <algorithm>
 #include <cstdlib>
 #include <sstream>
 #include <vector>
@@ -99,7 +100,9 @@ Bytes EncodeLock(const LockRecord& r) {
   std::ostringstream out;
   out << kLockMagic << "\n";
   if (r.kind == LockRecord::Kind::kHeld) {
-    out << "held " << r.holder << "\nmirror " << r.mirror << "\n";
+    std::string holder = r.holder;  // one line
+    std::replace(holder.begin(), holder.end(), '\n', ' ');
+    out << "held " << holder << "\nmirror " << r.mirror << "\n";
   } else {
     out << "released\ngeneration " << r.generation << "\n";
   }

@@ -333,7 +333,14 @@ Status Array::CheckRecord(int server, const Result<Bytes>& record) {
     seen_[server] = *record;  // another client's newer view, adopted at the next lock
     return Status::Ok();
   }
-  Reject(server, record->empty() ? kBlankWhy : "holds a record this client did not expect");
+  if (record->empty()) {
+    Reject(server, kBlankWhy);
+  } else if (decoded.ok() && decoded->array_id == view_.array_id && decoded->failed.count(server)) {
+    Reject(server, "was marked failed by another client (generation " +
+                       std::to_string(decoded->generation) + ")");
+  } else {
+    Reject(server, "holds a record this client did not expect");
+  }
   return gone;
 }
 
@@ -425,16 +432,15 @@ Status Array::Unlock(int block, const Bytes&, const Bytes&) {
   note.dirty = dirty_;
   const int at = lock_at_.server;
   Status released;
-  std::vector<Fanout::Task> tasks;
+  std::vector<Fanout::Task> unlock;
   const Bytes mine = held_bytes_;
   if (!failed_[at]) {
-    tasks.push_back(
+    unlock.push_back(
         {at, [&] { released = servers_[at]->Unlock(lock_at_.block, mine, EncodeLock(note)); }});
   }
   held_.reset();
-  fanout_.RunAll(std::move(tasks));
+  Status cleared = ClearIntent(std::move(unlock));  // one round: the Unlock and the copy's
   if (!released.ok() && IsServerFailure(released)) MarkFailed(at, "PUT");
-  Status cleared = ClearIntent();
   if (released.code() == Code::kAborted) {
     return Status::Error(Code::kAborted,
                          "the lock was broken by another client while this command ran (its "
@@ -526,17 +532,17 @@ Status Array::SetIntent() {
   return PublishIfPending();
 }
 
-Status Array::ClearIntent() {
-  std::vector<Fanout::Task> tasks;
+Status Array::ClearIntent(std::vector<Fanout::Task> also) {
   std::vector<Result<Bytes>> answers(servers_.size(), Status::Error(Code::kInternal, "not run"));
   for (int s : intent_at_) {
     if (failed_[s]) continue;
-    tasks.push_back(
+    also.push_back(
         {s, [&, s] { answers[s] = servers_[s]->PutMeta(kIntentKey, intent_seen_[s], {}); }});
   }
-  fanout_.RunAll(std::move(tasks));
+  fanout_.RunAll(std::move(also));
   for (int s : intent_at_) {
     if (answers[s].ok()) intent_seen_[s].clear();
+    // A copy left behind (its server failed meanwhile) is void: the lock's note decides.
   }
   intent_at_.clear();
   intent_set_ = false;
