@@ -35,7 +35,7 @@ REFERENCE_SERVER = REPO_ROOT / "compat_tests" / "reference" / "memoryfs_server.p
 BANNER_PREFIX = "Running block server"
 LOOPBACK = "127.0.0.1"
 DEFAULT_START_TIMEOUT = 10.0
-KINDS = ("cpp", "ref")
+KINDS = ("cpp", "blockserver", "ref")
 
 _live_processes = weakref.WeakSet()
 
@@ -74,6 +74,8 @@ def server_argv(kind, args):
     """The argv that runs server ``kind`` ("cpp" or "ref") with the flags ``args``."""
     if kind == "cpp":
         return [str(cpp_server_path()), *map(str, args)]
+    if kind == "blockserver":  # the same program under the 2023 edition's name
+        return [str(build_dir() / "bin" / "blockserver"), *map(str, args)]
     if kind == "ref":
         return [sys.executable, str(REFERENCE_SERVER), *map(str, args)]
     raise ValueError("unknown server kind %r (expected one of %s)" % (kind, KINDS))

@@ -23,7 +23,6 @@ import os
 import random
 import re
 import select
-import signal
 import sys
 import time
 import traceback
@@ -469,19 +468,20 @@ class Run:
             raise RunFailure("the reference shell exited with status %s" % status)
 
     # ----- faults -------------------------------------------------------------------------
-    def send(self, where, line, expected=None):
+    def send(self, where, line, expected=None, errors=True):
         out = self.shell.send(line)
         events, plain = self.events_of(where, out)
         if expected is not None and self.diverged_at is None:
             self.compare(where, line, plain, expected)
-        self.check_errors(where, line, plain)
+        if errors:
+            self.check_errors(where, line, plain)
         return events, plain
 
     def repair(self, where):
         p = self.plan
         k = p.server
         line = "repair %d" % k
-        events, plain = self.send(where, line)
+        events, plain = self.send(where, line, errors=False)  # the checks are below
         failed = bool(self.failed_since.get(k))
         text = plain.decode(errors="replace")
         self.notes.add("%s:repair:%s" % (p.fault, "failed" if failed else "not_failed"))
@@ -765,6 +765,22 @@ def replay_command(seed, build_dir, faults):
     return cmd
 
 
+def report_failure(index, run, build_dir, faults, full):
+    plan = run.plan
+    where, text = run.violations[0]
+    print("FAILURE run %d seed %d: %s" % (index, plan.seed, plan.describe()))
+    print("  first violation at %s: %s" % (where, text))
+    for where, text in run.violations[1:6]:
+        print("  then at %s: %s" % (where, text))
+    if len(run.violations) > 6:
+        print("  (%d more violations)" % (len(run.violations) - 6))
+    if full:
+        print("  log:\n    " + "\n    ".join(run.log))
+        print("  commands:\n    " + "\n    ".join("%d: %s" % (i, c[:70])
+                                                  for i, c in enumerate(plan.commands)))
+    print("  replay: %s" % replay_command(plan.seed, build_dir, faults), flush=True)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0,
@@ -805,38 +821,34 @@ def main(argv=None):
     failed_by_fault = {f: 0 for f in faults}
     coverage = {}
     index = 0
-    while (args.runs is None or runs < args.runs) and time.monotonic() - started < args.seconds:
-        seed = run_seed(master, index)
-        index += 1
-        plan = Plan(seed, faults)
-        run = Run(plan, build_dir, args.run_timeout, args.verbose)
-        t0 = time.monotonic()
-        ok = run.run()
-        elapsed = time.monotonic() - t0
-        runs += 1
-        by_fault[plan.fault] += 1
-        wrong_outputs += run.wrong_outputs
-        wrong_bytes += run.wrong_bytes
-        for note in run.notes:
-            coverage[note] = coverage.get(note, 0) + 1
-        if args.verbose:
-            print("run %d seed %d: %s %s (%.2f s)" % (index - 1, seed, "ok" if ok else "FAILED",
-                                                     plan.describe(), elapsed), flush=True)
-        if not ok:
-            failures += 1
-            failed_by_fault[plan.fault] += 1
-            where, text = run.violations[0]
-            print("FAILURE run %d seed %d: %s" % (index - 1, seed, plan.describe()))
-            print("  first violation at %s: %s" % (where, text))
-            for where, text in run.violations[1:6]:
-                print("  then at %s: %s" % (where, text))
-            if len(run.violations) > 6:
-                print("  (%d more violations)" % (len(run.violations) - 6))
-            if args.verbose > 1 or args.runs == 1:
-                print("  log:\n    " + "\n    ".join(run.log))
-                print("  commands:\n    " + "\n    ".join("%d: %s" % (i, c[:70]) for i, c in
-                                                         enumerate(plan.commands)))
-            print("  replay: %s" % replay_command(seed, build_dir, faults), flush=True)
+    interrupted = False
+    try:
+        while ((args.runs is None or runs < args.runs)
+               and time.monotonic() - started < args.seconds):
+            seed = run_seed(master, index)
+            index += 1
+            plan = Plan(seed, faults)
+            run = Run(plan, build_dir, args.run_timeout, args.verbose)
+            t0 = time.monotonic()
+            ok = run.run()
+            elapsed = time.monotonic() - t0
+            runs += 1
+            by_fault[plan.fault] += 1
+            wrong_outputs += run.wrong_outputs
+            wrong_bytes += run.wrong_bytes
+            for note in run.notes:
+                coverage[note] = coverage.get(note, 0) + 1
+            if args.verbose:
+                print("run %d seed %d: %s %s (%.2f s)" % (index - 1, seed,
+                                                         "ok" if ok else "FAILED",
+                                                         plan.describe(), elapsed), flush=True)
+            if not ok:
+                failures += 1
+                failed_by_fault[plan.fault] += 1
+                report_failure(index - 1, run, build_dir, faults,
+                               full=args.verbose > 1 or args.runs == 1)
+    except KeyboardInterrupt:  # the run in progress is dropped; the summary still counts
+        interrupted = True
     seconds = time.monotonic() - started
     if args.verbose:
         print("coverage (runs that saw it): " +
@@ -847,7 +859,9 @@ def main(argv=None):
              ",".join("%s=%d" % kv for kv in by_fault.items()),
              ",".join("%s=%d" % kv for kv in failed_by_fault.items() if kv[1]) or "none",
              seconds, master), flush=True)
-    return 1 if failures else 0
+    if interrupted:
+        print("soak: interrupted")
+    return 1 if failures or interrupted else 0
 
 
 if __name__ == "__main__":

@@ -133,14 +133,15 @@ class RpcService::Methods {
 
   // Finds the method's row, checks the arity against its parameter names (Python's TypeError
   // texts), then runs its handler.
-  Outcome Dispatch(const std::string& method, const Params& p) const;
+  // *counted: whether it was a Get, Put or RSM (what -delayat counts).
+  Outcome Dispatch(const std::string& method, const Params& p, bool* counted) const;
   // Parses the call and dispatches it; a malformed document is Python's ExpatError fault.
-  Outcome Execute(const std::string& request_xml) const;
+  Outcome Execute(const std::string& request_xml, bool* counted) const;
 
  private:
-  // Which methods a server offers: kCore always, kMetadata unless disable_metadata, kTest
-  // with enable_corrupt_method.
-  enum class Group { kCore, kMetadata, kTest };
+  // Which methods a server offers: kBlocks (the course's three, counted by -delayat) and
+  // kCore always, kMetadata unless disable_metadata, kTest with enable_corrupt_method.
+  enum class Group { kBlocks, kCore, kMetadata, kTest };
   struct Row {
     const char* name;
     std::vector<const char*> params;  // the Python server's parameter names
@@ -154,6 +155,7 @@ class RpcService::Methods {
         return !options_.disable_metadata;
       case Group::kTest:
         return options_.enable_corrupt_method;
+      case Group::kBlocks:
       case Group::kCore:
         break;
     }
@@ -257,9 +259,9 @@ class RpcService::Methods {
 
 // The wire table: adding a method is one row here plus its handler and store operation.
 const RpcService::Methods::Row RpcService::Methods::kTable[] = {
-    {"Get", {"block_number"}, &Methods::Get, Group::kCore},
-    {"Put", {"block_number", "data"}, &Methods::Put, Group::kCore},
-    {"RSM", {"block_number"}, &Methods::Rsm, Group::kCore},
+    {"Get", {"block_number"}, &Methods::Get, Group::kBlocks},
+    {"Put", {"block_number", "data"}, &Methods::Put, Group::kBlocks},
+    {"RSM", {"block_number"}, &Methods::Rsm, Group::kBlocks},
     {"GetMeta", {"key"}, &Methods::GetMeta, Group::kMetadata},
     {"PutMeta", {"key", "expected", "value"}, &Methods::PutMeta, Group::kMetadata},
     {"Lock", {"block_number", "holder", "lease_ms"}, &Methods::Lock, Group::kMetadata},
@@ -268,9 +270,11 @@ const RpcService::Methods::Row RpcService::Methods::kTable[] = {
     {"Corrupt", {"block_number"}, &Methods::Corrupt, Group::kTest},
 };
 
-Outcome RpcService::Methods::Dispatch(const std::string& method, const Params& p) const {
+Outcome RpcService::Methods::Dispatch(const std::string& method, const Params& p,
+                                      bool* counted) const {
   for (const Row& row : kTable) {
     if (method != row.name || !Offered(row.group)) continue;
+    *counted = row.group == Group::kBlocks;
     if (std::string e = ArityError(row.name, p, row.params); !e.empty()) return Fault(e);
     return (this->*row.handler)(p);
   }
@@ -278,7 +282,8 @@ Outcome RpcService::Methods::Dispatch(const std::string& method, const Params& p
 }
 
 RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
-    : methods_(std::make_unique<Methods>(store, options)) {
+    : methods_(std::make_unique<Methods>(store, options)),
+      stall_(options.delay_every, options.delay_ms) {
   // xmlrpc-c's document limit is process-wide: every document the HTTP server lets through
   // must also parse (rpc::MaxMessageBody), with room for the envelope.
   const size_t limit = rpc::MaxMessageBody(store->options().block_size) + 4096;
@@ -289,26 +294,28 @@ RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
 
 RpcService::~RpcService() = default;
 
-Outcome RpcService::Methods::Execute(const std::string& request_xml) const {
+Outcome RpcService::Methods::Execute(const std::string& request_xml, bool* counted) const {
   try {
     std::string method;
     Params params;
     xmlrpc_c::xml::parseCall(request_xml, &method, &params);
-    return Dispatch(method, params);
+    return Dispatch(method, params, counted);
   } catch (const std::exception& e) {
     return Fault(std::string("<class 'xml.parsers.expat.ExpatError'>:") + e.what());
   }
 }
 
-std::string RpcService::Handle(const std::string& request_xml) const {
+std::string RpcService::Handle(const std::string& request_xml) {
   // We parse and dispatch ourselves rather than through xmlrpc-c's registry, whose built-in
   // system.* methods the Python server does not have. This is the only place where xmlrpc-c
   // exceptions can arise on the server side; they end here as faults.
   std::string response;
+  bool counted = false;
+  stall_.Enter();
   try {
     // Built in place (no copy): a success outcome's fault part is uninitialised in xmlrpc-c,
     // and copying it would read that.
-    const Outcome outcome = methods_->Execute(request_xml);
+    const Outcome outcome = methods_->Execute(request_xml, &counted);
     xmlrpc_c::xml::generateResponse(outcome, &response);
   } catch (const std::exception& e) {
     response =
@@ -317,6 +324,7 @@ std::string RpcService::Handle(const std::string& request_xml) const {
         "<member><name>faultString</name><value><string>internal error</string></value>"
         "</member></struct></value></fault></methodResponse>\r\n";
   }
+  if (counted) stall_.AfterCounted();
   return response;
 }
 

@@ -12,6 +12,7 @@
 #include <string>
 
 #include "server/block_store.h"
+#include "server/stall.h"
 
 namespace memoryfs::server {
 
@@ -26,6 +27,10 @@ struct RpcServiceOptions {
   // Without GetMeta/PutMeta/Lock/Unlock, answering them as the Python server does (unknown
   // method): for benchmarks of the array without its records, and tests of that fallback.
   bool disable_metadata = false;
+  // -delayat K (server/stall.h): every K-th Get/Put/RSM is answered after delay_ms, during
+  // which no other request is answered. 0: never.
+  int delay_every = 0;
+  int delay_ms = 10000;
 };
 
 class RpcService {
@@ -35,11 +40,12 @@ class RpcService {
 
   // Executes one XML-RPC call and returns the response document (a fault for any error,
   // including malformed XML). Thread-safe.
-  std::string Handle(const std::string& request_xml) const;
+  std::string Handle(const std::string& request_xml);
 
  private:
   class Methods;  // the handlers; keeps xmlrpc-c out of this header
   std::unique_ptr<Methods> methods_;
+  Stall stall_;
 };
 
 }  // namespace memoryfs::server

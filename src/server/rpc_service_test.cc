@@ -8,7 +8,7 @@ namespace memoryfs::server {
 
 namespace {
 
-std::string Call(const RpcService& service, const std::string& method, const std::string& params) {
+std::string Call(RpcService& service, const std::string& method, const std::string& params) {
   return service.Handle("<?xml version='1.0'?>\n<methodCall>\n<methodName>" + method +
                         "</methodName>\n<params>\n" + params + "</params>\n</methodCall>\n");
 }

@@ -11,14 +11,16 @@ namespace {
 constexpr long long kMaxBlockSize = 1 << 20;     // 1 MiB
 constexpr long long kMaxStoreBytes = 8LL << 30;  // 8 GiB in all
 
-flags::FlagSet ServerFlagSet() {
+flags::FlagSet ServerFlagSet(const std::string& program) {
   using flags::Flag;
   using flags::Kind;
   using flags::Range;
   flags::FlagSet set;
-  set.program = "memoryfs_server";
+  set.program = program;
   set.usage = "-nb N -bs BYTES -port PORT [options]";
-  set.description = "An XML-RPC block server, drop-in for the course's memoryfs_server.py.";
+  set.description =
+      "An XML-RPC block server, drop-in for the course's memoryfs_server.py (2022) and "
+      "blockserver.py (2023).";
   set.config_flag = true;
   // Required, in the course server's order and with its texts.
   set.flags = {
@@ -37,6 +39,12 @@ flags::FlagSet ServerFlagSet() {
       Flag(Kind::kSwitch, "-test_corruption", {}, "",
            "enable the test-only Corrupt(block) method (flips stored\n"
            "bytes, keeps the checksum)"),
+      Flag(Kind::kInt, "-delayat", {"--delayat"}, "K",
+           "blockserver.py's delay: every K-th Get/Put/RSM is answered\nafter -delay_ms, the "
+           "whole server stalled meanwhile (0: never)",
+           Range{0, INT_MAX}),
+      Flag(Kind::kInt, "-delay_ms", {}, "MS", "the -delayat pause (default 10000, as Python's)",
+           Range{0, 3600 * 1000}),
       Flag(Kind::kSwitch, "-no_metadata", {}, "",
            "answer GetMeta/PutMeta/Lock/Unlock as the Python server\ndoes (unknown method)"),
       Flag(Kind::kInt, "-idle_timeout_ms", {}, "MS",
@@ -75,14 +83,23 @@ Status Configure(const flags::FlagSet& set, const flags::Values& values, ServerC
   config->checksum_reply = reply == "int" ? ChecksumReply::kMinusOne : ChecksumReply::kFault;
   config->test_corruption = values.Switch("test_corruption");
   config->no_metadata = values.Switch("no_metadata");
+  config->delay_every = static_cast<int>(values.Int("delayat").value_or(0));
+  config->delay_ms = static_cast<int>(values.Int("delay_ms").value_or(config->delay_ms));
   return Status::Ok();
 }
 
 }  // namespace
 
+std::string ProgramName(int argc, const char* const* argv) {
+  if (argc < 1 || argv[0] == nullptr) return "memoryfs_server";
+  const std::string path = argv[0];
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
 FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* config,
                               std::string* message) {
-  const flags::FlagSet set = ServerFlagSet();
+  const flags::FlagSet set = ServerFlagSet(ProgramName(argc, argv));
   const Result<flags::Values> values = flags::Parse(set, argc, argv);
   if (values.ok() && values->help()) {
     *message = flags::Help(set);

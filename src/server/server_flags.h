@@ -1,6 +1,7 @@
 // The flags of memoryfs_server: the course's (-nb/--total_num_blocks, -bs/--block_size, -port,
 // -cblk/--corrupt_block) plus ours (-host -config -checksum_reply -test_corruption
-// -no_metadata -idle_timeout_ms -max_connections), parsed by core/flags.h (argparse conventions;
+// -no_metadata -idle_timeout_ms -max_connections, and blockserver.py's -delayat with our
+// -delay_ms), parsed by core/flags.h (argparse conventions;
 // extra positional words and unknown -config keys are refused).
 #pragma once
 
@@ -21,6 +22,8 @@ struct ServerConfig {
   ChecksumReply checksum_reply = ChecksumReply::kFault;
   bool test_corruption = false;
   bool no_metadata = false;  // -no_metadata
+  int delay_every = 0;       // -delayat K
+  int delay_ms = 10000;      // -delay_ms
   int idle_timeout_ms = 60000;
   int max_connections = 4096;
 };
@@ -39,5 +42,9 @@ enum class FlagsOutcome {
 // defaults.
 FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* config,
                               std::string* message);
+
+// The name the program was started under (argv[0] without its directory): "memoryfs_server",
+// or "blockserver" (the 2023 edition's name for the same program), for usage and messages.
+std::string ProgramName(int argc, const char* const* argv);
 
 }  // namespace memoryfs::server

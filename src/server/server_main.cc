@@ -1,4 +1,5 @@
-// memoryfs_server: flags, bind, serve until SIGINT/SIGTERM, exit 0.
+// memoryfs_server (also built as blockserver, the 2023 edition's name): flags, bind, serve
+// until SIGINT/SIGTERM, exit 0.
 #include <signal.h>
 #include <sys/resource.h>
 
@@ -25,6 +26,7 @@ static void RaiseOpenFileLimit() {
 }
 
 int main(int argc, char** argv) {
+  const std::string program = server::ProgramName(argc, argv);
   server::ServerConfig config;
   std::string message;
   switch (server::ParseServerFlags(argc, argv, &config, &message)) {
@@ -35,7 +37,7 @@ int main(int argc, char** argv) {
       std::cout << message << std::endl;
       return 1;
     case server::FlagsOutcome::kInvalid:
-      std::cerr << "memoryfs_server: " << message << "\n(try --help)" << std::endl;
+      std::cerr << program << ": " << message << "\n(try --help)" << std::endl;
       return 2;
     case server::FlagsOutcome::kRun:
       break;
@@ -55,12 +57,17 @@ int main(int argc, char** argv) {
   auto created =
       server::BlockStore::Create({config.num_blocks, config.block_size, config.decayed_block});
   if (!created.ok()) {
-    std::cerr << "memoryfs_server: " << created.status().message() << std::endl;
+    std::cerr << program << ": " << created.status().message() << std::endl;
     return 1;
   }
   server::BlockStore* store = created->release();
-  auto* service = new server::RpcService(
-      store, {config.checksum_reply, config.test_corruption, config.no_metadata});
+  server::RpcServiceOptions options;
+  options.checksum_reply = config.checksum_reply;
+  options.enable_corrupt_method = config.test_corruption;
+  options.disable_metadata = config.no_metadata;
+  options.delay_every = config.delay_every;
+  options.delay_ms = config.delay_ms;
+  auto* service = new server::RpcService(store, options);
   rpc::HttpServerOptions http;
   http.host = config.host;
   http.port = config.port;
@@ -71,7 +78,7 @@ int main(int argc, char** argv) {
       http, [service](const std::string& body) { return service->Handle(body); });
   Status started = server->Start();
   if (!started.ok()) {
-    std::cerr << "memoryfs_server: " << started.message() << std::endl;
+    std::cerr << program << ": " << started.message() << std::endl;
     return 1;
   }
   std::cout << "Running block server with nb=" << config.num_blocks << ", bs=" << config.block_size
