@@ -26,11 +26,17 @@ Our additions (not in the course server):
   block stays "decayed".
 * SIGINT and SIGTERM stop the server with exit status 0 (the course server dies with a
   traceback on Ctrl-C).
+
+The 2023 edition's ``blockserver.py`` is the same server plus ``-delayat K`` (spec
+edition2023.md): every K-th Get/Put/RSM does its work and then sleeps before it is answered
+(10 s; ``-delay_ms`` is our addition so that tests stay fast). Being single-threaded, the
+whole server stalls meanwhile.
 """
 
 import argparse
 import signal
 import sys
+import time
 import xmlrpc.client
 from xmlrpc.server import SimpleXMLRPCRequestHandler, SimpleXMLRPCServer
 
@@ -53,6 +59,17 @@ class RequestHandler(SimpleXMLRPCRequestHandler):
 BLOCKS = []
 BLOCK_SIZE = 0
 DECAYED_BLOCK = None
+DELAY_AT = 0  # -delayat K: every K-th counted request sleeps DELAY_S before answering
+DELAY_S = 10.0
+REQUESTS = 0
+
+
+def _count_request():
+    """Count a Get/Put/RSM; the K-th (with -delayat K) sleeps before it is answered."""
+    global REQUESTS
+    REQUESTS += 1
+    if DELAY_AT and REQUESTS % DELAY_AT == 0:
+        time.sleep(DELAY_S)
 
 
 def _check_decay(block_number):
@@ -63,6 +80,7 @@ def _check_decay(block_number):
 
 def Get(block_number):
     """Return the stored block (IndexError when out of range)."""
+    _count_request()
     result = BLOCKS[block_number]
     _check_decay(block_number)
     return result
@@ -70,12 +88,14 @@ def Get(block_number):
 
 def Put(block_number, data):
     """Store ``data`` unchanged (any length) and return 0."""
+    _count_request()
     BLOCKS[block_number] = data
     return 0
 
 
 def RSM(block_number):
     """Return the old block, then set it to ``bs`` bytes of 0x01."""
+    _count_request()
     result = BLOCKS[block_number]
     _check_decay(block_number)
     BLOCKS[block_number] = bytearray(b"\x01" * BLOCK_SIZE)
@@ -91,6 +111,10 @@ def parse_flags(argv):
     parser.add_argument("-port", "--port", dest="port", type=int, help="TCP port")
     parser.add_argument("-cblk", "--corrupt_block", dest="cblk", type=int, default=None,
                         help="(our addition) block whose Get/RSM answer CHECKSUM_ERROR")
+    parser.add_argument("-delayat", "--delayat", dest="delayat", type=int, default=0,
+                        help="(blockserver.py) every K-th request sleeps before answering")
+    parser.add_argument("-delay_ms", dest="delay_ms", type=int, default=10000,
+                        help="(our addition) the -delayat sleep in ms")
     args = parser.parse_args(argv)
     for name, message in MISSING_FLAG_MESSAGES:
         if getattr(args, name) is None:
@@ -106,8 +130,10 @@ def _exit_cleanly(signum, frame):
 
 def main(argv=None):
     """Run the server until SIGINT/SIGTERM."""
-    global BLOCKS, BLOCK_SIZE, DECAYED_BLOCK
+    global BLOCKS, BLOCK_SIZE, DECAYED_BLOCK, DELAY_AT, DELAY_S
     args = parse_flags(argv)
+    DELAY_AT = args.delayat or 0
+    DELAY_S = args.delay_ms / 1000.0
     BLOCKS = [bytearray(args.bs) for _ in range(args.nb)]
     BLOCK_SIZE = args.bs
     DECAYED_BLOCK = args.cblk
