@@ -46,6 +46,8 @@ FAILURE_EVENT = re.compile(r"(?:SERVER_DISCONNECTED (?:GET|PUT|RSM) (\d+)"
                            r"|server (\d+) .*: treated as failed until 'repair \d+')$")
 STATUS_ERROR = re.compile(rb"^Error: (?!ERROR_)[A-Z_]+: ", re.M)  # a Status, not an FS error
 COMMAND_TIMEOUT = 20.0  # seconds one command may take before the run counts as hung
+SLOW_COMMAND = 5.0      # seconds: a command slower than this is a failure (they take ms; a
+                        # stopped server costs one 200 ms timeout, a dead lock holder 300 ms)
 WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
          "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
          "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu", "0", "1",
@@ -469,7 +471,11 @@ class Run:
 
     # ----- faults -------------------------------------------------------------------------
     def send(self, where, line, expected=None, errors=True):
+        started = time.monotonic()
         out = self.shell.send(line)
+        took = time.monotonic() - started
+        if took > SLOW_COMMAND and not line.startswith(("repair", "scrub")):
+            self.violation(where, "%r took %.1f s" % (line[:60], took))
         events, plain = self.events_of(where, out)
         if expected is not None and self.diverged_at is None:
             self.compare(where, line, plain, expected)
