@@ -285,3 +285,31 @@ def test_an_interrupted_repair_resumes_where_it_stopped(pool):
     check_files(b, CONTENTS)
     b.close()
     proxied.stop()
+
+
+def test_lock_server_lost_between_lock_and_release(pool):
+    """Server 0 goes silent after answering a command's Lock: the command's output is exact,
+    the failure is reported once, and no error is printed for the release (found by the
+    soak, seed 90295688235566)."""
+    proxied = Proxied(pool)
+    a = shells.InteractiveShell(proxied.args("-timeout", 200))
+    write_files(a, {"f1": "hello"})
+    proxied.hold(0, lambda method, params: method == "Unlock")
+    assert a.send("cat f1") == b"hello\nSERVER_DISCONNECTED PUT 0\n[cwd=0]%"
+    assert a.send("cat f1") == b"hello\n[cwd=0]%"
+    a.close()
+    proxied.stop()
+
+
+def test_a_corrupt_lock_block_is_healed_and_the_lock_works(pool):
+    """A flipped byte in the lock block (found by the soak): reported once, written back as
+    released, and the next commands lock as usual."""
+    array = RaidServers(pool, N, NB, BS, extra_args={0: ["-test_corruption"]})
+    a = shells.InteractiveShell(array.shell_args(*FS))
+    write_files(a, {"f1": "hello"})
+    array.servers[0].proxy().Corrupt(0)
+    assert a.send("cat f1") == b"CORRUPTED_BLOCK 0\nhello\n[cwd=0]%"
+    assert a.send("cat f1") == b"hello\n[cwd=0]%"
+    assert b"WARNING" not in a.stderr()
+    assert array.servers[0].proxy().Get(0) == bytes(BS)  # free, and readable again
+    a.close()

@@ -94,13 +94,22 @@ Result<LockReply> MemoryDevice::Lock(int block, const Bytes& holder, int lease_m
   RETURN_IF_ERROR(CheckMeta());
   RETURN_IF_ERROR(MetaTable::CheckLock(holder, lease_ms));
   RETURN_IF_ERROR(CheckRange(block));
-  if (corrupt_.count(block)) {
-    return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
+  const Bytes released = LockConvention::Released(block_size_);
+  if (corrupt_.count(block)) {  // its record decides, if it can, as on our server
+    std::optional<LockAnswer> answer = meta_.LockUnreadable(
+        holder, lease_ms, LockConvention::Held(block_size_), released, now_ms_);
+    if (!answer) {
+      return Status::Error(Code::kChecksumError, "CHECKSUM_ERROR " + std::to_string(block));
+    }
+    if (answer->broken) {
+      blocks_[block] = LockConvention::Held(block_size_);
+      corrupt_.erase(block);
+    }
+    return *answer;
   }
   Bytes old = blocks_[block];
   blocks_[block] = LockConvention::Held(block_size_);
-  return meta_.Lock(std::move(old), holder, lease_ms, LockConvention::Released(block_size_),
-                    now_ms_);
+  return meta_.Lock(std::move(old), holder, lease_ms, released, now_ms_);
 }
 
 Status MemoryDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {

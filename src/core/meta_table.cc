@@ -100,6 +100,14 @@ LockAnswer MetaTable::Lock(Bytes old, const Bytes& holder, int64_t lease_ms, con
   return answer;
 }
 
+std::optional<LockAnswer> MetaTable::LockUnreadable(const Bytes& holder, int64_t lease_ms,
+                                                    const Bytes& held, const Bytes& released,
+                                                    int64_t now_ms) {
+  const auto it = records_.find(kLockMetaKey);
+  if (it == records_.end() || it->second.lease_ms == 0) return std::nullopt;
+  return Lock(held, holder, lease_ms, released, now_ms);
+}
+
 Status MetaTable::Unlock(int block, const Bytes& holder, const Bytes& note, int64_t now_ms) {
   const auto it = records_.find(kLockMetaKey);
   if (it == records_.end() || it->second.value != holder) {

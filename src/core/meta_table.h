@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 
 #include "core/bytes.h"
@@ -58,6 +59,13 @@ class MetaTable {
   // (`released`). Otherwise nothing changes. The answer carries the record as it was.
   LockAnswer Lock(Bytes old, const Bytes& holder, int64_t lease_ms, const Bytes& released,
                   int64_t now_ms);
+  // The same rule when the lock's block failed its checksum, so what it holds is unknown: a
+  // recorded holder whose lease runs still holds it (the answer reads as held); one whose
+  // lease expired loses it to the caller (broken: the caller sets the block locked, which
+  // heals it); with no running lease (a note, or no record) nothing is decided: nullopt, and
+  // the caller answers the checksum error.
+  std::optional<LockAnswer> LockUnreadable(const Bytes& holder, int64_t lease_ms, const Bytes& held,
+                                           const Bytes& released, int64_t now_ms);
   // When the "lock" record is `holder`: replaced by `note` without a lease (deleted when
   // `note` is empty), and the caller must release the block. Otherwise kAborted
   // "LOCK_NOT_HELD <block>" and nothing changes.

@@ -51,5 +51,21 @@ TEST_CASE("MetaTable: the lock is recorded when free, broken only past a lease, 
   CHECK(c.lease_ms == 0);
 }
 
+TEST_CASE("MetaTable: an unreadable lock block is decided by a running lease only") {
+  MetaTable t;
+  CHECK_FALSE(t.LockUnreadable(B("b"), 100, kHeld, kFree, 0));  // no record: undecided
+  (void)t.Lock(kFree, B("a"), 100, kFree, 0);
+  std::optional<LockAnswer> held = t.LockUnreadable(B("b"), 100, kHeld, kFree, 50);
+  REQUIRE(held);
+  CHECK(held->old == kHeld);  // a still holds it
+  CHECK(held->holder == B("a"));
+  std::optional<LockAnswer> broken = t.LockUnreadable(B("b"), 100, kHeld, kFree, 101);
+  REQUIRE(broken);
+  CHECK(broken->broken);
+  CHECK(broken->old == kFree);
+  REQUIRE(t.Unlock(0, B("b"), B("note"), 102).ok());
+  CHECK_FALSE(t.LockUnreadable(B("c"), 100, kHeld, kFree, 103));  // a note: undecided
+}
+
 }  // namespace
 }  // namespace memoryfs

@@ -295,7 +295,9 @@ Status Array::Put(int block, const Bytes& data) {
     Status published = PublishIfPending();
     Status cleared = ClearIntent();
     if (Down(data_at)) return Status::Ok();  // no lock to release while it is down
-    RETURN_IF_ERROR(ServerPut(data_at, padded));
+    Status put = ServerPut(data_at, padded);
+    if (!put.ok() && !IsServerFailure(put)) return put;
+    // A lock server that failed just now took the lock with it: nothing left to release.
     return published.ok() ? cleared : published;
   }
   RETURN_IF_ERROR(PublishIfPending());

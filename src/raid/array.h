@@ -287,6 +287,7 @@ class Array : public client::BlockDevice {
   std::vector<int> intent_at_;  // members holding our "intent" copy, while set
   bool intent_set_ = false;
   std::vector<Bytes> intent_seen_;  // the "intent" record last read or written there
+  bool lock_healed_ = false;        // a corrupt lock block was written back once (Lock)
   bool dirty_ = false;
   std::string dirty_why_;
   Fanout fanout_;

@@ -377,6 +377,15 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   for (int s = 0; s < num_servers(); ++s) {
     if (records[s].status().code() != Code::kInternal) (void)CheckRecord(s, records[s]);
   }
+  if (!r.ok() && r.status().code() == Code::kChecksumError && !lock_healed_) {
+    // A corrupt lock block that no running lease explains (the server decided that much):
+    // reported, written back as released, and tried once more.
+    lock_healed_ = true;
+    ReportCorrupt(lock_at_);
+    if (ServerPut(lock_at_, client::LockConvention::Released(block_size_)).ok()) {
+      r = servers_[at]->Lock(lock_at_.block, mine_bytes, lease_ms);
+    }
+  }
   if (!r.ok()) {
     if (IsServerFailure(r.status())) MarkFailed(at, "RSM");
     return r.status();
@@ -388,6 +397,7 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
                      ? ToBytes(previous->holder)
                      : Bytes();
   if (client::LockConvention::HeldByOther(r->old)) return reply;
+  lock_healed_ = false;                  // a later corruption of the lock block is healed again
   if (intent_set_) (void)ClearIntent();  // writes made before, without the lock, are done
   held_ = mine;
   held_bytes_ = mine_bytes;
@@ -440,7 +450,10 @@ Status Array::Unlock(int block, const Bytes&, const Bytes&) {
   }
   held_.reset();
   Status cleared = ClearIntent(std::move(unlock));  // one round: the Unlock and the copy's
-  if (!released.ok() && IsServerFailure(released)) MarkFailed(at, "PUT");
+  if (!released.ok() && IsServerFailure(released)) {
+    MarkFailed(at, "PUT");
+    released = Status::Ok();  // the lock went with its server: nothing is left to release
+  }
   if (released.code() == Code::kAborted) {
     return Status::Error(Code::kAborted,
                          "the lock was broken by another client while this command ran (its "

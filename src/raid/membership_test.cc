@@ -199,6 +199,27 @@ TEST_CASE("Members: a server without records, unreachable at start-up, is repair
   CHECK(rig.ParityConsistent());
 }
 
+TEST_CASE("Lock: a corrupt lock block is reported once, written back released, and locked") {
+  Rig rig(4, kBlocks, kBs);
+  REQUIRE(rig.array->Assemble().ok());
+  rig.servers[0]->SetCorrupt(0, true);
+  Command(*rig.array, [] {});
+  CHECK(rig.events == std::vector<std::string>{"CORRUPTED_BLOCK 0"});
+  Command(*rig.array, [] {});
+  CHECK(rig.events.size() == 1);
+  CHECK(rig.servers[0]->raw(0) == client::LockConvention::Released(kBs));
+}
+
+TEST_CASE("Lock: the lock's server failing before the release is reported, not an error") {
+  Rig rig(4, kBlocks, kBs);
+  REQUIRE(rig.array->Assemble().ok());
+  REQUIRE(rig.array->Lock(0, Who("a"), kLease).ok());
+  rig.servers[0]->SetFailed(true);
+  CHECK(rig.array->Unlock(0, Who("a"), {}).ok());
+  CHECK(rig.events == std::vector<std::string>{"SERVER_DISCONNECTED PUT 0"});
+  CHECK(rig.array->failed(0));
+}
+
 // Client A dies inside a command after a data Put landed and before its parity Put.
 void DieMidWrite(Rig& rig, int block) {
   REQUIRE(rig.array->Lock(0, Who("dead"), kLease).ok());

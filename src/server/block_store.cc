@@ -117,8 +117,19 @@ Result<LockOutcome> BlockStore::Lock(int block, const Bytes& holder, int64_t lea
   RETURN_IF_ERROR(MetaTable::CheckLock(holder, lease_ms));
   RETURN_IF_ERROR(CheckRange(block));
   std::lock_guard<std::mutex> lock(mu_);
-  ASSIGN_OR_RETURN(Bytes old, RsmLocked(block));
-  return meta_.Lock(std::move(old), holder, lease_ms, Bytes(options_.block_size, 0), NowMs());
+  const Bytes released(options_.block_size, 0);
+  Result<Bytes> old = RsmLocked(block);
+  if (old.ok()) return meta_.Lock(std::move(old).value(), holder, lease_ms, released, NowMs());
+  if (old.status().code() != Code::kChecksumError) return old.status();
+  // A corrupt lock block: its record decides, if it can (core/meta_table.h).
+  std::optional<LockAnswer> answer =
+      meta_.LockUnreadable(holder, lease_ms, Bytes(options_.block_size, 1), released, NowMs());
+  if (!answer) return old.status();
+  if (answer->broken) {
+    std::fill_n(BlockData(block), options_.block_size, 1);
+    checksums_[block] = locked_digest_;
+  }
+  return *answer;
 }
 
 Status BlockStore::Unlock(int block, const Bytes& holder, const Bytes& note) {

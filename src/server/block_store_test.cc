@@ -298,4 +298,30 @@ TEST_CASE("BlockStore: Lock is atomic under racing threads") {
   CHECK(store.GetMeta("lock")->size() >= 2);
 }
 
+TEST_CASE("BlockStore: a corrupt lock block is decided by a running lease, else the error") {
+  BlockStore store({4, 4, std::nullopt});
+  REQUIRE(store.CorruptForTest(0).ok());
+  CHECK(store.Lock(0, ToBytes("a"), 60000).status().code() == Code::kChecksumError);
+  REQUIRE(store.Put(0, Bytes(4, 0)).ok());  // healed by a client
+  REQUIRE(store.Lock(0, ToBytes("a"), 60000).ok());
+  REQUIRE(store.CorruptForTest(0).ok());  // decays while a holds it
+  Result<LockOutcome> waiting = store.Lock(0, ToBytes("b"), 60000);
+  REQUIRE(waiting.ok());
+  CHECK(waiting->old == Bytes(4, 1));  // still a's
+  CHECK(waiting->holder == ToBytes("a"));
+  REQUIRE(store.Unlock(0, ToBytes("a")).ok());  // the release heals it
+  CHECK(*store.Get(0) == Bytes(4, 0));
+}
+
+TEST_CASE("BlockStore: a corrupt lock block of an expired holder is broken and healed") {
+  BlockStore store({4, 4, std::nullopt});
+  REQUIRE(store.Lock(0, ToBytes("a"), 20).ok());
+  REQUIRE(store.CorruptForTest(0).ok());
+  std::this_thread::sleep_for(std::chrono::milliseconds(40));
+  Result<LockOutcome> broken = store.Lock(0, ToBytes("b"), 60000);
+  REQUIRE(broken.ok());
+  CHECK(broken->broken);
+  CHECK(*store.Get(0) == Bytes(4, 1));  // held by b, with a good checksum again
+}
+
 }  // namespace memoryfs::server
