@@ -16,6 +16,7 @@
 #include <cstdint>
 
 #include "core/bytes.h"
+#include "core/edition.h"
 
 namespace memoryfs::client {
 
@@ -40,9 +41,14 @@ struct LockConvention {
   static Bytes Held(int block_size) { return Bytes(block_size, kLockedByte); }
 
   constexpr bool operator==(const LockConvention&) const = default;
+
+  // The edition's convention: the one place that says which block each edition locks.
+  static constexpr LockConvention For(Edition edition) {
+    return {edition == Edition::k2022 ? Placement::kFirstBlock : Placement::kLastBlock};
+  }
 };
 
 // The 2022 edition's convention.
-inline constexpr LockConvention kLock2022{LockConvention::Placement::kFirstBlock};
+inline constexpr LockConvention kLock2022 = LockConvention::For(Edition::k2022);
 
 }  // namespace memoryfs::client

@@ -1,13 +1,18 @@
 #include "client/remote_device.h"
 
+#include <chrono>
+#include <thread>
+
 #include "rpc/http_message.h"
 
 namespace memoryfs::client {
 
-RemoteDevice::RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_size, int timeout_ms)
+RemoteDevice::RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_size, int timeout_ms,
+                           TimeoutPolicy policy)
     : num_blocks_(num_blocks),
       block_size_(block_size),
       timeout_ms_(timeout_ms),
+      policy_(std::move(policy)),
       http_(std::move(endpoint), rpc::MaxMessageBody(block_size)) {
   wire::AllowDocumentsOf(rpc::MaxMessageBody(block_size));
 }
@@ -15,6 +20,15 @@ RemoteDevice::RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_siz
 Result<wire::Reply> RemoteDevice::Call(wire::Method method, const wire::Args& args) {
   ASSIGN_OR_RETURN(const std::string request, wire::EncodeCall(method, args));
   Result<std::string> body = http_.Post("/RPC2", request, rpc::DeadlineIn(timeout_ms_));
+  while (policy_.retry && !body.ok() && body.status().code() == Code::kDeadlineExceeded) {
+    if (policy_.on_timeout) policy_.on_timeout();
+    std::this_thread::sleep_for(std::chrono::milliseconds(policy_.retry_wait_ms));
+    if (policy_.stop_requested && policy_.stop_requested()) {
+      return Status::Error(Code::kCancelled,
+                           endpoint().ToString() + ": stopped while the server did not answer");
+    }
+    body = http_.Post("/RPC2", request, rpc::DeadlineIn(timeout_ms_));
+  }
   if (!body.ok()) {
     if (body.status().code() != Code::kDeadlineExceeded) return body.status();
     // A server that does not answer in time is, for the device contract, a failed server.

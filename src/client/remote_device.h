@@ -3,7 +3,7 @@
 // (the only client code that knows xmlrpc-c). Errors are classified there and here, once:
 //
 //   kUnavailable    refused, reset, closed, or no reply within timeout_ms ("timed out after
-//                   N ms"): the server is gone
+//                   N ms"): the server is gone (unless the TimeoutPolicy retries timeouts)
 //   kChecksumError  the server reported a corrupt block, in any peer's convention
 //   kOutOfRange     the server refused the block number
 //   kProtocolError  a malformed reply, an HTTP error, a block of the wrong size
@@ -20,6 +20,7 @@
 // the array keeps to that).
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -34,9 +35,26 @@ namespace memoryfs::client {
 
 using wire::ServerInfo;
 
+// What a call does when the server sends no whole reply within the timeout.
+struct TimeoutPolicy {
+  // false: the call fails, kUnavailable (at-most-once: the 2022 edition, every RAID-5 member).
+  // true: at-least-once, as fsmain.py's single-server client (2023): on_timeout() is called
+  // (it prints SERVER_TIMED_OUT), the device waits retry_wait_ms and sends the same request
+  // again on a new connection, until it is answered or fails otherwise. The server may then
+  // execute a request twice; Get and Put do not mind, an RSM whose first execution took the
+  // lock answers "held" to its retry (docs/edition2023.md).
+  bool retry = false;
+  int retry_wait_ms = 10000;
+  std::function<void()> on_timeout;  // may be empty
+  // Checked before each repetition (may be empty): when it says the user asked to stop
+  // (Ctrl-C), the call fails with kCancelled instead of being sent again.
+  std::function<bool()> stop_requested;
+};
+
 class RemoteDevice : public BlockDevice {
  public:
-  RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_size, int timeout_ms);
+  RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_size, int timeout_ms,
+               TimeoutPolicy policy = {});
 
   Result<Bytes> Get(int block) override;
   Status Put(int block, const Bytes& data) override;
@@ -71,6 +89,7 @@ class RemoteDevice : public BlockDevice {
   int num_blocks_;
   int block_size_;
   int timeout_ms_;
+  TimeoutPolicy policy_;
   RequestCounts sent_;
   rpc::HttpClient http_;
 };

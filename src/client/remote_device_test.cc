@@ -16,9 +16,10 @@ namespace {
 class LocalServer {
  public:
   LocalServer(int nb, int bs, std::optional<int> decayed,
-              server::ChecksumReply reply = server::ChecksumReply::kFault, int port = 0)
+              server::ChecksumReply reply = server::ChecksumReply::kFault, int port = 0,
+              server::RpcServiceOptions options = {})
       : store_({nb, bs, decayed}),
-        service_(&store_, {reply, false}),
+        service_(&store_, WithReply(options, reply)),
         http_({.port = port}, [this](const std::string& body) { return service_.Handle(body); }) {
     REQUIRE(http_.Start().ok());
     thread_ = std::thread([this] { http_.Run(); });
@@ -31,6 +32,12 @@ class LocalServer {
   server::BlockStore& store() { return store_; }
 
  private:
+  static server::RpcServiceOptions WithReply(server::RpcServiceOptions options,
+                                             server::ChecksumReply reply) {
+    options.checksum_reply = reply;
+    return options;
+  }
+
   server::BlockStore store_;
   server::RpcService service_;
   rpc::HttpServer http_;
@@ -123,6 +130,61 @@ TEST_CASE("RemoteDevice: a hung server is detected within the timeout, precisely
   CHECK(r.status().message().find("timed out") != std::string::npos);
   CHECK(elapsed >= std::chrono::milliseconds(145));
   CHECK(elapsed < std::chrono::milliseconds(400));
+}
+
+TEST_CASE("RemoteDevice: with the retry policy a timed-out call is sent again until answered") {
+  // -delayat 10: the 10th request is executed, then answered only after 400 ms. (Requests sent
+  // again count too: the 11th is not held, but waits for the stall's end.)
+  server::RpcServiceOptions stalling;
+  stalling.delay_every = 10;
+  stalling.delay_ms = 400;
+  LocalServer s(4, 8, std::nullopt, server::ChecksumReply::kFault, 0, stalling);
+  int timeouts = 0;
+  TimeoutPolicy policy;
+  policy.retry = true;
+  policy.retry_wait_ms = 100;
+  policy.on_timeout = [&] { ++timeouts; };
+  RemoteDevice dev(s.endpoint(), 4, 8, 200, policy);
+  for (int i = 0; i < 9; ++i) REQUIRE(dev.Get(0).ok());
+  const auto start = rpc::Clock::now();
+  // Executed at once (block 2 is written), timed out at 200 ms, sent again at 300 ms, answered
+  // at the stall's end (400 ms), within the second timeout: a Put twice is a Put once.
+  REQUIRE(dev.Put(2, Bytes(8, 2)).ok());
+  const auto elapsed = rpc::Clock::now() - start;
+  CHECK(timeouts == 1);
+  CHECK(elapsed >= std::chrono::milliseconds(380));
+  CHECK(elapsed < std::chrono::milliseconds(490));
+  CHECK(*dev.Get(2) == Bytes(8, 2));
+  CHECK(dev.sent().puts == 1);  // one call, however often it was sent
+}
+
+TEST_CASE("RemoteDevice: the retry policy does not retry what is not a timeout") {
+  rpc::Endpoint dead;
+  {
+    LocalServer s(4, 8, std::nullopt);
+    dead = s.endpoint();
+  }
+  int timeouts = 0;
+  TimeoutPolicy policy;
+  policy.retry = true;
+  policy.retry_wait_ms = 10;
+  policy.on_timeout = [&] { ++timeouts; };
+  RemoteDevice dev(dead, 4, 8, 1000, policy);
+  CHECK(dev.Get(0).status().code() == Code::kUnavailable);
+  CHECK(timeouts == 0);
+}
+
+TEST_CASE("RemoteDevice: a retried call gives up when the user asks to stop") {
+  Result<rpc::Socket> hung = rpc::Listen("127.0.0.1", 0, 4);  // never answers
+  REQUIRE(hung.ok());
+  int timeouts = 0;
+  RemoteDevice dev(rpc::Endpoint{"127.0.0.1", rpc::LocalPort(*hung)}, 4, 8, 50,
+                   {.retry = true,
+                    .retry_wait_ms = 10,
+                    .on_timeout = [&] { ++timeouts; },
+                    .stop_requested = [&] { return timeouts == 3; }});
+  CHECK(dev.Get(0).status().code() == Code::kCancelled);
+  CHECK(timeouts == 3);
 }
 
 TEST_CASE("RemoteDevice: a server restarted on the same port is reached again") {

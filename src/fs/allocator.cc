@@ -5,7 +5,7 @@
 namespace memoryfs::fs {
 
 Result<uint32_t> BlockAllocator::Allocate() {
-  for (int b = geometry_.data_offset(); b < geometry_.num_blocks(); ++b) {
+  for (int b = geometry_.data_offset(); b < geometry_.allocation_end(); ++b) {
     const int bitmap_block = geometry_.BitmapBlock(b);
     ASSIGN_OR_RETURN(Bytes bitmap, disk_.Get(bitmap_block));
     uint8_t& byte = bitmap[geometry_.BitmapOffset(b)];

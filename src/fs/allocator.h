@@ -1,8 +1,9 @@
 // BlockAllocator: the free bitmap, one byte per block number (1 = used), in the blocks from 2.
 //
-// Allocate is the reference's scan, RPC for RPC: for b = data_offset .. nb-1 it Gets the
-// bitmap block holding b's byte (one Get per candidate, even when it is the same block as for
-// the previous candidate), takes the first zero byte, sets it and Puts the block back.
+// Allocate is the reference's scan, RPC for RPC: for b = data_offset .. allocation_end-1 (see
+// Geometry) it Gets the bitmap block holding b's byte (one Get per candidate, even when it is
+// the same block as for the previous candidate), takes the first zero byte, sets it and Puts
+// the block back.
 // Only data blocks are ever marked; freed blocks are not zeroed.
 #pragma once
 

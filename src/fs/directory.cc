@@ -131,6 +131,30 @@ Result<bool> Directory::Remove(int64_t dir_number, Inode& dir, std::string_view 
   return removed;
 }
 
+Result<bool> Directory::RemoveCompacting(int64_t dir_number, Inode& dir, std::string_view name) {
+  const int bs = geometry_.block_size();
+  const int64_t count = std::min<int64_t>((int64_t{dir.size} + bs - 1) / bs, dir.blocks.size());
+  Bytes contents;
+  for (int64_t i = 0; i < count; ++i) {
+    ASSIGN_OR_RETURN(const Bytes block, disk_.Get(dir.blocks[i]));
+    contents.insert(contents.end(), block.begin(), block.end());
+  }
+  const int64_t end = std::min<int64_t>(dir.size, static_cast<int64_t>(contents.size()));
+  int64_t hole = 0;
+  while (hole < end && !DirNameMatches(contents.data() + hole, name)) hole += kDirEntrySize;
+  if (hole >= end) return false;
+  contents.erase(contents.begin() + hole, contents.begin() + hole + kDirEntrySize);
+  contents.insert(contents.end(), kDirEntrySize, 0);
+  for (int64_t i = 0; i < count; ++i) {
+    const Bytes block(contents.begin() + i * bs, contents.begin() + (i + 1) * bs);
+    RETURN_IF_ERROR(disk_.Put(dir.blocks[i], block));
+  }
+  dir.size -= kDirEntrySize;
+  if (dir.refcnt > 0) dir.refcnt -= 1;
+  RETURN_IF_ERROR(inodes_.Store(dir_number, dir));
+  return true;
+}
+
 Status Directory::ForEach(const Inode& dir, const std::function<Status(const DirEntry&)>& visit) {
   const int bs = geometry_.block_size();
   const int64_t max_blocks = static_cast<int64_t>(dir.blocks.size());

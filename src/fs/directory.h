@@ -60,6 +60,14 @@ class Directory {
   // Returns false when no entry matched.
   Result<bool> Remove(int64_t dir_number, Inode& dir, std::string_view name);
 
+  // The 2023 edition's rm (Rules::Removal::kCompact): Gets every block of the directory
+  // (those covering its size), removes the first entry called `name` by moving everything
+  // after it up by 16 bytes (the last 16 bytes of the last block become zeros), Puts every one
+  // of those blocks back, and stores `dir` with size -= 16, refcnt -= 1. A block left without
+  // entries stays allocated, as in Remove. Returns false, having written nothing, when no
+  // entry matched.
+  Result<bool> RemoveCompacting(int64_t dir_number, Inode& dir, std::string_view name);
+
   // Visits the entries in order, reading blocks the way the reference's ls does: blocks
   // 0..size/bs (so the block after a full last block is read too, with no entry in it).
   Status ForEach(const Inode& dir, const std::function<Status(const DirEntry&)>& visit);

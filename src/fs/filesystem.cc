@@ -20,11 +20,12 @@ Result<uint32_t> Existing(Result<std::optional<uint32_t>> found, Code code, FsEr
 
 FileSystem::FileSystem(client::BlockDevice& device, const Geometry& geometry, std::ostream& log)
     : geometry_(geometry),
+      rules_(Rules::For(geometry.edition())),
       disk_(device, geometry_),
       inodes_(disk_, geometry_),
       allocator_(disk_, geometry_),
       directory_(disk_, geometry_, inodes_, allocator_, log),
-      paths_(disk_, inodes_, directory_) {}
+      paths_(disk_, inodes_, directory_, rules_.resolve_loads_inode) {}
 
 template <typename T>
 Result<T> FileSystem::Transact(const std::function<Result<T>()>& operation) {
@@ -124,40 +125,68 @@ Result<uint32_t> FileSystem::Create(uint32_t dir, std::string_view name, InodeTy
 }
 
 Result<uint32_t> FileSystem::Write(uint32_t number, uint64_t offset, const Bytes& data) {
-  return Transact<uint32_t>([&]() -> Result<uint32_t> {
-    ASSIGN_OR_RETURN(Inode inode, inodes_.Load(number));
-    if (inode.type != InodeType::kFile) {
-      return FsError(Code::kInvalidArgument, FsErrorCode::kWriteNotFile);
+  return Transact<uint32_t>([&] { return WriteAt(number, offset, data, SizeAfter::kGrown); });
+}
+
+Result<uint32_t> FileSystem::WriteAt(uint32_t number, uint64_t offset, const Bytes& data,
+                                     SizeAfter size) {
+  ASSIGN_OR_RETURN(Inode inode, inodes_.Load(number));
+  if (inode.type != InodeType::kFile) {
+    return FsError(Code::kInvalidArgument, FsErrorCode::kWriteNotFile);
+  }
+  if (offset > inode.size) {
+    return FsError(Code::kInvalidArgument, FsErrorCode::kWriteOffsetLargerThanSize);
+  }
+  const uint64_t end_offset = offset + data.size();
+  if (end_offset > static_cast<uint64_t>(geometry_.max_file_size())) {
+    return FsError(Code::kInvalidArgument, FsErrorCode::kWriteExceedsFileSize);
+  }
+  const uint64_t bs = geometry_.block_size();
+  uint64_t current = offset;
+  uint64_t written = 0;
+  while (written < data.size()) {
+    const uint64_t index = current / bs;
+    const uint64_t next_boundary = (index + 1) * bs;
+    const uint64_t start = current % bs;
+    const uint64_t end = end_offset >= next_boundary ? bs : end_offset % bs;
+    if (inode.blocks[index] == 0) {
+      ASSIGN_OR_RETURN(inode.blocks[index], allocator_.Allocate());
     }
-    if (offset > inode.size) {
-      return FsError(Code::kInvalidArgument, FsErrorCode::kWriteOffsetLargerThanSize);
+    const uint32_t block_number = inode.blocks[index];
+    ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
+    std::copy_n(data.begin() + written, end - start, block.begin() + start);
+    RETURN_IF_ERROR(disk_.Put(block_number, block));
+    current += end - start;
+    written += end - start;
+  }
+  inode.size = static_cast<uint32_t>(size == SizeAfter::kGrown ? inode.size + written : current);
+  RETURN_IF_ERROR(inodes_.Store(number, inode));
+  return static_cast<uint32_t>(written);
+}
+
+Status FileSystem::Rewrite(uint32_t number, int64_t offset, std::optional<int64_t> count,
+                           FsErrorCode not_file, const std::function<void(Bytes&)>& edit) {
+  return TransactStatus([&]() -> Status {
+    ASSIGN_OR_RETURN(const Inode inode, inodes_.Load(number));
+    if (inode.type != InodeType::kFile) return FsError(Code::kInvalidArgument, not_file);
+    const int64_t size = inode.size;
+    const int64_t length = count.value_or(size - offset);
+    if (offset < 0 || length < 0 || offset > size || length > size - offset) {
+      return FsError(Code::kInvalidArgument, FsErrorCode::kSliceCountOutOfBounds);
     }
-    const uint64_t end_offset = offset + data.size();
-    if (end_offset > static_cast<uint64_t>(geometry_.max_file_size())) {
-      return FsError(Code::kInvalidArgument, FsErrorCode::kWriteExceedsFileSize);
-    }
-    const uint64_t bs = geometry_.block_size();
-    uint64_t current = offset;
-    uint64_t written = 0;
-    while (written < data.size()) {
-      const uint64_t index = current / bs;
-      const uint64_t next_boundary = (index + 1) * bs;
-      const uint64_t start = current % bs;
-      const uint64_t end = end_offset >= next_boundary ? bs : end_offset % bs;
-      if (inode.blocks[index] == 0) {
-        ASSIGN_OR_RETURN(inode.blocks[index], allocator_.Allocate());
-      }
-      const uint32_t block_number = inode.blocks[index];
-      ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
-      std::copy_n(data.begin() + written, end - start, block.begin() + start);
-      RETURN_IF_ERROR(disk_.Put(block_number, block));
-      current += end - start;
-      written += end - start;
-    }
-    inode.size += static_cast<uint32_t>(written);
-    RETURN_IF_ERROR(inodes_.Store(number, inode));
-    return static_cast<uint32_t>(written);
+    ASSIGN_OR_RETURN(Bytes data, Read(number, offset, length));
+    edit(data);
+    return WriteAt(number, 0, data, SizeAfter::kEndOfWrite).status();
   });
+}
+
+Status FileSystem::Slice(uint32_t number, int64_t offset, int64_t count) {
+  return Rewrite(number, offset, count, FsErrorCode::kSliceNotFile, [](Bytes&) {});
+}
+
+Status FileSystem::Mirror(uint32_t number) {
+  return Rewrite(number, 0, std::nullopt, FsErrorCode::kMirrorNotFile,
+                 [](Bytes& data) { std::reverse(data.begin(), data.end()); });
 }
 
 Result<Bytes> FileSystem::Read(uint32_t number, uint64_t offset, uint64_t count) {
@@ -238,7 +267,10 @@ Status FileSystem::Symlink(std::string_view target, std::string_view name, uint3
     RETURN_IF_ERROR(directory_.Insert(cwd, dir, name, position));
     ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
     std::copy(target.begin(), target.end(), block.begin());
-    return disk_.Put(block_number, block);
+    RETURN_IF_ERROR(disk_.Put(block_number, block));
+    if (!rules_.symlink_counts_in_directory) return Status::Ok();
+    dir.refcnt += 1;
+    return inodes_.Store(cwd, dir);
   });
 }
 
@@ -251,10 +283,15 @@ Status FileSystem::Unlink(uint32_t dir, std::string_view name) {
     ASSIGN_OR_RETURN(const uint32_t number, Existing(directory_.Lookup(name, dir), Code::kNotFound,
                                                      FsErrorCode::kUnlinkDoesNotExist));
     ASSIGN_OR_RETURN(Inode file, inodes_.Load(number));
-    if (file.type == InodeType::kDirectory) {
+    if (file.type == InodeType::kDirectory ||
+        (rules_.unlink_files_only && file.type != InodeType::kFile)) {
       return FsError(Code::kInvalidArgument, FsErrorCode::kUnlinkNotFile);
     }
-    RETURN_IF_ERROR(directory_.Remove(dir, dir_inode, name));
+    if (rules_.removal == Rules::Removal::kCompact) {
+      RETURN_IF_ERROR(directory_.RemoveCompacting(dir, dir_inode, name));
+    } else {
+      RETURN_IF_ERROR(directory_.Remove(dir, dir_inode, name));
+    }
 
     if (file.refcnt > 0) file.refcnt -= 1;
     RETURN_IF_ERROR(inodes_.Store(number, file));
@@ -268,10 +305,9 @@ Status FileSystem::Unlink(uint32_t dir, std::string_view name) {
   });
 }
 
-Result<std::vector<ListEntry>> FileSystem::List(uint32_t dir) {
+Status FileSystem::List(uint32_t dir, const std::function<void(const ListEntry&)>& visit) {
   ASSIGN_OR_RETURN(const Inode inode, inodes_.Load(dir));
-  std::vector<ListEntry> entries;
-  RETURN_IF_ERROR(directory_.ForEach(inode, [&](const DirEntry& entry) -> Status {
+  return directory_.ForEach(inode, [&](const DirEntry& entry) -> Status {
     ASSIGN_OR_RETURN(const Inode child, inodes_.Load(entry.inode));
     ListEntry line;
     line.name = entry.name;
@@ -283,9 +319,14 @@ Result<std::vector<ListEntry>> FileSystem::List(uint32_t dir) {
       const size_t length = std::min<size_t>(child.size, block.size());
       line.symlink_target.assign(block.begin(), block.begin() + length);
     }
-    entries.push_back(std::move(line));
+    visit(line);
     return Status::Ok();
-  }));
+  });
+}
+
+Result<std::vector<ListEntry>> FileSystem::List(uint32_t dir) {
+  std::vector<ListEntry> entries;
+  RETURN_IF_ERROR(List(dir, [&](const ListEntry& entry) { entries.push_back(entry); }));
   return entries;
 }
 

@@ -1,9 +1,10 @@
-// FileSystem: the course file system (2022 edition) over any BlockDevice.
+// FileSystem: the course file system over any BlockDevice, in the edition of its Geometry: the
+// inode layout is the geometry's, the algorithms that differ are fs::Rules (rules.h).
 //
 // Each operation makes the same device calls, in the same order, with the same block contents
-// as the Python reference (memoryfs_client.py's FileName class), so that RPC traces and disk
-// images match the reference byte for byte. Differences are the deliberate deviations of the
-// spec, all about failures:
+// as the Python reference (2022: memoryfs_client.py's FileName class; 2023: fsmain.py's), so
+// that RPC traces and disk images match the reference byte for byte. Differences are the
+// deliberate deviations of the spec, all about failures:
 // - Where the reference quit()s (name longer than 12 bytes, no free data block, an inode number
 //   out of range, a damaged inode) the operation returns an error Status instead.
 // - Every mutating operation is all-or-nothing: what can be checked without extra device calls
@@ -36,6 +37,7 @@
 #include "fs/inode.h"
 #include "fs/inode_table.h"
 #include "fs/paths.h"
+#include "fs/rules.h"
 
 namespace memoryfs::fs {
 
@@ -57,6 +59,7 @@ class FileSystem {
   FileSystem& operator=(const FileSystem&) = delete;
 
   const Geometry& geometry() const { return geometry_; }
+  const Rules& rules() const { return rules_; }
 
   // kInvalidArgument unless the device's block size and count fit the geometry (Disk).
   Status CheckDevice() const;
@@ -78,14 +81,25 @@ class FileSystem {
   Result<uint32_t> Write(uint32_t inode, uint64_t offset, const Bytes& data);
   // Reads up to `count` bytes from `offset` of a file.
   Result<Bytes> Read(uint32_t inode, uint64_t offset, uint64_t count);
+  // slice (2023): bytes [offset, offset+count) of a file become its whole contents. The file's
+  // inode is loaded and checked (ERROR_SLICE_NOT_FILE; ERROR_SLICE_COUNT_OUT_BOUNDS unless
+  // 0 <= offset and offset+count <= size), the bytes Read, then written at offset 0 and the
+  // size set to count. Bytes past the new size stay in their blocks, as in the reference.
+  Status Slice(uint32_t inode, int64_t offset, int64_t count);
+  // mirror (2023): a file's bytes in reverse order (ERROR_MIRROR_NOT_FILE), with the calls of
+  // Slice(inode, 0, size).
+  Status Mirror(uint32_t inode);
   // lnh: hard link `name` in `cwd` to the file `target` (a path).
   Status Link(std::string_view target, std::string_view name, uint32_t cwd);
-  // lns: symbolic link `name` in `cwd` whose content is `target` (which must resolve).
+  // lns: symbolic link `name` in `cwd` whose content is `target` (which must resolve). With
+  // Rules::symlink_counts_in_directory, the directory's refcnt grows by one at the end.
   Status Symlink(std::string_view target, std::string_view name, uint32_t cwd);
-  // rm: removes `name` (a file or symlink) from `dir`; frees the inode and its blocks when its
-  // refcnt drops to 0.
+  // rm: removes `name` (a file or symlink; a file only with Rules::unlink_files_only) from
+  // `dir`, the Rules' way; frees the inode and its blocks when its refcnt drops to 0.
   Status Unlink(uint32_t dir, std::string_view name);
-  // ls of directory `dir`.
+  // ls of directory `dir`: each entry is passed to `visit` as soon as it is read (the reference
+  // prints it then, between its reads); the vector form collects them.
+  Status List(uint32_t dir, const std::function<void(const ListEntry&)>& visit);
   Result<std::vector<ListEntry>> List(uint32_t dir);
 
   // Raw block access for the inspection commands, and for load/save.
@@ -103,6 +117,16 @@ class FileSystem {
   Result<T> Transact(const std::function<Result<T>()>& operation);
   Status TransactStatus(const std::function<Status()>& operation);
 
+  // The body of Write, inside a transaction. The size afterwards: grown by the bytes written
+  // (the reference's write), or offset + written (slice and mirror, which rewrite from 0).
+  enum class SizeAfter { kGrown, kEndOfWrite };
+  Result<uint32_t> WriteAt(uint32_t inode, uint64_t offset, const Bytes& data, SizeAfter size);
+  // Slice's and Mirror's common body, a transaction: load and check the inode, read
+  // [offset, offset+count) (count: nullopt for the rest of the file), `edit` the bytes, write
+  // them from 0.
+  Status Rewrite(uint32_t inode, int64_t offset, std::optional<int64_t> count, FsErrorCode not_file,
+                 const std::function<void(Bytes&)>& edit);
+
   // The file-system error of each check of PrepareEntry.
   struct EntryErrors {
     FsErrorCode not_directory;  // kInvalidArgument
@@ -115,6 +139,7 @@ class FileSystem {
   Result<Inode> PrepareEntry(uint32_t dir, std::string_view name, const EntryErrors& errors);
 
   Geometry geometry_;
+  const Rules rules_;
   Disk disk_;
   InodeTable inodes_;
   BlockAllocator allocator_;

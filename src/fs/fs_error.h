@@ -36,6 +36,9 @@ enum class FsErrorCode : int {
   kSymlinkAlreadyExists,           // ERROR_SYMLINK_ALREADY_EXISTS
   kSymlinkInodeNotAvailable,       // ERROR_SYMLINK_INODE_NOT_AVAILABLE
   kSymlinkTargetExceedsBlockSize,  // ERROR_SYMLINK_TARGET_EXCEEDS_BLOCK_SIZE
+  kSliceNotFile,                   // ERROR_SLICE_NOT_FILE (2023)
+  kSliceCountOutOfBounds,          // ERROR_SLICE_COUNT_OUT_BOUNDS (2023)
+  kMirrorNotFile,                  // ERROR_MIRROR_NOT_FILE (2023)
   // Codes for the places where the reference calls quit() (deliberate deviation 2): we
   // report them as values, after undoing whatever the operation had already written.
   kFilenameTooLong,        // ERROR_FILENAME_TOO_LONG

@@ -1,5 +1,6 @@
 // Geometry: the layout constants of the file system, derived from the four numbers the shell is
-// given (-nb -bs -ni -is) with the reference's integer divisions.
+// given (-nb -bs -ni -is) with the reference's integer divisions, and the course edition they
+// are laid out for (core/edition.h: the one value every edition-dependent concern consults).
 //
 //   block 0                 boot block, which the 2022 edition's lock convention
 //                           (client::kLock2022, see lock()) uses as the lock block
@@ -7,7 +8,8 @@
 //   blocks 2 ..             free bitmap, nb/bs blocks, one BYTE per block number (1 = used)
 //   inode_table_offset ..   inode table, ni*is/bs blocks; inode i is at block
 //                           inode_table_offset + i*is/bs, offset i*is % bs
-//   data_offset .. nb-1     data blocks
+//   data_offset .. nb-1     data blocks; in the 2023 edition the last two are not file-system
+//                           data: nb-2 records the last writer, nb-1 is the lock
 //
 // Geometry::Create refuses the combinations for which the reference's layout overlaps itself
 // (an inode straddling two blocks, an inode table or bitmap that does not cover what it
@@ -18,29 +20,31 @@
 #include <string>
 
 #include "client/lock_convention.h"
+#include "core/edition.h"
 #include "core/status.h"
+#include "fs/inode.h"
 
 namespace memoryfs::fs {
 
 inline constexpr int kMaxFileName = 12;     // bytes of a name in a directory entry
 inline constexpr int kInodeNumberSize = 4;  // bytes of the inode number in an entry
 inline constexpr int kDirEntrySize = kMaxFileName + kInodeNumberSize;
-inline constexpr int kInodeMetadataSize = 12;  // size u32, type u16, refcnt u16, gencnt u32
 inline constexpr int kFreeBitmapOffset = 2;
 
 class Geometry {
  public:
-  // The reference's defaults: -nb 256 -bs 128 -ni 16 -is 16.
+  // The reference's defaults: -nb 256 -bs 128 -ni 16 -is 16, 2022 edition.
   Geometry() = default;
 
   // Validates and builds a geometry; kInvalidArgument with an explanation otherwise.
   static Result<Geometry> Create(int64_t num_blocks, int64_t block_size, int64_t max_inodes,
-                                 int64_t inode_size);
+                                 int64_t inode_size, Edition edition = Edition::k2022);
 
+  Edition edition() const { return edition_; }
   int num_blocks() const { return num_blocks_; }
   // The edition's lock convention, and the block it locks (not file-system data).
-  client::LockConvention lock() const { return lock_; }
-  int lock_block() const { return lock_.Block(num_blocks_); }
+  client::LockConvention lock() const { return client::LockConvention::For(edition_); }
+  int lock_block() const { return lock().Block(num_blocks_); }
   int block_size() const { return block_size_; }
   int max_inodes() const { return max_inodes_; }
   int inode_size() const { return inode_size_; }
@@ -50,10 +54,16 @@ class Geometry {
   int bitmap_blocks() const { return num_blocks_ / block_size_; }
   int inode_table_offset() const { return kFreeBitmapOffset + bitmap_blocks(); }
   int inode_table_blocks() const { return max_inodes_ * inode_size_ / block_size_; }
-  int max_blocks_per_file() const { return (inode_size_ - kInodeMetadataSize) / 4; }
+  // The edition's inode layout, and the block numbers it leaves room for.
+  InodeLayout inode_layout() const { return InodeLayout::For(edition_); }
+  int max_blocks_per_file() const { return (inode_size_ - inode_layout().blocks_offset()) / 4; }
   int64_t max_file_size() const { return int64_t{max_blocks_per_file()} * block_size_; }
   int data_offset() const { return inode_table_offset() + inode_table_blocks(); }
   int data_blocks() const { return num_blocks_ - data_offset(); }
+  // One past the last block the allocator may hand out: nb, or nb-2 in the 2023 edition, whose
+  // last two blocks (the last writer, the lock) must never become file data. (The reference
+  // allocates them when the disk fills: see docs/edition2023.md.)
+  int allocation_end() const { return num_blocks_ - (edition_ == Edition::k2023 ? 2 : 0); }
   int entries_per_block() const { return block_size_ / kDirEntrySize; }
 
   // Where inode `number` (0 <= number < max_inodes) lives.
@@ -71,14 +81,14 @@ class Geometry {
   bool operator==(const Geometry&) const = default;
 
  private:
-  Geometry(int nb, int bs, int ni, int is)
-      : num_blocks_(nb), block_size_(bs), max_inodes_(ni), inode_size_(is) {}
+  Geometry(int nb, int bs, int ni, int is, Edition edition)
+      : num_blocks_(nb), block_size_(bs), max_inodes_(ni), inode_size_(is), edition_(edition) {}
 
   int num_blocks_ = 256;
   int block_size_ = 128;
   int max_inodes_ = 16;
   int inode_size_ = 16;
-  client::LockConvention lock_ = client::kLock2022;
+  Edition edition_ = Edition::k2022;
 };
 
 }  // namespace memoryfs::fs

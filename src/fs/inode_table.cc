@@ -18,14 +18,14 @@ Result<Inode> InodeTable::Load(int64_t number) {
   ASSIGN_OR_RETURN(Bytes block, disk_.Get(geometry_.InodeBlock(number)));
   const int start = geometry_.InodeOffset(number);
   return Inode::Decode(block.data() + start, geometry_.inode_size(),
-                       geometry_.max_blocks_per_file());
+                       geometry_.max_blocks_per_file(), geometry_.inode_layout());
 }
 
 Status InodeTable::Store(int64_t number, const Inode& inode) {
   RETURN_IF_ERROR(CheckNumber(number));
   const int block_number = geometry_.InodeBlock(number);
   ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
-  const Bytes encoded = inode.Encode(geometry_.inode_size());
+  const Bytes encoded = inode.Encode(geometry_.inode_size(), geometry_.inode_layout());
   std::copy(encoded.begin(), encoded.end(), block.begin() + geometry_.InodeOffset(number));
   return disk_.Put(block_number, block);
 }
@@ -36,7 +36,7 @@ Result<Inode> InodeTable::LoadNotFoundSentinel() {
   const int start = (geometry_.block_size() - geometry_.inode_size()) % geometry_.block_size();
   ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
   return Inode::Decode(block.data() + start, geometry_.inode_size(),
-                       geometry_.max_blocks_per_file());
+                       geometry_.max_blocks_per_file(), geometry_.inode_layout());
 }
 
 Result<std::optional<uint32_t>> InodeTable::FindFree() {

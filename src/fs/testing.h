@@ -75,8 +75,8 @@ inline std::vector<std::string> CheckConsistency(const client::MemoryDevice& dev
   std::vector<Inode> inodes;
   for (int i = 0; i < g.max_inodes(); ++i) {
     const Bytes& block = device.raw(g.InodeBlock(i));
-    inodes.push_back(
-        Inode::Decode(block.data() + g.InodeOffset(i), g.inode_size(), g.max_blocks_per_file()));
+    inodes.push_back(Inode::Decode(block.data() + g.InodeOffset(i), g.inode_size(),
+                                   g.max_blocks_per_file(), g.inode_layout()));
   }
   std::set<uint32_t> used_blocks;
   std::map<uint32_t, int> names;  // inode -> number of entries naming it

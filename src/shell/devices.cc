@@ -2,7 +2,7 @@
 
 namespace memoryfs::shell {
 
-Result<Devices> MakeDevices(const ShellFlags& flags, raid::Array::EventSink sink) {
+Result<Devices> MakeDevices(const ShellFlags& flags, DeviceCallbacks callbacks) {
   const int n = flags.num_servers;
   if (n == 2) {
     return Status::Error(Code::kInvalidArgument,
@@ -12,11 +12,16 @@ Result<Devices> MakeDevices(const ShellFlags& flags, raid::Array::EventSink sink
   const int bs = flags.geometry.block_size();
   // Each server holds nb blocks alone, or its share of the stripes in RAID-5.
   const int server_blocks = n == 1 ? nb : raid::Layout(n).ServerBlocksFor(nb);
+  client::TimeoutPolicy policy;
+  policy.retry = n == 1 && flags.geometry.edition() == Edition::k2023;
+  policy.retry_wait_ms = flags.retry_wait_ms;
+  policy.on_timeout = std::move(callbacks.on_timeout);
+  policy.stop_requested = std::move(callbacks.stop_requested);
   Devices devices;
   std::vector<client::BlockDevice*> members;
   for (const rpc::Endpoint& endpoint : flags.servers) {
-    devices.remotes.push_back(
-        std::make_unique<client::RemoteDevice>(endpoint, server_blocks, bs, flags.timeout_ms));
+    devices.remotes.push_back(std::make_unique<client::RemoteDevice>(endpoint, server_blocks, bs,
+                                                                     flags.timeout_ms, policy));
     members.push_back(devices.remotes.back().get());
   }
   devices.device = members.front();
@@ -24,7 +29,8 @@ Result<Devices> MakeDevices(const ShellFlags& flags, raid::Array::EventSink sink
     raid::ArrayOptions options;
     options.lock = flags.geometry.lock();
     options.force = flags.force;
-    devices.array = std::make_unique<raid::Array>(members, nb, bs, std::move(sink), options);
+    devices.array =
+        std::make_unique<raid::Array>(members, nb, bs, std::move(callbacks.array_events), options);
     devices.device = devices.array.get();
     RETURN_IF_ERROR(devices.array->Assemble());
   }

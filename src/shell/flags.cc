@@ -3,6 +3,7 @@
 #include <optional>
 #include <sstream>
 
+#include "core/edition.h"
 #include "core/flags.h"
 
 namespace memoryfs::shell {
@@ -10,42 +11,115 @@ namespace {
 
 constexpr int kMaxClients = 8;  // the reference's MAX_CLIENTS
 
-flags::FlagSet ShellFlagSet() {
+// The flags both programs have, after their own (the integers are checked in table order).
+void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
+  using flags::Kind;
+  const bool fsmain = program == Program::kFsmain;
+  table->insert(
+      table->end(),
+      {
+          {Kind::kInt,
+           "-timeout",
+           {"--timeout"},
+           "MS",
+           fsmain ? "per-call timeout in ms (default 5000, the reference's socket timeout)"
+                  : "per-call timeout in ms (default 1000; 5000 with -edition 2023)"},
+          {Kind::kString,
+           "-edition",
+           {"--edition"},
+           "2022|2023",
+           fsmain ? "the course edition to behave as (default 2023)"
+                  : "the course edition to behave as (default 2022)"},
+          {Kind::kInt,
+           "-logcache",
+           {"--logcache"},
+           "0|1",
+           "2023: 1 (default) prints the block cache's CACHE_* lines, 0 does not"},
+          {Kind::kInt,
+           "-retry_wait_ms",
+           {"--retry_wait_ms"},
+           "MS",
+           "2023, one server: the wait after SERVER_TIMED_OUT before the request is sent "
+           "again (default 10000)"},
+      });
+}
+
+// -nb -bs -ni -is, the same in both programs and both editions.
+std::vector<flags::Flag> GeometryFlags() {
+  using flags::Kind;
+  return {
+      {Kind::kInt, "-nb", {"--total_num_blocks"}, "N", "total number of blocks (default 256)"},
+      {Kind::kInt, "-bs", {"--block_size"}, "N", "block size in bytes (default 128)"},
+      {Kind::kInt, "-ni", {"--max_num_inodes"}, "N", "maximum number of inodes (default 16)"},
+      {Kind::kInt, "-is", {"--inode_size"}, "N", "inode size in bytes (default 16)"},
+  };
+}
+
+flags::FlagSet ShellRpcFlagSet() {
   using flags::Kind;
   flags::FlagSet set;
   set.program = "memoryfs_shell_rpc";
   set.usage =
       "-cid N (-ns N -startport P | -port P | -servers H:P,...)\n"
       "[-nb N] [-bs N] [-ni N] [-is N] [-rootinit 0|1]\n"
-      "[-timeout MS] [-lease_ms MS] [-force 0|1] [-config FILE]";
+      "[-timeout MS] [-lease_ms MS] [-force 0|1] [-config FILE]\n"
+      "[-edition 2022|2023] [-logcache 0|1] [-retry_wait_ms MS]";
   set.positionals = flags::Extra::kIgnore;
   set.unknown_ini_keys = flags::Extra::kIgnore;
   set.config_flag = true;
   set.style = flags::Style::kArgparse;
   // The integers are checked in this order, before the reference's own checks (argparse's).
-  set.flags = {
-      {Kind::kInt, "-nb", {"--total_num_blocks"}, "N", "total number of blocks (default 256)"},
-      {Kind::kInt, "-bs", {"--block_size"}, "N", "block size in bytes (default 128)"},
-      {Kind::kInt, "-ni", {"--max_num_inodes"}, "N", "maximum number of inodes (default 16)"},
-      {Kind::kInt, "-is", {"--inode_size"}, "N", "inode size in bytes (default 16)"},
-      {Kind::kInt, "-ns", {}, "N", "number of servers"},
-      {Kind::kInt, "-startport", {"--startport"}, "P", "port of server 0 (server i: P+i)"},
-      {Kind::kInt, "-cid", {"--cid"}, "N", "client id, 0..7 (required)"},
-      {Kind::kInt, "-rootinit", {"--rootinit"}, "0|1", "1 (default): re-create the root directory"},
-      {Kind::kInt, "-port", {"--port"}, "P", "single server port (= -ns 1 -startport P)"},
-      {Kind::kInt, "-timeout", {"--timeout"}, "MS", "per-call timeout in ms (default 1000)"},
-      {Kind::kString, "-servers", {}, "H:P,...", "server addresses host:port,host:port,..."},
-      {Kind::kInt,
-       "-lease_ms",
-       {"--lease_ms"},
-       "MS",
-       "RAID-5: the lease of the recorded lock; a holder silent this long loses it (10000)"},
-      {Kind::kInt,
-       "-force",
-       {"--force"},
-       "0|1",
-       "RAID-5: 1 rebuilds from a dirty degraded array instead of refusing (md's --force)"},
-  };
+  set.flags = GeometryFlags();
+  set.flags.insert(
+      set.flags.end(),
+      {
+          {Kind::kInt, "-ns", {}, "N", "number of servers"},
+          {Kind::kInt, "-startport", {"--startport"}, "P", "port of server 0 (server i: P+i)"},
+          {Kind::kInt, "-cid", {"--cid"}, "N", "client id, 0..7 (required)"},
+          {Kind::kInt,
+           "-rootinit",
+           {"--rootinit"},
+           "0|1",
+           "1 (default): re-create the root directory"},
+          {Kind::kInt, "-port", {"--port"}, "P", "single server port (= -ns 1 -startport P)"},
+          {Kind::kInt, "-timeout", {"--timeout"}, "MS", "per-call timeout in ms (default 1000)"},
+          {Kind::kString, "-servers", {}, "H:P,...", "server addresses host:port,host:port,..."},
+          {Kind::kInt,
+           "-lease_ms",
+           {"--lease_ms"},
+           "MS",
+           "RAID-5: the lease of the recorded lock; a holder silent this long loses it (10000)"},
+          {Kind::kInt,
+           "-force",
+           {"--force"},
+           "0|1",
+           "RAID-5: 1 rebuilds from a dirty degraded array instead of refusing (md's --force)"},
+      });
+  AddSharedFlags(Program::kShellRpc, &set.flags);
+  return set;
+}
+
+flags::FlagSet FsmainFlagSet() {
+  using flags::Kind;
+  flags::FlagSet set;
+  set.program = "fsmain";
+  set.usage =
+      "[-nb N] [-bs N] [-ni N] [-is N] [-cid N] [-port P]\n"
+      "[-timeout MS] [-retry_wait_ms MS] [-logcache 0|1] [-edition 2022|2023] [-config FILE]";
+  set.description =
+      "The course shell as fsmain.py (2023) runs it: one server on 127.0.0.1:P; a missing or 0 "
+      "value is the default.";
+  set.positionals = flags::Extra::kIgnore;
+  set.unknown_ini_keys = flags::Extra::kIgnore;
+  set.config_flag = true;
+  set.style = flags::Style::kArgparse;
+  set.flags = GeometryFlags();
+  set.flags.insert(set.flags.end(),
+                   {
+                       {Kind::kInt, "-cid", {"--client_id"}, "N", "client id, 0..255 (default 0)"},
+                       {Kind::kInt, "-port", {"--port"}, "P", "the server's port (default 8000)"},
+                   });
+  AddSharedFlags(Program::kFsmain, &set.flags);
   return set;
 }
 
@@ -104,36 +178,83 @@ Status ResolveServers(const flags::Values& values, ShellFlags* flags) {
   return Status::Ok();
 }
 
-// The reference's checks in its order (cid first: a missing -cid is refused too, deviation
-// 5), then ours.
-Status Resolve(const flags::Values& values, ShellFlags* flags) {
-  flags->config_file = values.config_file();
+// A positive number of milliseconds (at most a day) for flag `name`, or `fallback`.
+Result<int> Milliseconds(const flags::Values& values, const std::string& name, int64_t fallback) {
+  const int64_t ms = values.Int(name).value_or(fallback);
+  if (ms < 1 || ms > 24 * 3600 * 1000) {
+    return Bad("argument -" + name + "/--" + name + ": must be a positive number of milliseconds");
+  }
+  return static_cast<int>(ms);
+}
+
+// memoryfs_shell_rpc's own flags: the 2022 reference's checks in its order (cid first: a
+// missing -cid is refused too, deviation 5), then ours.
+Status ResolveShellRpc(const flags::Values& values, ShellFlags* flags) {
   const std::optional<int64_t> cid = values.Int("cid");
   if (!cid || *cid < 0 || *cid >= kMaxClients) return MustSpecify("valid cid");
   flags->cid = static_cast<int>(*cid);
   RETURN_IF_ERROR(ResolveServers(values, flags));
-  const int64_t timeout = values.Int("timeout").value_or(1000);
-  if (timeout < 1 || timeout > 24 * 3600 * 1000) {
-    return Bad("argument -timeout/--timeout: must be a positive number of milliseconds");
-  }
-  flags->timeout_ms = static_cast<int>(timeout);
-  const int64_t lease = values.Int("lease_ms").value_or(10000);
-  if (lease < 1 || lease > 24 * 3600 * 1000) {
-    return Bad("argument -lease_ms/--lease_ms: must be a positive number of milliseconds");
-  }
-  flags->lease_ms = static_cast<int>(lease);
+  ASSIGN_OR_RETURN(flags->lease_ms, Milliseconds(values, "lease_ms", 10000));
   const int64_t force = values.Int("force").value_or(0);
   if (force != 0 && force != 1) return Bad("argument -force/--force: must be 0 or 1");
   flags->force = force == 1;
   flags->root_init = values.Int("rootinit").value_or(1) == 1;  // like `if args.rootinit == 1`
+  return Status::Ok();
+}
+
+// fsmain.py's: every value optional, 0 meaning the default; one server on 127.0.0.1:port.
+Status ResolveFsmain(const flags::Values& values, ShellFlags* flags) {
+  const int64_t cid = values.Int("cid").value_or(0);
+  if (cid < 0 || cid > 255) return MustSpecify("valid cid");  // it must fit the last-writer byte
+  flags->cid = static_cast<int>(cid);
+  const int64_t port = values.Int("port").value_or(0) == 0 ? 8000 : *values.Int("port");
+  if (port < 1 || port > 65535) return MustSpecify("port number");
+  flags->num_servers = 1;
+  flags->start_port = static_cast<int>(port);
+  flags->servers = {{"127.0.0.1", flags->start_port}};
+  return Status::Ok();
+}
+
+// The flags both programs share, and the geometry in the chosen edition.
+Status ResolveShared(const flags::Values& values, Program program, ShellFlags* flags) {
+  Edition edition = program == Program::kFsmain ? Edition::k2023 : Edition::k2022;
+  if (const std::optional<std::string> name = values.String("edition")) {
+    const std::optional<Edition> parsed = ParseEdition(flags::Trim(*name));
+    if (!parsed) {
+      return Bad("argument -edition/--edition: must be 2022 or 2023, not '" + *name + "'");
+    }
+    edition = *parsed;
+  }
+  if (edition == Edition::k2023 && flags->num_servers != 1) {
+    return Bad("the 2023 edition runs on one server (-ns 1): its RAID-5 mode is not implemented");
+  }
+  // The 2023 reference's socket timeout is 5 s; ours was 1 s from the start.
+  ASSIGN_OR_RETURN(flags->timeout_ms,
+                   Milliseconds(values, "timeout", edition == Edition::k2023 ? 5000 : 1000));
+  ASSIGN_OR_RETURN(flags->retry_wait_ms, Milliseconds(values, "retry_wait_ms", 10000));
+  const int64_t log_cache = values.Int("logcache").value_or(1);
+  if (log_cache != 0 && log_cache != 1) return Bad("argument -logcache/--logcache: must be 0 or 1");
+  flags->log_cache = log_cache == 1;
   const auto get = [&](const char* name, int64_t fallback) {
-    return values.Int(name).value_or(fallback);
+    const int64_t value = values.Int(name).value_or(fallback);
+    return program == Program::kFsmain && value == 0 ? fallback : value;
   };
   Result<fs::Geometry> geometry =
-      fs::Geometry::Create(get("nb", 256), get("bs", 128), get("ni", 16), get("is", 16));
+      fs::Geometry::Create(get("nb", 256), get("bs", 128), get("ni", 16), get("is", 16), edition);
   if (!geometry.ok()) return Bad(geometry.status().message());
   flags->geometry = *geometry;
   return Status::Ok();
+}
+
+Status Resolve(const flags::Values& values, Program program, ShellFlags* flags) {
+  flags->config_file = values.config_file();
+  RETURN_IF_ERROR(program == Program::kFsmain ? ResolveFsmain(values, flags)
+                                              : ResolveShellRpc(values, flags));
+  return ResolveShared(values, program, flags);
+}
+
+flags::FlagSet FlagSetOf(Program program) {
+  return program == Program::kFsmain ? FsmainFlagSet() : ShellRpcFlagSet();
 }
 
 }  // namespace
@@ -143,19 +264,21 @@ ShellOptions ShellFlags::shell_options() const {
   options.geometry = geometry;
   options.cid = cid;
   options.root_init = root_init;
+  options.log_cache = log_cache;
   return options;
 }
 
-ParsedShellFlags ParseShellFlags(int argc, const char* const* argv) {
+ParsedShellFlags ParseShellFlags(int argc, const char* const* argv, Program program) {
   ParsedShellFlags parsed;
-  const Result<flags::Values> values = flags::Parse(ShellFlagSet(), argc, argv);
+  parsed.program = program;
+  const Result<flags::Values> values = flags::Parse(FlagSetOf(program), argc, argv);
   if (!values.ok()) {
     parsed.status = Bad(values.status().message());
   } else if (values->help()) {
     parsed.help = true;
   } else {
     ShellFlags flags;
-    parsed.status = Resolve(*values, &flags);
+    parsed.status = Resolve(*values, program, &flags);
     if (parsed.status.ok()) parsed.flags = std::move(flags);
   }
   parsed.message_on_stdout = parsed.status.code() == Code::kNotFound;
@@ -163,11 +286,11 @@ ParsedShellFlags ParseShellFlags(int argc, const char* const* argv) {
   return parsed;
 }
 
-std::string ShellFlagsHelp() { return flags::Help(ShellFlagSet()); }
+std::string ShellFlagsHelp(Program program) { return flags::Help(FlagSetOf(program)); }
 
 int ReportShellFlags(const ParsedShellFlags& parsed, std::ostream& out, std::ostream& err) {
   if (parsed.help) {
-    out << ShellFlagsHelp();
+    out << ShellFlagsHelp(parsed.program);
     return 0;
   }
   if (parsed.status.ok()) return -1;

@@ -1,9 +1,9 @@
-// Command-line flags of the shell (memoryfs_shell_rpc), argparse-compatible with the 2022
-// reference, parsed by core/flags.h: single-dash long options ("-nb 256"; "--nb=256",
-// "--nb 256" and "-nb=256" work too), unique prefixes ("-startp 8000"), integer values parsed
-// like Python's int() (negative ones too: "-cid -1"), extra positional words ignored, unknown
-// -config keys ignored.
+// Command-line flags of the shell's two programs, parsed by core/flags.h argparse's way:
+// single-dash long options ("-nb 256"; "--nb=256", "--nb 256" and "-nb=256" work too), unique
+// prefixes ("-startp 8000"), integer values parsed like Python's int() (negative ones too:
+// "-cid -1"), extra positional words ignored, unknown -config keys ignored.
 //
+// memoryfs_shell_rpc (Program::kShellRpc), the 2022 reference's command line:
 //   -nb -bs -ni -is      geometry (defaults 256 128 16 16); also --total_num_blocks,
 //                        --block_size, --max_num_inodes, --inode_size
 //   -cid N               client id, 0..7 (required)
@@ -11,14 +11,28 @@
 //   -port P              same as -ns 1 -startport P; -ns / -startport win when also given
 //   -servers H:P,H:P...  explicit server addresses (instead of -startport)
 //   -rootinit 0|1        1 (default): re-create the root directory at start-up
-//   -timeout MS          per-call timeout of the remote device (default 1000)
 //   -lease_ms MS         RAID-5: lease of the recorded lock (default 10000, see shell/lock.h)
 //   -force 0|1           RAID-5: 1 rebuilds from a dirty degraded array (md's --force)
-//   -config FILE         INI file with the same keys (nb=256 ...); the command line wins
+// fsmain (Program::kFsmain), fsmain.py's (2023): every value optional, a missing or 0 value
+// meaning the default:
+//   -nb -bs -ni -is      as above (defaults 256 128 16 16)
+//   -cid N               client id, 0..255 (default 0); also --client_id
+//   -port P              the one server, 127.0.0.1:P (default 8000)
+// Both:
+//   -edition 2022|2023   the course edition (core/edition.h): 2022 for memoryfs_shell_rpc,
+//                        2023 for fsmain by default. 2023 runs on one server only.
+//   -timeout MS          per-call timeout of the remote device (default 1000; 5000, the
+//                        reference's socket timeout, in the 2023 edition)
+//   -retry_wait_ms MS    2023, one server: after a timeout the shell prints SERVER_TIMED_OUT,
+//                        waits this long (default 10000) and sends the request again
+//   -logcache 0|1        2023: 1 (default) prints the block cache's CACHE_* lines
+//   -config FILE         INI file with the same keys (nb=256, edition=2023 ...); the command
+//                        line wins
 //   --help
 //
-// Checks, in the reference's order: cid ("Must specify valid cid", also when missing), ns
-// ("Must specify valid ns"), start port ("Must specify port number"); these lines go to
+// Checks, in the reference's order: cid ("Must specify valid cid", also when missing for
+// memoryfs_shell_rpc), ns ("Must specify valid ns"), start port ("Must specify port number");
+// these lines go to
 // stdout like the reference's print() and the exit status is 1 (deviation 6). A malformed
 // value prints an error naming the flag on stderr, exit status 2 (argparse's), e.g.
 // "error: argument -nb/--total_num_blocks: invalid int value: 'lots'"; every integer's type is
@@ -44,14 +58,22 @@
 
 namespace memoryfs::shell {
 
+// Which of the shell's programs is parsing: it chooses the flag table and the defaults.
+enum class Program {
+  kShellRpc,  // memoryfs_shell_rpc: the 2022 command line
+  kFsmain,    // fsmain: fsmain.py's command line, the 2023 edition by default
+};
+
 struct ShellFlags {
-  fs::Geometry geometry;               // -nb -bs -ni -is
+  fs::Geometry geometry;               // -nb -bs -ni -is, and -edition (geometry.edition())
   int cid = 0;                         // -cid
   bool root_init = true;               // -rootinit (only 1 re-creates the root, like the reference)
   int num_servers = 0;                 // -ns, or 1 with -port, or the count of -servers
   int start_port = 0;                  // -startport or -port; 0 when -servers was given
   std::vector<rpc::Endpoint> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
   int timeout_ms = 1000;               // -timeout
+  int retry_wait_ms = 10000;           // -retry_wait_ms
+  bool log_cache = true;               // -logcache
   int lease_ms = 10000;                // -lease_ms
   bool force = false;                  // -force 1
   std::string config_file;             // -config, "" when none
@@ -60,6 +82,7 @@ struct ShellFlags {
 };
 
 struct ParsedShellFlags {
+  Program program = Program::kShellRpc;
   Status status;                   // not OK: the shell must not start; message = what to print
   bool help = false;               // --help: print ShellFlagsHelp() on stdout, exit 0
   bool message_on_stdout = false;  // the "Must specify ..." lines go to stdout, others to stderr
@@ -67,9 +90,10 @@ struct ParsedShellFlags {
   ShellFlags flags;                // set when status.ok() and !help
 };
 
-ParsedShellFlags ParseShellFlags(int argc, const char* const* argv);
+ParsedShellFlags ParseShellFlags(int argc, const char* const* argv,
+                                 Program program = Program::kShellRpc);
 
-std::string ShellFlagsHelp();
+std::string ShellFlagsHelp(Program program = Program::kShellRpc);
 
 // Prints what `parsed` asks for (help on `out`; an error line on `out` or `err`) and returns
 // the exit status main() should return, or -1 when the shell should run.

@@ -12,11 +12,15 @@
 namespace memoryfs::shell {
 namespace {
 
-ParsedShellFlags Parse(std::vector<std::string> words) {
-  words.insert(words.begin(), "memoryfs_shell_rpc");
+ParsedShellFlags Parse(std::vector<std::string> words, Program program = Program::kShellRpc) {
+  words.insert(words.begin(), program == Program::kFsmain ? "fsmain" : "memoryfs_shell_rpc");
   std::vector<const char*> argv;
   for (const std::string& word : words) argv.push_back(word.c_str());
-  return ParseShellFlags(static_cast<int>(argv.size()), argv.data());
+  return ParseShellFlags(static_cast<int>(argv.size()), argv.data(), program);
+}
+
+ParsedShellFlags Fsmain(std::vector<std::string> words) {
+  return Parse(std::move(words), Program::kFsmain);
 }
 
 TEST_CASE("Flags: the golden command lines") {
@@ -32,6 +36,85 @@ TEST_CASE("Flags: the golden command lines") {
   CHECK(f.root_init);
   CHECK(f.timeout_ms == 1000);
   CHECK(f.shell_options().geometry == f.geometry);
+  CHECK(f.geometry.edition() == Edition::k2022);
+}
+
+TEST_CASE("Flags: fsmain's command line, the 2023 golden ones") {
+  const ParsedShellFlags parsed =
+      Fsmain({"-port", "8000", "-nb", "1024", "-bs", "512", "-is", "64", "-ni", "32", "-cid", "0"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  const ShellFlags& f = parsed.flags;
+  CHECK(f.geometry == *fs::Geometry::Create(1024, 512, 32, 64, Edition::k2023));
+  CHECK(f.servers == std::vector<rpc::Endpoint>{{"127.0.0.1", 8000}});
+  CHECK(f.num_servers == 1);
+  CHECK(f.timeout_ms == 5000);  // the reference's socket timeout
+  CHECK(f.retry_wait_ms == 10000);
+  CHECK(f.log_cache);
+  CHECK(f.root_init);
+  CHECK(f.shell_options().log_cache);
+}
+
+TEST_CASE("Flags: fsmain's defaults: a missing or 0 value, aliases, positional words") {
+  ParsedShellFlags parsed = Fsmain({});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry == *fs::Geometry::Create(256, 128, 16, 16, Edition::k2023));
+  CHECK(parsed.flags.cid == 0);
+  CHECK(parsed.flags.servers == std::vector<rpc::Endpoint>{{"127.0.0.1", 8000}});
+
+  parsed = Fsmain({"-nb", "0", "-bs", "0", "-ni", "0", "-is", "0", "-port", "0", "-cid", "0"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry == *fs::Geometry::Create(256, 128, 16, 16, Edition::k2023));
+  CHECK(parsed.flags.start_port == 8000);
+
+  parsed = Fsmain({"--total_num_blocks", "512", "--block_size=256", "--max_num_inodes", "32",
+                   "--inode_size", "32", "--client_id", "7", "--port", "9000", "any", "words"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry == *fs::Geometry::Create(512, 256, 32, 32, Edition::k2023));
+  CHECK(parsed.flags.cid == 7);
+  CHECK(parsed.flags.servers == std::vector<rpc::Endpoint>{{"127.0.0.1", 9000}});
+
+  // The client id is byte 0 of the last-writer block.
+  CHECK(Fsmain({"-cid", "255"}).flags.cid == 255);
+  CHECK(Fsmain({"-cid", "256"}).status.message() == "Must specify valid cid");
+  CHECK(Fsmain({"-cid", "-1"}).exit_status == 1);
+  CHECK(Fsmain({"-port", "70000"}).status.message() == "Must specify port number");
+  // fsmain has none of memoryfs_shell_rpc's array flags.
+  CHECK(Fsmain({"-ns", "3"}).exit_status == 2);
+}
+
+TEST_CASE("Flags: the edition, from -edition or the config key, and what it changes") {
+  ParsedShellFlags parsed = Parse({"-cid", "1", "-port", "8000", "-edition", "2023"});
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry.edition() == Edition::k2023);
+  CHECK(parsed.flags.geometry.max_blocks_per_file() == 2);  // (16 - 8) / 4
+  CHECK(parsed.flags.timeout_ms == 5000);
+  parsed = Parse({"-cid", "1", "-port", "8000", "-edition", "2023", "-timeout", "300",
+                  "-retry_wait_ms", "50", "-logcache", "0"});
+  REQUIRE(parsed.status.ok());
+  CHECK(parsed.flags.timeout_ms == 300);
+  CHECK(parsed.flags.retry_wait_ms == 50);
+  CHECK_FALSE(parsed.flags.shell_options().log_cache);
+
+  parsed = Fsmain({"-edition", "2022"});
+  REQUIRE(parsed.status.ok());
+  CHECK(parsed.flags.geometry.edition() == Edition::k2022);
+  CHECK(parsed.flags.timeout_ms == 1000);
+
+  const std::string path = "/tmp/memoryfs_edition_test_" + std::to_string(::getpid()) + ".ini";
+  std::ofstream(path) << "edition = 2023\ncid = 2\nport = 8100\n";
+  parsed = Parse({"-config", path});
+  std::remove(path.c_str());
+  REQUIRE_MESSAGE(parsed.status.ok(), parsed.status.ToString());
+  CHECK(parsed.flags.geometry.edition() == Edition::k2023);
+
+  CHECK(Parse({"-cid", "0", "-port", "8000", "-edition", "2024"}).status.message() ==
+        "error: argument -edition/--edition: must be 2022 or 2023, not '2024'");
+  CHECK(Parse({"-cid", "0", "-port", "8000", "-logcache", "2"}).exit_status == 2);
+  CHECK(Parse({"-cid", "0", "-port", "8000", "-retry_wait_ms", "0"}).exit_status == 2);
+  // Its RAID-5 mode is another issue.
+  parsed = Parse({"-cid", "0", "-ns", "3", "-startport", "8000", "-edition", "2023"});
+  CHECK(parsed.exit_status == 2);
+  CHECK(parsed.status.message().find("one server") != std::string::npos);
 }
 
 TEST_CASE("Flags: defaults, spellings and aliases") {
@@ -145,6 +228,13 @@ TEST_CASE("Flags: --help") {
     CHECK(ReportShellFlags(parsed, out, err) == 0);
     CHECK(out.str().find("-startport") != std::string::npos);
   }
+  const ParsedShellFlags parsed = Fsmain({"--help"});
+  CHECK(parsed.help);
+  std::ostringstream out, err;
+  CHECK(ReportShellFlags(parsed, out, err) == 0);
+  CHECK(out.str().find("usage: fsmain") == 0);
+  CHECK(out.str().find("--client_id") != std::string::npos);
+  CHECK(out.str().find("-startport") == std::string::npos);
 }
 
 TEST_CASE("Flags: -config INI file, the command line wins") {

@@ -17,32 +17,8 @@
 namespace memoryfs::shell {
 namespace {
 
-std::string ReadFile(const std::filesystem::path& path) {
-  std::ifstream file(path, std::ios::binary);
-  std::ostringstream contents;
-  contents << file.rdbuf();
-  return contents.str();
-}
-
-// Reports the first differing line, which is far more useful than two huge strings.
-void CheckSame(const std::string& what, const std::string& expected, const std::string& actual) {
-  if (expected == actual) return;
-  std::istringstream e(expected), a(actual);
-  std::string el, al;
-  int line = 1;
-  while (true) {
-    const bool he = static_cast<bool>(std::getline(e, el));
-    const bool ha = static_cast<bool>(std::getline(a, al));
-    if (!he && !ha) break;
-    if (!he || !ha || el != al) {
-      FAIL_CHECK(what << " differs at line " << line << "\n  expected: " << (he ? el : "<end>")
-                      << "\n  actual:   " << (ha ? al : "<end>"));
-      return;
-    }
-    ++line;
-  }
-  FAIL_CHECK(what << " differs (line endings)");
-}
+using testing::CheckSame;
+using testing::ReadFile;
 
 void RunCase(const std::string& name) {
   const std::filesystem::path dir = MEMORYFS_GOLDEN_DIR;

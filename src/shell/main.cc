@@ -1,5 +1,8 @@
 // memoryfs_shell_rpc: the course shell over one block server (-ns 1) or a RAID-5 array of
 // N >= 3 servers. Flags, devices, then the command loop.
+//
+// Also built as fsmain (MEMORYFS_SHELL_PROGRAM=kFsmain): the same shell with fsmain.py's
+// command line, in the 2023 edition by default (shell/flags.h).
 #include <signal.h>
 #include <unistd.h>
 
@@ -17,7 +20,14 @@
 using namespace memoryfs;
 using namespace memoryfs::shell;
 
+#ifndef MEMORYFS_SHELL_PROGRAM
+#define MEMORYFS_SHELL_PROGRAM kShellRpc
+#endif
+
 namespace {
+
+constexpr Program kProgram = Program::MEMORYFS_SHELL_PROGRAM;
+constexpr const char* kProgramName = kProgram == Program::kFsmain ? "fsmain" : "memoryfs_shell_rpc";
 
 // Ctrl-C / SIGTERM: at the prompt the shell exits at once; while a command waits for the lock
 // the command is abandoned and the shell exits; inside a command it exits right after the
@@ -56,17 +66,22 @@ void CommandBoundary(bool running) {
 
 int main(int argc, char** argv) {
   ::signal(SIGPIPE, SIG_IGN);
-  ParsedShellFlags parsed = ParseShellFlags(argc, argv);
+  ParsedShellFlags parsed = ParseShellFlags(argc, argv, kProgram);
   if (int status = ReportShellFlags(parsed, std::cout, std::cerr); status >= 0) return status;
   const ShellFlags& flags = parsed.flags;
   // The assignment's messages, printed in this one place from the array's events.
   // Notices (not the assignment's messages) go to the log stream.
-  Result<Devices> made = MakeDevices(flags, [](const raid::ArrayEvent& e) {
+  DeviceCallbacks callbacks;
+  callbacks.array_events = [](const raid::ArrayEvent& e) {
     std::ostream& out = e.kind == raid::ArrayEvent::Kind::kNotice ? std::cerr : std::cout;
     out << e.ToString() << std::endl;
-  });
+  };
+  // fsmain.py's print() before each retry of a timed-out call (2023, one server).
+  callbacks.on_timeout = [] { std::cout << "SERVER_TIMED_OUT" << std::endl; };
+  callbacks.stop_requested = [] { return g_stop_requested != 0; };
+  Result<Devices> made = MakeDevices(flags, std::move(callbacks));
   if (!made.ok()) {
-    std::cerr << "memoryfs_shell_rpc: " << made.status().message() << std::endl;
+    std::cerr << kProgramName << ": " << made.status().message() << std::endl;
     return 2;
   }
   Devices& devices = *made;

@@ -1,37 +1,30 @@
+// The shell's loop, its output helpers, the lock around commands, and the commands that change
+// or read files. The inspection commands are in inspect_commands.cc, load and save in
+// load_save_commands.cc, the device hooks' commands at the end of this file.
 #include "shell/shell.h"
 
-#include <filesystem>
-#include <fstream>
-#include <iterator>
+#include <algorithm>
 #include <optional>
+#include <utility>
 
+#include "client/cache_device.h"
 #include "core/bytes.h"
 #include "core/py_int.h"
-#include "fs/dump.h"
 #include "fs/fs_error.h"
 #include "shell/text.h"
 
 namespace memoryfs::shell {
 namespace {
 
-// The reference dumps blocks 0..15 to its log file at start-up.
-constexpr int kStartupDumpBlocks = 16;
-
 std::string AsText(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
 
-// `text` with each "{}" replaced by the next of `values`.
-std::string Fill(std::string_view text, std::initializer_list<int> values) {
-  std::string out;
-  auto value = values.begin();
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (text.compare(i, 2, "{}") == 0 && value != values.end()) {
-      out += std::to_string(*value++);
-      ++i;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
+// The dialect's client layer over `device`: the 2023 block cache, printing on `out`; or null.
+std::unique_ptr<client::BlockDevice> ClientLayer(client::BlockDevice& device,
+                                                 const ShellOptions& options,
+                                                 const Dialect& dialect, std::ostream& out) {
+  if (!dialect.client_cache) return nullptr;
+  return std::make_unique<client::CacheDevice>(
+      device, client::CacheOptions{options.cid, options.log_cache ? &out : nullptr});
 }
 
 }  // namespace
@@ -39,11 +32,13 @@ std::string Fill(std::string_view text, std::initializer_list<int> values) {
 Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istream& in,
              std::ostream& out, std::ostream& err)
     : options_(options),
+      dialect_(Dialect::For(options.geometry.edition())),
       in_(in),
       out_(out),
       err_(err),
-      fs_(device, options.geometry, err),
-      lock_(device, options.geometry.lock_block()) {}
+      client_(ClientLayer(device, options, dialect_, out)),
+      fs_(client_ ? *client_ : device, options.geometry, err),
+      lock_(client_ ? *client_ : device, options.geometry.lock_block()) {}
 
 int Shell::Run() {
   Status started = Start();
@@ -54,8 +49,7 @@ int Shell::Run() {
   }
   std::string line;
   while (true) {
-    out_ << "[cwd=" << cwd_ << "]%";
-    out_.flush();
+    Prompt();
     if (!std::getline(in_, line)) return 0;  // end of input: a clean exit (deviation 3)
     if (hooks_.command_boundary) hooks_.command_boundary(true);
     const bool go_on = Execute(line);
@@ -66,9 +60,15 @@ int Shell::Run() {
   return 0;
 }
 
+void Shell::Prompt() {
+  out_ << "[cwd=" << cwd_ << "]%";
+  out_.flush();
+}
+
 Status Shell::Start() {
   RETURN_IF_ERROR(fs_.CheckDevice());
-  for (int block = 0; block < kStartupDumpBlocks && block < fs_.geometry().num_blocks(); ++block) {
+  const int dump = std::min(dialect_.startup_dump_blocks, fs_.geometry().num_blocks());
+  for (int block = 0; block < dump; ++block) {
     Result<Bytes> data = fs_.ReadBlock(block);
     // The dump is only a log: with a degraded array, carry on without it.
     if (!data.ok() && hooks_.lock_server < 0) return data.status();
@@ -113,6 +113,8 @@ bool Shell::Execute(std::string_view line) {
       {"append", &Shell::Append},
       {"lnh", &Shell::Lnh},
       {"lns", &Shell::Lns},
+      {"slice", &Shell::Slice},
+      {"mirror", &Shell::Mirror},
       {"repair", &Shell::Repair},
       {"scrub", &Shell::Scrub},
       {"showload", &Shell::ShowLoad},
@@ -120,7 +122,8 @@ bool Shell::Execute(std::string_view line) {
   if (args[0] == "exit") return false;
   const bool hooked = (args[0] != "repair" || hooks_.repair) &&
                       (args[0] != "scrub" || hooks_.scrub) &&
-                      (args[0] != "showload" || hooks_.show_load);
+                      (args[0] != "showload" || hooks_.show_load) &&
+                      ((args[0] != "slice" && args[0] != "mirror") || dialect_.slice_and_mirror);
   for (const Command& command : kCommands) {
     if (hooked && args[0] == command.name) {
       (this->*command.handler)(args);
@@ -145,6 +148,8 @@ void Shell::PrintError(const Status& status, bool blank_line) {
 }
 
 void Shell::Log(std::string_view text) { err_ << text << "\n"; }
+
+void Shell::Inspect(std::string_view text) { Inspection() << text << "\n"; }
 
 void Shell::Locked(const std::function<void()>& body) {
   Status acquired = lock_.Acquire(hooks_.stop_requested);
@@ -226,17 +231,19 @@ void Shell::Ls(const Args&) {  // extra arguments are ignored, as by the referen
 }
 
 void Shell::DoLs() {
-  Result<std::vector<fs::ListEntry>> entries = fs_.List(cwd_);
-  if (!entries.ok()) return PrintError(entries.status(), false);
-  for (const fs::ListEntry& entry : *entries) {
-    std::string line = "[" + std::to_string(entry.refcnt) + "]:" + AsText(entry.name);
+  std::string listing;  // the lines not printed yet
+  Status listed = fs_.List(cwd_, [&](const fs::ListEntry& entry) {
+    listing += "[" + std::to_string(entry.refcnt) + "]:" + AsText(entry.name);
     if (entry.type == fs::InodeType::kDirectory) {
-      line += "/";
+      listing += "/";
     } else if (entry.type == fs::InodeType::kSymlink) {
-      line += "@ -> " + AsText(entry.symlink_target);
+      listing += "@ -> " + AsText(entry.symlink_target);
     }
-    Print(line);
-  }
+    listing += "\n";
+    if (dialect_.ls_streams) out_ << std::exchange(listing, {});
+  });
+  if (!listed.ok()) return PrintError(listed, false);
+  out_ << listing;
 }
 
 void Shell::Mkdir(const Args& args) {
@@ -293,117 +300,30 @@ void Shell::Lns(const Args& args) {
   });
 }
 
-// ---------------------------------------------------------------------------------------------
-// Inspection commands (no lock; output on the logger's stream).
-
-std::optional<PyInt> Shell::ParseIndex(const std::string& word, const char* what, int count) {
-  const std::optional<PyInt> n = PyInt::Parse(word);
-  if (!n) {
-    Print("Error: " + word + " not a valid Integer");
-    return std::nullopt;
-  }
-  if (!n->InRange(0, count - 1)) {
-    Print(std::string("Error: ") + what + " " + n->ToString() + " not in valid range [0, " +
-          std::to_string(count - 1) + "]");
-    return std::nullopt;
-  }
-  return n;
-}
-
-void Shell::ShowBlock(const Args& args) {
-  if (args.size() != 2) return Print("Error: showblock requires one argument");
-  const std::optional<PyInt> n = ParseIndex(args[1], "block number", fs_.geometry().num_blocks());
-  if (!n) return;
-  const int64_t block = n->Clamped();
-  Result<Bytes> first = fs_.ReadBlock(block);
-  if (!first.ok()) return PrintError(first.status(), false);
-  Log("Block (strings in block) [" + n->ToString() + "] : \n" + Utf8DecodeIgnore(*first));
-  Result<Bytes> second = fs_.ReadBlock(block);
-  if (!second.ok()) return PrintError(second.status(), false);
-  Log("Block (raw hex block) [" + n->ToString() + "] : \n" + HexEncode(*second));
-}
-
-void Shell::ShowBlockSlice(const Args& args) {
-  if (args.size() != 4) return Print("Error: showblockslice requires three arguments");
-  std::optional<PyInt> numbers[3];
-  for (int i = 0; i < 3; ++i) {
-    numbers[i] = PyInt::Parse(args[i + 1]);
-    if (!numbers[i]) return Print("Error: " + args[i + 1] + " not a valid Integer");
-  }
-  const PyInt& n = *numbers[0];
-  const PyInt& start = *numbers[1];
-  const PyInt& end = *numbers[2];
-  const int nb = fs_.geometry().num_blocks();
-  const int bs = fs_.geometry().block_size();
-  if (!n.InRange(0, nb - 1)) {
-    return Print("Error: block number " + n.ToString() + " not in valid range [0, " +
-                 std::to_string(nb - 1) + "]");
-  }
-  if (!start.InRange(0, bs - 1)) {
-    return Print("Error: start " + start.ToString() + "not in valid range [0, " +
-                 std::to_string(bs - 1) + "]");
-  }
-  if (!end.InRange(0, bs - 1) || end.Clamped() <= start.Clamped()) {
-    return Print("Error: end " + end.ToString() + "not in valid range [0, " +
-                 std::to_string(bs - 1) + "]");
-  }
-  Result<Bytes> block = fs_.ReadBlock(n.Clamped());
-  if (!block.ok()) return PrintError(block.status(), false);
-  const Bytes slice(block->begin() + start.Clamped(), block->begin() + end.Clamped() + 1);
-  Log("Block (raw hex block) [" + n.ToString() + "] : \n" + HexEncode(slice));
-}
-
-void Shell::ShowInode(const Args& args) {
-  if (args.size() != 2) return Print("Error: showinode requires one argument");
-  const std::optional<PyInt> n = ParseIndex(args[1], "inode number", fs_.geometry().max_inodes());
-  if (!n) return;
-  Result<fs::Inode> inode = fs_.ReadInode(n->Clamped());
-  if (!inode.ok()) return PrintError(inode.status(), false);
-  Log("Inode size   : " + std::to_string(inode->size));
-  Log("Inode type   : " + std::to_string(static_cast<uint16_t>(inode->type)));
-  Log("Inode refcnt : " + std::to_string(inode->refcnt));
-  Log("Inode gencnt : " + std::to_string(inode->gencnt));
-  Log("Block numbers: ");
-  std::string numbers;
-  for (uint32_t block : inode->blocks) numbers += std::to_string(block) + ",";
-  Log(numbers);
-}
-
-void Shell::ShowFsConfig(const Args& args) {
-  if (args.size() != 1) return Print("Error: showfsconfig do not require argument");
-  const fs::Geometry& g = fs_.geometry();
-  Log(Fill(R"(#### File system information:
-Number of blocks          : {}
-Block size (Bytes)        : {}
-Number of inodes          : {}
-inode size (Bytes)        : {}
-inodes per block          : {}
-Free bitmap offset        : {}
-Free bitmap size (blocks) : {}
-Inode table offset        : {}
-Inode table size (blocks) : {}
-Max blocks per file       : {}
-Data blocks offset        : {}
-Data block size (blocks)  : {})",
-           {g.num_blocks(), g.block_size(), g.max_inodes(), g.inode_size(), g.inodes_per_block(),
-            g.bitmap_offset(), g.bitmap_blocks(), g.inode_table_offset(), g.inode_table_blocks(),
-            g.max_blocks_per_file(), g.data_offset(), g.data_blocks()}));
-  Log("Raw block layer layout: (B: boot, S: superblock, F: free bitmap, I: inode, D: data");
-  std::string layout = "BS";
-  std::string ids = "01";
-  int id = 2;
-  const auto add = [&](char kind, int count) {
-    for (int i = 0; i < count; ++i) {
-      layout.push_back(kind);
-      ids.push_back(static_cast<char>('0' + id));
-      id = (id + 1) % 10;
+void Shell::Slice(const Args& args) {
+  if (args.size() != 4) return Print("Error: slice requires three arguments");
+  // As in the reference, the numbers are checked under the lock.
+  Locked([&] {
+    std::optional<PyInt> numbers[2];
+    for (int i = 0; i < 2; ++i) {
+      numbers[i] = PyInt::Parse(args[i + 2]);
+      if (!numbers[i]) return Print("Error: " + args[i + 2] + " not a valid Integer");
     }
-  };
-  add('F', g.bitmap_blocks());
-  add('I', g.inode_table_blocks());
-  add('D', g.data_blocks());
-  Log(ids);
-  Log(layout);
+    const std::optional<Opened> file = Open(args[1], /*follow=*/true, fs::InodeType::kFile);
+    if (!file) return;
+    Status status = fs_.Slice(file->number, numbers[0]->Clamped(), numbers[1]->Clamped());
+    if (!status.ok()) PrintError(status, false);
+  });
+}
+
+void Shell::Mirror(const Args& args) {
+  if (args.size() != 2) return Print("Error: mirror requires one argument");
+  Locked([&] {
+    const std::optional<Opened> file = Open(args[1], /*follow=*/true, fs::InodeType::kFile);
+    if (!file) return;
+    Status status = fs_.Mirror(file->number);
+    if (!status.ok()) PrintError(status, false);
+  });
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -436,62 +356,6 @@ void Shell::Scrub(const Args& args) {
 void Shell::ShowLoad(const Args& args) {
   if (args.size() != 1) return Print("Error: showload do not require argument");
   hooks_.show_load(out_);
-}
-
-// ---------------------------------------------------------------------------------------------
-// load / save (no lock, as in the reference).
-
-void Shell::Load(const Args& args) {
-  if (args.size() != 2) return Print("Error: load requires 1 argument");
-  const std::string& path = args[1];
-  std::error_code error;
-  if (!std::filesystem::is_regular_file(path, error)) {
-    return Print("Error: Please provide valid file");
-  }
-  Log("Reading blocks from pickled file " + path);
-  std::ifstream file(path, std::ios::binary);
-  const Bytes contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
-  if (!file.good() && !file.eof()) {
-    Print("Error: cannot read file " + path);
-  } else {
-    Result<std::vector<Bytes>> blocks = fs::ParseDump(contents, fs_.geometry());
-    if (!blocks.ok()) {
-      Print(blocks.status().message());
-    } else {
-      for (size_t i = 0; i < blocks->size(); ++i) {
-        Status status = fs_.WriteBlock(static_cast<int64_t>(i), (*blocks)[i]);
-        if (!status.ok()) {
-          PrintError(status, false);
-          break;
-        }
-      }
-    }
-  }
-  cwd_ = 0;  // the reference resets cwd after any load attempt on an existing file
-}
-
-void Shell::Save(const Args& args) {
-  if (args.size() != 2) return Print("Error: save requires 1 argument");
-  const std::string& path = args[1];
-  Log("Dumping pickled blocks to file " + path);
-  // The lock block is not file-system data: it is saved released, so that loading the dump
-  // can never leave the disk locked.
-  const fs::Geometry& g = fs_.geometry();
-  std::vector<Bytes> blocks;
-  for (int i = 0; i < g.num_blocks(); ++i) {
-    if (i == g.lock_block()) {
-      blocks.push_back(client::LockConvention::Released(g.block_size()));
-      continue;
-    }
-    Result<Bytes> block = fs_.ReadBlock(i);
-    if (!block.ok()) return PrintError(block.status(), false);
-    blocks.push_back(std::move(block).value());
-  }
-  const Bytes dump = fs::SerializeDump(fs_.geometry(), blocks);
-  std::ofstream file(path, std::ios::binary | std::ios::trunc);
-  file.write(reinterpret_cast<const char*>(dump.data()), static_cast<std::streamsize>(dump.size()));
-  file.close();
-  if (!file) Print("Error: cannot write file " + path);
 }
 
 }  // namespace memoryfs::shell

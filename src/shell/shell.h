@@ -1,16 +1,22 @@
-// Shell: the course's interactive shell, memoryfs_shell_rpc.py of the 2022 edition, over any
-// BlockDevice, byte-compatible with it (see ../../compat_tests/golden/g22):
+// Shell: the course's interactive shell over any BlockDevice, byte-compatible with the edition
+// of options.geometry (core/edition.h): memoryfs_shell_rpc.py of 2022 (see
+// ../../compat_tests/golden/g22) or fsmain.py of 2023 (golden/g23). What differs is data: the
+// shell's Dialect (dialect.h) and the file system's Rules (fs/rules.h).
 //
-// - Start-up: Gets blocks 0..15 (the reference's debug dump) and, unless -rootinit 0,
-//   re-creates the root directory. No output.
+// - Start-up: Gets the dialect's dump blocks (2022: 0..15) and, unless -rootinit 0,
+//   re-creates the root directory, without the lock. No output of its own.
 // - Prompt "[cwd=N]%" on `out` (no newline), one command per input line, words split like
 //   Python's str.split(); an empty line prompts again.
-// - cd cat ls mkdir create rm append lnh lns run under the disk lock (RSM on block 0 before,
-//   Put of a zero block 0 after); showblock showblockslice showinode showfsconfig load save
-//   exit do not take it. `repair`, `scrub` and `showload` exist when main() installs ShellHooks.
+// - cd cat ls mkdir create rm append lnh lns (and in 2023 slice mirror) run under the disk
+//   lock (RSM of the edition's lock block before, a Put of zeros after); showblock
+//   showblockslice showinode showfsconfig load save exit do not take it. `repair`, `scrub`
+//   and `showload` exist when main() installs ShellHooks.
 // - Results and errors go to `out` with the reference's exact texts and blank lines;
-//   showblock, showblockslice, showinode, showfsconfig and the log lines of load/save go to
-//   `err` (the reference's logger).
+//   showinode and the log lines of load/save go to `err` (the reference's logger), and so do
+//   showblock, showblockslice and showfsconfig in 2022 (2023: on `out`).
+// - 2023: the file system reads and writes through this client's block cache
+//   (client/cache_device.h): its CACHE_* lines are printed on `out` (unless log_cache is
+//   off), and every lock acquisition revalidates it against other clients' writes.
 //
 // Deliberate deviations (spec, filesystem.md): a quit() of the reference becomes an
 // "Error: <CODE>" line with nothing half-written and the lock released; end of input exits
@@ -21,6 +27,7 @@
 #include <cstdint>
 #include <functional>
 #include <istream>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
@@ -33,6 +40,7 @@
 #include "core/status.h"
 #include "fs/filesystem.h"
 #include "fs/geometry.h"
+#include "shell/dialect.h"
 #include "shell/lock.h"
 
 namespace memoryfs::shell {
@@ -71,9 +79,10 @@ struct ShellHooks {
 };
 
 struct ShellOptions {
-  fs::Geometry geometry;  // -nb -bs -ni -is
-  int cid = 0;            // -cid: client id 0..7 (validated by the flags; unused otherwise)
+  fs::Geometry geometry;  // -nb -bs -ni -is, and the edition
+  int cid = 0;            // -cid: client id (2023: recorded as the last writer)
   bool root_init = true;  // -rootinit 1: re-create the root directory at start-up
+  bool log_cache = true;  // 2023: the block cache prints its CACHE_* lines (-logcache)
 };
 
 class Shell {
@@ -98,6 +107,9 @@ class Shell {
   // Runs one input line (without its newline); false when it was `exit`.
   bool Execute(std::string_view line);
 
+  // The prompt, "[cwd=N]%" (no newline), flushed. Run() prints it before each line.
+  void Prompt();
+
   // Installs the device-specific commands (see ShellHooks).
   void set_hooks(ShellHooks hooks) {
     hooks_ = std::move(hooks);
@@ -106,6 +118,7 @@ class Shell {
 
   uint32_t cwd() const { return cwd_; }
   fs::FileSystem& file_system() { return fs_; }
+  const Dialect& dialect() const { return dialect_; }
 
  private:
   using Args = std::vector<std::string>;
@@ -120,6 +133,8 @@ class Shell {
   void Append(const Args& args);
   void Lnh(const Args& args);
   void Lns(const Args& args);
+  void Slice(const Args& args);
+  void Mirror(const Args& args);
   void ShowBlock(const Args& args);
   void ShowBlockSlice(const Args& args);
   void ShowInode(const Args& args);
@@ -166,11 +181,18 @@ class Shell {
   void PrintError(const Status& status, bool blank_line);
   // One logging.info line on `err`.
   void Log(std::string_view text);
+  // Where showblock, showblockslice and showfsconfig print (the dialect's choice), and one
+  // line there.
+  std::ostream& Inspection() { return dialect_.inspection_on_stdout ? out_ : err_; }
+  void Inspect(std::string_view text);
 
   ShellOptions options_;
+  const Dialect dialect_;
   std::istream& in_;
   std::ostream& out_;
   std::ostream& err_;
+  // The dialect's client layer over the device (2023: the block cache), or null.
+  std::unique_ptr<client::BlockDevice> client_;
   fs::FileSystem fs_;
   DiskLock lock_;
   ShellHooks hooks_;

@@ -2,6 +2,10 @@
 // a device the way the golden files do.
 #pragma once
 
+#include <doctest/doctest.h>
+
+#include <filesystem>
+#include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -32,9 +36,10 @@ inline ShellRun RunShell(client::BlockDevice& device, const ShellOptions& option
   return run;
 }
 
-inline ShellOptions Options(int nb, int bs, int ni, int is, bool root_init = true) {
+inline ShellOptions Options(int nb, int bs, int ni, int is, bool root_init = true,
+                            Edition edition = Edition::k2022) {
   ShellOptions options;
-  options.geometry = *fs::Geometry::Create(nb, bs, ni, is);
+  options.geometry = *fs::Geometry::Create(nb, bs, ni, is, edition);
   options.root_init = root_init;
   return options;
 }
@@ -56,6 +61,33 @@ inline std::string Trace(const client::MemoryDevice& device) {
   std::string trace;
   for (const std::string& line : device.trace()) trace += line + "\n";
   return trace;
+}
+
+// The whole file, bytes as they are ("" when it cannot be read).
+inline std::string ReadFile(const std::filesystem::path& path) {
+  std::ifstream file(path, std::ios::binary);
+  std::ostringstream contents;
+  contents << file.rdbuf();
+  return contents.str();
+}
+
+// Fails the check with the first differing line, far more useful than two huge strings.
+inline void CheckSame(const std::string& what, const std::string& expected,
+                      const std::string& actual) {
+  if (expected == actual) return;
+  std::istringstream e(expected), a(actual);
+  std::string el, al;
+  for (int line = 1;; ++line) {
+    const bool he = static_cast<bool>(std::getline(e, el));
+    const bool ha = static_cast<bool>(std::getline(a, al));
+    if (!he && !ha) break;
+    if (!he || !ha || el != al) {
+      FAIL_CHECK(what << " differs at line " << line << "\n  expected: " << (he ? el : "<end>")
+                      << "\n  actual:   " << (ha ? al : "<end>"));
+      return;
+    }
+  }
+  FAIL_CHECK(what << " differs (line endings)");
 }
 
 }  // namespace testing

@@ -1,0 +1,66 @@
+#include "client/cache_device.h"
+
+#include <cassert>
+
+#include "client/lock_convention.h"
+
+namespace memoryfs::client {
+
+CacheDevice::CacheDevice(BlockDevice& inner, CacheOptions options)
+    : inner_(inner), options_(options) {
+  assert(inner.num_blocks() >= 3);
+}
+
+void CacheDevice::Print(const char* what, int block) {
+  if (options_.log != nullptr) *options_.log << what << block << "\n";
+}
+
+Result<Bytes> CacheDevice::Get(int block) {
+  if (block < last_writer_block()) {
+    auto cached = cache_.find(block);
+    if (cached != cache_.end()) {
+      Print("CACHE_HIT ", block);
+      return cached->second;
+    }
+  }
+  Print("CACHE_MISS ", block);
+  ASSIGN_OR_RETURN(Bytes data, inner_.Get(block));
+  cache_[block] = data;
+  return data;
+}
+
+Status CacheDevice::Put(int block, const Bytes& data) {
+  if (Status put = inner_.Put(block, data); !put.ok()) {
+    cache_.erase(block);
+    return put;
+  }
+  Print("CACHE_WRITE_THROUGH ", block);
+  cache_[block] = PadTo(data, block_size());
+  if (block == lock_block()) return Status::Ok();
+  Bytes mark(block_size(), 0);
+  mark[0] = static_cast<uint8_t>(options_.client_id);
+  return inner_.Put(last_writer_block(), mark);
+}
+
+Result<Bytes> CacheDevice::RSM(int block) {
+  ASSIGN_OR_RETURN(Bytes old, inner_.RSM(block));
+  if (block != lock_block() || LockConvention::HeldByOther(old)) return old;
+  if (Status revalidated = Revalidate(); !revalidated.ok()) {
+    cache_.clear();
+    (void)inner_.Put(block, old);  // best effort: the error below is what matters
+    return revalidated;
+  }
+  return old;
+}
+
+Status CacheDevice::Revalidate() {
+  ASSIGN_OR_RETURN(const Bytes last, Get(last_writer_block()));
+  if (!last.empty() && last[0] == options_.client_id) return Status::Ok();
+  if (options_.log != nullptr) *options_.log << "CACHE_INVALIDATED\n";
+  cache_.clear();
+  Bytes mark(block_size(), 0);
+  mark[0] = static_cast<uint8_t>(options_.client_id);
+  return Put(last_writer_block(), mark);
+}
+
+}  // namespace memoryfs::client

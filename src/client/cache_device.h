@@ -1,0 +1,71 @@
+// CacheDevice: the 2023 edition's client block layer (block.py of fsmain.py) as a decorator of
+// any BlockDevice: this client's write-through block cache, the last-writer record, and the
+// invalidation that keeps the caches of several clients coherent under the lock.
+//
+// With nb = num_blocks(), the lock block L = nb-1 (client::LockConvention::For(k2023)) and the
+// last-writer block W = nb-2, whose byte 0 holds the id of the client that wrote last:
+//
+// - Get(b): when b < nb-2 and b is cached, prints "CACHE_HIT b" and answers from the cache
+//   without a call; otherwise prints "CACHE_MISS b", Gets b from the inner device and caches it.
+// - Put(b, data): Puts b on the inner device, then prints "CACHE_WRITE_THROUGH b" and caches
+//   the zero-padded block; then, unless b is L (the lock's release), Puts W = [cid, 0...] on
+//   the inner device, unprinted.
+// - RSM(b): the inner RSM, unprinted. When b is L and the answer shows the lock free, this
+//   client has just taken the lock, and the cache is revalidated before RSM returns: Get(W)
+//   (printed, as above); if its byte 0 is not cid, "CACHE_INVALIDATED" is printed, the cache
+//   emptied, and Put(W, [cid, 0...]) made (printed, as above, and followed by its own unprinted
+//   last-writer Put, as every Put is). So another client's writes are never read stale.
+//
+// The lines go to `log` (one per line, flushed with the caller's stream); a null log prints
+// nothing and changes nothing else (the 2023 RAID project's -logcache 0).
+//
+// Errors: an inner error is returned unchanged. A failed Put drops b from the cache (whether
+// the server applied it is unknown). A revalidation that fails after the lock was taken empties
+// the cache, puts the lock's old (free) contents back (best effort) and returns the error: the
+// RSM then failed and left nothing held.
+//
+// Not thread-safe, like the client it stands for: one thread at a time.
+#pragma once
+
+#include <map>
+#include <ostream>
+
+#include "client/block_device.h"
+#include "core/bytes.h"
+#include "core/status.h"
+
+namespace memoryfs::client {
+
+struct CacheOptions {
+  int client_id = 0;            // -cid: what byte 0 of the last-writer block records (0..255)
+  std::ostream* log = nullptr;  // where the CACHE_* lines go; null: not printed
+};
+
+class CacheDevice : public BlockDevice {
+ public:
+  // `inner` must outlive the CacheDevice and have at least 3 blocks.
+  CacheDevice(BlockDevice& inner, CacheOptions options);
+
+  Result<Bytes> Get(int block) override;
+  Status Put(int block, const Bytes& data) override;
+  Result<Bytes> RSM(int block) override;
+  int num_blocks() const override { return inner_.num_blocks(); }
+  int block_size() const override { return inner_.block_size(); }
+  uint64_t sessions() const override { return inner_.sessions(); }
+
+  int lock_block() const { return num_blocks() - 1; }
+  int last_writer_block() const { return num_blocks() - 2; }
+  // How many blocks are cached now (for tests).
+  size_t cached() const { return cache_.size(); }
+
+ private:
+  // After this client took the lock: the last-writer check and, if needed, the invalidation.
+  Status Revalidate();
+  void Print(const char* what, int block);
+
+  BlockDevice& inner_;
+  const CacheOptions options_;
+  std::map<int, Bytes> cache_;
+};
+
+}  // namespace memoryfs::client
