@@ -26,8 +26,11 @@ def server_blocks(nb, n):
 class RaidServers:
     """N servers of one kind (or a list of kinds) for a shell with -nb nb -bs bs."""
 
-    def __init__(self, pool, n, nb, bs, kinds="cpp", extra_args=None):
+    def __init__(self, pool, n, nb, bs, kinds="cpp", extra_args=None, lock_block=0):
+        """lock_block: the virtual block of the lock, outside parity (0 in 2022, nb-1 in
+        2023)."""
         self.n, self.nb, self.bs = n, nb, bs
+        self.lock_slot = data_location(lock_block, n)
         kinds = [kinds] * n if isinstance(kinds, str) else list(kinds)
         extra_args = extra_args or {}
         self.servers = [pool.start(kinds[i], nb=server_blocks(nb, n), bs=bs,
@@ -60,7 +63,7 @@ class RaidServers:
         for stripe in range(server_blocks(self.nb, self.n)):
             acc = bytearray(self.bs)
             for server in range(self.n):
-                if server == 0 and stripe == 0:
+                if (server, stripe) == self.lock_slot:
                     continue
                 for i, byte in enumerate(physical[server][stripe]):
                     acc[i] ^= byte

@@ -53,6 +53,28 @@ Result<Bytes> CacheDevice::RSM(int block) {
   return old;
 }
 
+Result<LockReply> CacheDevice::Lock(int block, const Bytes& holder, int lease_ms) {
+  ASSIGN_OR_RETURN(LockReply reply, inner_.Lock(block, holder, lease_ms));
+  if (block != lock_block() || LockConvention::HeldByOther(reply.old)) return reply;
+  if (Status revalidated = Revalidate(); !revalidated.ok()) {
+    cache_.clear();
+    (void)inner_.Unlock(block, holder);  // best effort: the error below is what matters
+    return revalidated;
+  }
+  return reply;
+}
+
+Status CacheDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
+  if (Status released = inner_.Unlock(block, holder, note); !released.ok()) {
+    cache_.erase(block);
+    return released;
+  }
+  // What the plain release (a Put through the cache) prints and caches.
+  Print("CACHE_WRITE_THROUGH ", block);
+  cache_[block] = LockConvention::Released(block_size());
+  return Status::Ok();
+}
+
 Status CacheDevice::Revalidate() {
   ASSIGN_OR_RETURN(const Bytes last, Get(last_writer_block()));
   if (!last.empty() && last[0] == options_.client_id) return Status::Ok();

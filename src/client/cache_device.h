@@ -49,6 +49,11 @@ class CacheDevice : public BlockDevice {
   Result<Bytes> Get(int block) override;
   Status Put(int block, const Bytes& data) override;
   Result<Bytes> RSM(int block) override;
+  // The recorded lock of the inner device (a RAID-5 array), with what RSM and the release
+  // Put do here: Lock revalidates as RSM does when it takes the lock; Unlock prints and caches
+  // as the release Put does.
+  Result<LockReply> Lock(int block, const Bytes& holder, int lease_ms) override;
+  Status Unlock(int block, const Bytes& holder, const Bytes& note) override;
   int num_blocks() const override { return inner_.num_blocks(); }
   int block_size() const override { return inner_.block_size(); }
   uint64_t sessions() const override { return inner_.sessions(); }

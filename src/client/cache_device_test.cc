@@ -155,5 +155,20 @@ TEST_CASE("CacheDevice: a revalidation that fails leaves the lock free and the c
   CHECK(rig.cache.cached() == 0);
 }
 
+TEST_CASE("CacheDevice: the recorded lock revalidates like RSM, its release prints like a Put") {
+  Rig other(1);
+  Rig rig;
+  rig.inner.set_raw(14, Block({1}));  // client 1 wrote last
+  Result<LockReply> taken = rig.cache.Lock(15, Bytes{'m', 'e'}, 1000);
+  REQUIRE(taken.ok());
+  CHECK_FALSE(LockConvention::HeldByOther(taken->old));
+  CHECK(rig.TakeLog() == "CACHE_MISS 14\nCACHE_INVALIDATED\nCACHE_WRITE_THROUGH 14\n");
+  CHECK(rig.TakeTrace() == Trace{"Lock 15", "Get 14", "Put 14 ", "Put 14 "});
+  REQUIRE(rig.cache.Unlock(15, Bytes{'m', 'e'}, {}).ok());
+  CHECK(rig.TakeLog() == "CACHE_WRITE_THROUGH 15\n");
+  CHECK(rig.TakeTrace() == Trace{"Unlock 15"});
+  CHECK(rig.inner.raw(15) == LockConvention::Released(8));
+}
+
 }  // namespace
 }  // namespace memoryfs::client

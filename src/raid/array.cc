@@ -20,9 +20,12 @@ bool Array::IsServerFailure(const Status& s) {
   return s.code() == Code::kUnavailable || s.code() == Code::kProtocolError;
 }
 
-std::string ArrayEvent::ToString() const {
+std::string ArrayEvent::ToString(bool name_blocks) const {
   if (kind == Kind::kServerDisconnected) {
-    return "SERVER_DISCONNECTED " + op + " " + std::to_string(server);
+    if (!name_blocks) return "SERVER_DISCONNECTED " + op + " " + std::to_string(server);
+    if (request_block >= 0)
+      return "SERVER_DISCONNECTED " + op + " " + std::to_string(request_block);
+    return "SERVER_DISCONNECTED " + op + " server " + std::to_string(server);
   }
   if (kind == Kind::kNotice) return text;
   if (kind == Kind::kMemberRejected) {
@@ -82,10 +85,11 @@ void Array::Fail(int server, ArrayEvent event) {
   if (sink_) sink_(event);
 }
 
-void Array::MarkFailed(int server, const char* op) {
+void Array::MarkFailed(int server, const char* op, std::optional<Location> at) {
   ArrayEvent e;
   e.kind = ArrayEvent::Kind::kServerDisconnected;
   e.op = op;
+  if (at) e.request_block = layout_.VirtualAt(at->server, at->block).value_or(-1);
   Fail(server, std::move(e));
 }
 
@@ -100,7 +104,7 @@ Result<Bytes> Array::ServerGet(Location at) {
   if (Down(at)) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
   Result<Bytes> r = servers_[at.server]->Get(at.block);
   if (!r.ok() && IsServerFailure(r.status())) {
-    MarkFailed(at.server, "GET");
+    MarkFailed(at.server, "GET", at);
     return r;
   }
   RETURN_IF_ERROR(CheckSession(at.server));  // a restarted server's answer is not used
@@ -111,7 +115,7 @@ Status Array::ServerPut(Location at, const Bytes& data) {
   if (Down(at)) return Status::Error(Code::kUnavailable, ServerFailed(at.server));
   Status s = servers_[at.server]->Put(at.block, data);
   if (!s.ok() && IsServerFailure(s)) {
-    MarkFailed(at.server, "PUT");
+    MarkFailed(at.server, "PUT", at);
     return s;
   }
   RETURN_IF_ERROR(CheckSession(at.server));
@@ -246,7 +250,7 @@ Result<Bytes> Array::RSM(int block) {
   }
   Result<Bytes> r = servers_[lock_at_.server]->RSM(lock_at_.block);
   if (!r.ok()) {
-    if (IsServerFailure(r.status())) MarkFailed(lock_at_.server, "RSM");
+    if (IsServerFailure(r.status())) MarkFailed(lock_at_.server, "RSM", lock_at_);
     return r;
   }
   if (client::LockConvention::HeldByOther(*r)) return r;

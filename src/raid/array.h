@@ -75,9 +75,15 @@ struct ArrayEvent {
   int block = -1;    // kCorruptedBlock: the virtual block, or -1 for a parity block
   int stripe = -1;   // kCorruptedBlock of a parity block: its stripe
   std::string text;  // kMemberRejected, kNotice
+  // kServerDisconnected: the virtual block of the request that met the failure, or -1 (a
+  // parity block, or no block: a metadata request).
+  int request_block = -1;
   // "SERVER_DISCONNECTED PUT 2", "CORRUPTED_BLOCK 17", "CORRUPTED_BLOCK parity 5 server 2",
   // "server 1 is blank (...): treated as failed until 'repair 1'", or the notice's text.
-  std::string ToString() const;
+  // With name_blocks (the 2023 RAID project's convention: messages carry the block number),
+  // a disconnect names the request's virtual block: "SERVER_DISCONNECTED GET 17", or "...
+  // GET server 2" when the request was for no data block.
+  std::string ToString(bool name_blocks = false) const;
 };
 
 struct ArrayOptions {
@@ -165,7 +171,8 @@ class Array : public client::BlockDevice {
 
   // What marks a server failed: kUnavailable or kProtocolError from it.
   static bool IsServerFailure(const Status& s);
-  void MarkFailed(int server, const char* op);
+  // at: the slot of the request that met the failure, when it had one (for the message).
+  void MarkFailed(int server, const char* op, std::optional<Location> at = std::nullopt);
   // Both: the server marked failed (once; a new failure forgets a partial rebuild) and the
   // failure reported, and published before the next write round.
   void Fail(int server, ArrayEvent event);

@@ -329,4 +329,24 @@ TEST_CASE("Array: random operations against a model, with a failure midway") {
   CHECK(rig.ParityConsistent());
 }
 
+TEST_CASE("ArrayEvent: the 2023 project's messages name the block, not the server") {
+  ArrayEvent e;
+  e.kind = ArrayEvent::Kind::kServerDisconnected;
+  e.op = "GET";
+  e.server = 2;
+  e.request_block = 17;
+  CHECK(e.ToString() == "SERVER_DISCONNECTED GET 2");
+  CHECK(e.ToString(/*name_blocks=*/true) == "SERVER_DISCONNECTED GET 17");
+  e.request_block = -1;  // a parity block, or a member record
+  CHECK(e.ToString(true) == "SERVER_DISCONNECTED GET server 2");
+  Rig rig(4, 30, 16);
+  std::vector<std::string> named;
+  Array array(
+      rig.raw, 30, 16, [&](const ArrayEvent& event) { named.push_back(event.ToString(true)); },
+      ArrayOptions{});
+  rig.servers[1]->SetFailed(true);
+  (void)array.Get(4);  // virtual block 4 lives on server 1
+  CHECK(named == std::vector<std::string>{"SERVER_DISCONNECTED GET 4"});
+}
+
 }  // namespace memoryfs::raid

@@ -387,7 +387,7 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
     }
   }
   if (!r.ok()) {
-    if (IsServerFailure(r.status())) MarkFailed(at, "RSM");
+    if (IsServerFailure(r.status())) MarkFailed(at, "RSM", lock_at_);
     return r.status();
   }
   RETURN_IF_ERROR(CheckSession(at));
@@ -451,7 +451,7 @@ Status Array::Unlock(int block, const Bytes&, const Bytes&) {
   held_.reset();
   Status cleared = ClearIntent(std::move(unlock));  // one round: the Unlock and the copy's
   if (!released.ok() && IsServerFailure(released)) {
-    MarkFailed(at, "PUT");
+    MarkFailed(at, "PUT", lock_at_);
     released = Status::Ok();  // the lock went with its server: nothing is left to release
   }
   if (released.code() == Code::kAborted) {

@@ -33,6 +33,11 @@ struct Dialect {
   // The client reads and writes through its block cache (client/cache_device.h), whose lines
   // are printed with the shell's output.
   bool client_cache = false;
+  // RAID-5 (the 2023 project): the shell says at start which server holds the lock ("RSM
+  // server X"), and the array's messages name the block, not the server
+  // (raid::ArrayEvent::ToString).
+  bool announce_lock_server = false;
+  bool events_name_blocks = false;
 
   static constexpr Dialect For(Edition edition) {
     if (edition == Edition::k2022) return {};
@@ -47,6 +52,8 @@ struct Dialect {
         .save_log = "DiskBlocks::DumpToDisk: Dumping pickled blocks to file ",
         .slice_and_mirror = true,
         .client_cache = true,
+        .announce_lock_server = true,
+        .events_name_blocks = true,
     };
   }
 };

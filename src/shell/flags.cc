@@ -24,6 +24,16 @@ void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
            "MS",
            fsmain ? "per-call timeout in ms (default 5000, the reference's socket timeout)"
                   : "per-call timeout in ms (default 1000; 5000 with -edition 2023)"},
+          {Kind::kInt,
+           "-lease_ms",
+           {"--lease_ms"},
+           "MS",
+           "RAID-5: the lease of the recorded lock; a holder silent this long loses it (10000)"},
+          {Kind::kInt,
+           "-force",
+           {"--force"},
+           "0|1",
+           "RAID-5: 1 rebuilds from a dirty degraded array instead of refusing (md's --force)"},
           {Kind::kString,
            "-edition",
            {"--edition"},
@@ -34,7 +44,7 @@ void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
            "-logcache",
            {"--logcache"},
            "0|1",
-           "2023: 1 (default) prints the block cache's CACHE_* lines, 0 does not"},
+           "2023: 1 prints the block cache's CACHE_* lines, 0 does not (default 1, 0 in RAID-5)"},
           {Kind::kInt,
            "-retry_wait_ms",
            {"--retry_wait_ms"},
@@ -82,18 +92,7 @@ flags::FlagSet ShellRpcFlagSet() {
            "0|1",
            "1 (default): re-create the root directory"},
           {Kind::kInt, "-port", {"--port"}, "P", "single server port (= -ns 1 -startport P)"},
-          {Kind::kInt, "-timeout", {"--timeout"}, "MS", "per-call timeout in ms (default 1000)"},
           {Kind::kString, "-servers", {}, "H:P,...", "server addresses host:port,host:port,..."},
-          {Kind::kInt,
-           "-lease_ms",
-           {"--lease_ms"},
-           "MS",
-           "RAID-5: the lease of the recorded lock; a holder silent this long loses it (10000)"},
-          {Kind::kInt,
-           "-force",
-           {"--force"},
-           "0|1",
-           "RAID-5: 1 rebuilds from a dirty degraded array instead of refusing (md's --force)"},
       });
   AddSharedFlags(Program::kShellRpc, &set.flags);
   return set;
@@ -114,11 +113,19 @@ flags::FlagSet FsmainFlagSet() {
   set.config_flag = true;
   set.style = flags::Style::kArgparse;
   set.flags = GeometryFlags();
-  set.flags.insert(set.flags.end(),
-                   {
-                       {Kind::kInt, "-cid", {"--client_id"}, "N", "client id, 0..255 (default 0)"},
-                       {Kind::kInt, "-port", {"--port"}, "P", "the server's port (default 8000)"},
-                   });
+  set.flags.insert(
+      set.flags.end(),
+      {
+          {Kind::kInt, "-cid", {"--client_id"}, "N", "client id, 0..255 (default 0)"},
+          {Kind::kInt, "-port", {"--port"}, "P", "the server's port (default 8000)"},
+          {Kind::kInt, "-ns", {}, "N", "RAID-5 (the 2023 project): number of servers"},
+          {Kind::kInt,
+           "-startport",
+           {"--startport"},
+           "P",
+           "RAID-5: port of server 0 (server i: P+i)"},
+          {Kind::kString, "-servers", {}, "H:P,...", "RAID-5: server addresses host:port,..."},
+      });
   AddSharedFlags(Program::kFsmain, &set.flags);
   return set;
 }
@@ -194,10 +201,6 @@ Status ResolveShellRpc(const flags::Values& values, ShellFlags* flags) {
   if (!cid || *cid < 0 || *cid >= kMaxClients) return MustSpecify("valid cid");
   flags->cid = static_cast<int>(*cid);
   RETURN_IF_ERROR(ResolveServers(values, flags));
-  ASSIGN_OR_RETURN(flags->lease_ms, Milliseconds(values, "lease_ms", 10000));
-  const int64_t force = values.Int("force").value_or(0);
-  if (force != 0 && force != 1) return Bad("argument -force/--force: must be 0 or 1");
-  flags->force = force == 1;
   flags->root_init = values.Int("rootinit").value_or(1) == 1;  // like `if args.rootinit == 1`
   return Status::Ok();
 }
@@ -207,6 +210,7 @@ Status ResolveFsmain(const flags::Values& values, ShellFlags* flags) {
   const int64_t cid = values.Int("cid").value_or(0);
   if (cid < 0 || cid > 255) return MustSpecify("valid cid");  // it must fit the last-writer byte
   flags->cid = static_cast<int>(cid);
+  if (values.Has("ns") || values.Has("servers")) return ResolveServers(values, flags);  // RAID-5
   const int64_t port = values.Int("port").value_or(0) == 0 ? 8000 : *values.Int("port");
   if (port < 1 || port > 65535) return MustSpecify("port number");
   flags->num_servers = 1;
@@ -225,14 +229,16 @@ Status ResolveShared(const flags::Values& values, Program program, ShellFlags* f
     }
     edition = *parsed;
   }
-  if (edition == Edition::k2023 && flags->num_servers != 1) {
-    return Bad("the 2023 edition runs on one server (-ns 1): its RAID-5 mode is not implemented");
-  }
+  ASSIGN_OR_RETURN(flags->lease_ms, Milliseconds(values, "lease_ms", 10000));
+  const int64_t force = values.Int("force").value_or(0);
+  if (force != 0 && force != 1) return Bad("argument -force/--force: must be 0 or 1");
+  flags->force = force == 1;
   // The 2023 reference's socket timeout is 5 s; ours was 1 s from the start.
   ASSIGN_OR_RETURN(flags->timeout_ms,
                    Milliseconds(values, "timeout", edition == Edition::k2023 ? 5000 : 1000));
   ASSIGN_OR_RETURN(flags->retry_wait_ms, Milliseconds(values, "retry_wait_ms", 10000));
-  const int64_t log_cache = values.Int("logcache").value_or(1);
+  // The 2023 RAID-5 project turns the cache's lines off unless -logcache 1.
+  const int64_t log_cache = values.Int("logcache").value_or(flags->num_servers > 1 ? 0 : 1);
   if (log_cache != 0 && log_cache != 1) return Bad("argument -logcache/--logcache: must be 0 or 1");
   flags->log_cache = log_cache == 1;
   const auto get = [&](const char* name, int64_t fallback) {

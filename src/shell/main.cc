@@ -72,9 +72,10 @@ int main(int argc, char** argv) {
   // The assignment's messages, printed in this one place from the array's events.
   // Notices (not the assignment's messages) go to the log stream.
   DeviceCallbacks callbacks;
-  callbacks.array_events = [](const raid::ArrayEvent& e) {
+  const bool name_blocks = Dialect::For(flags.geometry.edition()).events_name_blocks;
+  callbacks.array_events = [name_blocks](const raid::ArrayEvent& e) {
     std::ostream& out = e.kind == raid::ArrayEvent::Kind::kNotice ? std::cerr : std::cout;
-    out << e.ToString() << std::endl;
+    out << e.ToString(name_blocks) << std::endl;
   };
   // fsmain.py's print() before each retry of a timed-out call (2023, one server).
   callbacks.on_timeout = [] { std::cout << "SERVER_TIMED_OUT" << std::endl; };

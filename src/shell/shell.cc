@@ -67,6 +67,9 @@ void Shell::Prompt() {
 
 Status Shell::Start() {
   RETURN_IF_ERROR(fs_.CheckDevice());
+  if (dialect_.announce_lock_server && hooks_.lock_server >= 0) {
+    Print("RSM server " + std::to_string(hooks_.lock_server));
+  }
   const int dump = std::min(dialect_.startup_dump_blocks, fs_.geometry().num_blocks());
   for (int block = 0; block < dump; ++block) {
     Result<Bytes> data = fs_.ReadBlock(block);
