@@ -10,7 +10,9 @@
    `-no_metadata` (the servers then answer like the Python server and the shell falls back
    to plain RSM/Put), alternated over --repeat runs; RPCs per command and min/median/max wall
    time of each, and the ratio of the medians.
-3. Repair speed: RAID-5 over N C++ servers of B blocks each; one server is killed, restarted
+3. The 2022 shell's opt-in block cache (`-cache 1`): every g22 golden workload on one C++
+   server with and without it (outputs checked equal); RPCs and median wall time of 3 runs.
+4. Repair speed: RAID-5 over N C++ servers of B blocks each; one server is killed, restarted
    blank and rebuilt with `repair`; reports blocks/s, beside the single server's raw block
    write rate measured with `load` of the same number of blocks in the same run.
 
@@ -32,6 +34,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
 from raid import RaidServers, data_location  # noqa: E402
+from trace_proxy import TraceProxy  # noqa: E402
 
 BS = 128
 FS = ["-is", 64, "-ni", 32, "-cid", 0]
@@ -45,12 +48,12 @@ def workload(files, size):
     return "\n".join(lines + ["exit"]) + "\n"
 
 
-def run_workload(args, script, stats_of):
+def run_workload(args, script, stats_of, check_errors=True):
     before = stats_of()
     started = time.monotonic()
     result = shells.run_shell(args, script, timeout=600)
     elapsed = time.monotonic() - started
-    if result.returncode != 0 or b"Error" in result.stdout:
+    if result.returncode != 0 or (check_errors and b"Error" in result.stdout):
         raise RuntimeError("workload failed: %s" % result.stdout[-500:])
     after = stats_of()
     rpcs = None
@@ -102,6 +105,32 @@ def bench_records(pool, n, files, size, repeat):
     return [(label, times, rpcs) for label, (times, rpcs) in results.items()]
 
 
+def bench_cache(pool, repeat=3):
+    """[(case, rpcs without, rpcs with, median s without, median s with)] over the g22 goldens."""
+    rows = []
+    for case in shells.GOLDEN_CASES:
+        golden = shells.Golden(case)
+        measured = {}
+        for cache in (0, 1):
+            times, rpcs, outs = [], None, set()
+            for _ in range(repeat):
+                server = pool.start("cpp", nb=golden.nb, bs=golden.bs)
+                # Counted by a proxy, so that the cache's own Stats calls count too.
+                with TraceProxy(server.port) as proxy:
+                    elapsed, _, out = run_workload(
+                        ["-ns", 1, "-startport", proxy.port, *golden.args, "-cache", cache],
+                        golden.stdin, lambda: None, check_errors=False)
+                    rpcs = len(proxy.lines)
+                times.append(elapsed)
+                outs.add(out)
+                server.kill()
+            measured[cache] = (rpcs, statistics.median(times), outs)
+        if measured[0][2] != measured[1][2]:
+            raise RuntimeError("%s: -cache 1 printed something else" % case)
+        rows.append((case, measured[0][0], measured[1][0], measured[0][1], measured[1][1]))
+    return rows
+
+
 def bench_repair(pool, n, server_blocks):
     nb = server_blocks * (n - 1)
     array = RaidServers(pool, n, nb, BS)
@@ -151,6 +180,7 @@ def main():
     with servers.ServerPool() as pool:
         rows = bench_workload(pool, args.n, args.files, args.size)
         records = bench_records(pool, args.n, args.files, args.size, args.repeat)
+        cache = bench_cache(pool)
         repair_rate, load_rate = bench_repair(pool, args.n, args.repair_blocks)
     base = rows[0][1]
     lines = ["| configuration | workload time (s) | RPCs | time / single C++ |",
@@ -168,6 +198,11 @@ def main():
     (_, with_times, with_rpcs), (_, without_times, without_rpcs) = records
     lines.append("| ratio records / none | %.2f | %.2f (medians) |" % (
         with_rpcs / without_rpcs, statistics.median(with_times) / statistics.median(without_times)))
+    lines += ["", "| golden workload, one C++ server | RPCs | RPCs with -cache (its Stats included) | "
+              "ratio | time ratio (medians of 3, through a proxy) |", "|---|---:|---:|---:|---:|"]
+    for case, without, with_cache, t0, t1 in cache:
+        lines.append("| %s | %d | %d | %.2f | %.2f |" % (case, without, with_cache,
+                                                          with_cache / without, t1 / t0))
     lines += ["", "| repair | blocks/s |", "|---|---:|",
               "| rebuild one blank server of %d blocks (RAID-5, N=%d) | %.0f |"
               % (args.repair_blocks, args.n, repair_rate),

@@ -16,7 +16,7 @@ void CacheDevice::Print(const char* what, int block) {
 }
 
 Result<Bytes> CacheDevice::Get(int block) {
-  if (block < last_writer_block()) {
+  if (Cacheable(block)) {
     auto cached = cache_.find(block);
     if (cached != cache_.end()) {
       Print("CACHE_HIT ", block);
@@ -30,13 +30,14 @@ Result<Bytes> CacheDevice::Get(int block) {
 }
 
 Status CacheDevice::Put(int block, const Bytes& data) {
+  ++own_puts_;  // counted by the server whether or not it succeeds
   if (Status put = inner_.Put(block, data); !put.ok()) {
     cache_.erase(block);
     return put;
   }
   Print("CACHE_WRITE_THROUGH ", block);
   cache_[block] = PadTo(data, block_size());
-  if (block == lock_block()) return Status::Ok();
+  if (block == lock_block() || by_put_count()) return Status::Ok();
   Bytes mark(block_size(), 0);
   mark[0] = static_cast<uint8_t>(options_.client_id);
   return inner_.Put(last_writer_block(), mark);
@@ -75,11 +76,32 @@ Status CacheDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
   return Status::Ok();
 }
 
-Status CacheDevice::Revalidate() {
-  ASSIGN_OR_RETURN(const Bytes last, Get(last_writer_block()));
-  if (!last.empty() && last[0] == options_.client_id) return Status::Ok();
+void CacheDevice::Invalidate() {
   if (options_.log != nullptr) *options_.log << "CACHE_INVALIDATED\n";
   cache_.clear();
+}
+
+Status CacheDevice::RevalidateByPutCount() {
+  Result<int64_t> now = options_.server_puts ? options_.server_puts()
+                                             : Status::Error(Code::kUnimplemented, "no count");
+  const bool unchanged =
+      now.ok() && server_puts_seen_ >= 0 && *now == server_puts_seen_ + own_puts_;
+  if (!unchanged && !cache_.empty()) Invalidate();
+  if (!unchanged) cache_.clear();
+  server_puts_seen_ = now.ok() ? *now : -1;
+  own_puts_ = 0;
+  if (!now.ok() && now.status().code() != Code::kUnimplemented &&
+      now.status().code() != Code::kFault) {
+    return now.status();
+  }
+  return Status::Ok();
+}
+
+Status CacheDevice::Revalidate() {
+  if (by_put_count()) return RevalidateByPutCount();
+  ASSIGN_OR_RETURN(const Bytes last, Get(last_writer_block()));
+  if (!last.empty() && last[0] == options_.client_id) return Status::Ok();
+  Invalidate();
   Bytes mark(block_size(), 0);
   mark[0] = static_cast<uint8_t>(options_.client_id);
   return Put(last_writer_block(), mark);

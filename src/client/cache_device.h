@@ -27,6 +27,8 @@
 // Not thread-safe, like the client it stands for: one thread at a time.
 #pragma once
 
+#include <cstdint>
+#include <functional>
 #include <map>
 #include <ostream>
 
@@ -39,6 +41,20 @@ namespace memoryfs::client {
 struct CacheOptions {
   int client_id = 0;            // -cid: what byte 0 of the last-writer block records (0..255)
   std::ostream* log = nullptr;  // where the CACHE_* lines go; null: not printed
+  // How this client learns, when it takes the lock, that another client wrote meanwhile.
+  enum class Coherence {
+    // fsmain.py's protocol (2023): block nb-2 records the last writer, as described above.
+    kLastWriterBlock,
+    // memoryfs_shell_rpc -cache (2022): the server's own count of Puts (our server's Stats,
+    // `server_puts`). When it grew by more than this client's own Puts since its last check,
+    // someone else wrote: the cache is emptied. No block is touched (the lock is block 0 and
+    // every other block is cacheable), so Python shells on the same server are unaffected,
+    // and their writes are seen too. A server that cannot say (the Python one) empties the
+    // cache at every lock: correct, caching within a command only.
+    kServerPutCount,
+  };
+  Coherence coherence = Coherence::kLastWriterBlock;
+  std::function<Result<int64_t>()> server_puts;  // kServerPutCount
 };
 
 class CacheDevice : public BlockDevice {
@@ -58,19 +74,34 @@ class CacheDevice : public BlockDevice {
   int block_size() const override { return inner_.block_size(); }
   uint64_t sessions() const override { return inner_.sessions(); }
 
-  int lock_block() const { return num_blocks() - 1; }
-  int last_writer_block() const { return num_blocks() - 2; }
+  // kLastWriterBlock: nb-1 and nb-2 (2023); kServerPutCount: block 0 (2022), and no
+  // last-writer block (-1).
+  int lock_block() const { return by_put_count() ? 0 : num_blocks() - 1; }
+  int last_writer_block() const { return by_put_count() ? -1 : num_blocks() - 2; }
   // How many blocks are cached now (for tests).
   size_t cached() const { return cache_.size(); }
 
  private:
-  // After this client took the lock: the last-writer check and, if needed, the invalidation.
+  bool by_put_count() const {
+    return options_.coherence == CacheOptions::Coherence::kServerPutCount;
+  }
+  // Blocks served from the cache: 2023, b < nb-2; 2022 -cache, all but the lock.
+  bool Cacheable(int block) const {
+    return by_put_count() ? block != lock_block() : block < last_writer_block();
+  }
+  // After this client took the lock: the coherence check and, if needed, the invalidation.
   Status Revalidate();
+  Status RevalidateByPutCount();
+  void Invalidate();
   void Print(const char* what, int block);
 
   BlockDevice& inner_;
   const CacheOptions options_;
   std::map<int, Bytes> cache_;
+  // kServerPutCount: the server's count at the last check (-1: none yet), and this client's
+  // Puts since.
+  int64_t server_puts_seen_ = -1;
+  int64_t own_puts_ = 0;
 };
 
 }  // namespace memoryfs::client

@@ -2,6 +2,7 @@
 
 #include <doctest/doctest.h>
 
+#include <functional>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -17,7 +18,13 @@ using Trace = std::vector<std::string>;
 // A cache of client `cid` over a 16-block device of 8-byte blocks (lock 15, last writer 14).
 struct Rig {
   explicit Rig(int cid = 0, bool logged = true)
-      : inner(16, 8), cache(inner, {cid, logged ? &log : nullptr}) {}
+      : inner(16, 8), cache(inner, Options(cid, logged ? &log : nullptr)) {}
+  static CacheOptions Options(int cid, std::ostream* log) {
+    CacheOptions options;
+    options.client_id = cid;
+    options.log = log;
+    return options;
+  }
   // The log so far, then forgotten; likewise the inner device's trace.
   std::string TakeLog() {
     std::string text = log.str();
@@ -168,6 +175,50 @@ TEST_CASE("CacheDevice: the recorded lock revalidates like RSM, its release prin
   CHECK(rig.TakeLog() == "CACHE_WRITE_THROUGH 15\n");
   CHECK(rig.TakeTrace() == Trace{"Unlock 15"});
   CHECK(rig.inner.raw(15) == LockConvention::Released(8));
+}
+
+TEST_CASE("CacheDevice: 2022 -cache, kept coherent by the server's count of Puts") {
+  MemoryDevice inner(16, 8);
+  int64_t server_puts = 0;  // what the server's Stats would say
+  std::ostringstream log;
+  CacheOptions options;
+  options.log = &log;
+  options.coherence = CacheOptions::Coherence::kServerPutCount;
+  options.server_puts = [&]() -> Result<int64_t> { return server_puts; };
+  CacheDevice cache(inner, options);
+  CHECK(cache.lock_block() == 0);
+  const auto command = [&](const std::function<void()>& body) {
+    REQUIRE(cache.RSM(0).ok());
+    body();
+    REQUIRE(cache.Put(0, Bytes(8, 0)).ok());  // the release
+    ++server_puts;
+  };
+  command([&] {
+    REQUIRE(cache.Put(5, Block({7})).ok());
+    ++server_puts;
+    REQUIRE(cache.Get(9).ok());
+  });
+  inner.ClearTrace();
+  command([&] {  // nobody else wrote: 5, 9 and 14 (no last-writer block here) are served
+    CHECK(*cache.Get(5) == Block({7}));
+    REQUIRE(cache.Get(9).ok());
+  });
+  CHECK(inner.trace() == Trace{"RSM 0", "Put 0 "});
+  inner.set_raw(5, Block({8}));  // another client (a Python shell) writes block 5
+  server_puts += 2;              // its Put and its release
+  log.str("");
+  command([&] { CHECK(*cache.Get(5) == Block({8})); });
+  CHECK(log.str().find("CACHE_INVALIDATED\n") == 0);
+  // A server that cannot count (the Python one): the cache lasts one command.
+  options.server_puts = [] { return Result<int64_t>(Status::Error(Code::kFault, "no Stats")); };
+  CacheDevice blind(inner, options);
+  REQUIRE(blind.RSM(0).ok());
+  REQUIRE(blind.Get(5).ok());
+  REQUIRE(blind.Put(0, Bytes(8, 0)).ok());
+  inner.ClearTrace();
+  REQUIRE(blind.RSM(0).ok());
+  REQUIRE(blind.Get(5).ok());
+  CHECK(inner.trace() == Trace{"RSM 0", "Get 5"});
 }
 
 }  // namespace

@@ -41,6 +41,12 @@ void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
            fsmain ? "the course edition to behave as (default 2023)"
                   : "the course edition to behave as (default 2022)"},
           {Kind::kInt,
+           "-cache",
+           {"--cache"},
+           "0|1",
+           "2022, one server: 1 reads through a write-through block cache, kept coherent by the "
+           "server's count of Puts (default 0)"},
+          {Kind::kInt,
            "-logcache",
            {"--logcache"},
            "0|1",
@@ -73,7 +79,7 @@ flags::FlagSet ShellRpcFlagSet() {
       "-cid N (-ns N -startport P | -port P | -servers H:P,...)\n"
       "[-nb N] [-bs N] [-ni N] [-is N] [-rootinit 0|1]\n"
       "[-timeout MS] [-lease_ms MS] [-force 0|1] [-config FILE]\n"
-      "[-edition 2022|2023] [-logcache 0|1] [-retry_wait_ms MS]";
+      "[-edition 2022|2023] [-cache 0|1] [-logcache 0|1] [-retry_wait_ms MS]";
   set.positionals = flags::Extra::kIgnore;
   set.unknown_ini_keys = flags::Extra::kIgnore;
   set.config_flag = true;
@@ -238,7 +244,15 @@ Status ResolveShared(const flags::Values& values, Program program, ShellFlags* f
                    Milliseconds(values, "timeout", edition == Edition::k2023 ? 5000 : 1000));
   ASSIGN_OR_RETURN(flags->retry_wait_ms, Milliseconds(values, "retry_wait_ms", 10000));
   // The 2023 RAID-5 project turns the cache's lines off unless -logcache 1.
-  const int64_t log_cache = values.Int("logcache").value_or(flags->num_servers > 1 ? 0 : 1);
+  const int64_t cache = values.Int("cache").value_or(0);
+  if (cache != 0 && cache != 1) return Bad("argument -cache/--cache: must be 0 or 1");
+  flags->cache = cache == 1 && edition == Edition::k2022;  // 2023 always has its cache
+  if (flags->cache && flags->num_servers > 1) {
+    return Bad("argument -cache/--cache: the 2022 block cache is for one server (-ns 1)");
+  }
+  // The 2023 RAID-5 project, and 2022's -cache, print the cache's lines only with -logcache 1.
+  const bool quiet = flags->num_servers > 1 || edition == Edition::k2022;
+  const int64_t log_cache = values.Int("logcache").value_or(quiet ? 0 : 1);
   if (log_cache != 0 && log_cache != 1) return Bad("argument -logcache/--logcache: must be 0 or 1");
   flags->log_cache = log_cache == 1;
   const auto get = [&](const char* name, int64_t fallback) {
@@ -271,6 +285,7 @@ ShellOptions ShellFlags::shell_options() const {
   options.cid = cid;
   options.root_init = root_init;
   options.log_cache = log_cache;
+  options.cache = cache;
   return options;
 }
 

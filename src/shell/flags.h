@@ -74,6 +74,7 @@ struct ShellFlags {
   int timeout_ms = 1000;               // -timeout
   int retry_wait_ms = 10000;           // -retry_wait_ms
   bool log_cache = true;               // -logcache
+  bool cache = false;                  // -cache 1 (2022, one server)
   int lease_ms = 10000;                // -lease_ms
   bool force = false;                  // -force 1
   std::string config_file;             // -config, "" when none

@@ -86,7 +86,15 @@ int main(int argc, char** argv) {
     return 2;
   }
   Devices& devices = *made;
-  Shell shell(*devices.device, flags.shell_options(), std::cin, std::cout, std::cerr);
+  ShellOptions options = flags.shell_options();
+  if (options.cache) {  // the server's count of Puts keeps the 2022 cache coherent
+    client::RemoteDevice* server = devices.remotes.front().get();
+    options.server_puts = [server]() -> Result<int64_t> {
+      ASSIGN_OR_RETURN(const client::ServerInfo info, server->Stats());
+      return info.counts.puts;
+    };
+  }
+  Shell shell(*devices.device, options, std::cin, std::cout, std::cerr);
   ShellHooks hooks = MakeRaidHooks(devices.array.get(), devices.remotes, std::cerr);
   hooks.command_boundary = CommandBoundary;
   char host[256] = "localhost";

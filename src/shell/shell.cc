@@ -22,9 +22,15 @@ std::string AsText(const Bytes& bytes) { return std::string(bytes.begin(), bytes
 std::unique_ptr<client::BlockDevice> ClientLayer(client::BlockDevice& device,
                                                  const ShellOptions& options,
                                                  const Dialect& dialect, std::ostream& out) {
-  if (!dialect.client_cache) return nullptr;
-  return std::make_unique<client::CacheDevice>(
-      device, client::CacheOptions{options.cid, options.log_cache ? &out : nullptr});
+  client::CacheOptions cache;
+  cache.client_id = options.cid;
+  cache.log = options.log_cache ? &out : nullptr;
+  if (!dialect.client_cache) {
+    if (!options.cache) return nullptr;
+    cache.coherence = client::CacheOptions::Coherence::kServerPutCount;  // 2022 -cache
+    cache.server_puts = options.server_puts;
+  }
+  return std::make_unique<client::CacheDevice>(device, std::move(cache));
 }
 
 }  // namespace

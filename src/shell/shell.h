@@ -83,6 +83,10 @@ struct ShellOptions {
   int cid = 0;            // -cid: client id (2023: recorded as the last writer)
   bool root_init = true;  // -rootinit 1: re-create the root directory at start-up
   bool log_cache = true;  // 2023: the block cache prints its CACHE_* lines (-logcache)
+  // 2022 -cache: the block cache, kept coherent by the server's count of Puts
+  // (client::CacheOptions::kServerPutCount), which server_puts reads (our server's Stats).
+  bool cache = false;
+  std::function<Result<int64_t>()> server_puts;
 };
 
 class Shell {
