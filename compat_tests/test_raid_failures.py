@@ -1,6 +1,9 @@
 """RAID-5 under failures, with real server processes: SIGKILL of each server in the middle of
 a command sequence, restart blank and repair, then another failure; SIGSTOP detected within
-the timeout; -cblk corruption on data and parity blocks; two failures; repair refusals."""
+the timeout; -cblk corruption on data and parity blocks; two failures; repair refusals.
+
+Every test taking `baseline` runs in both editions: the 2022 RAID-5 assignment and the 2023
+project (`-edition 2023`: the lock at virtual block nb-1, messages naming the block)."""
 
 import re
 import time
@@ -22,7 +25,35 @@ BEFORE = ["mkdir d", "create f1", "append f1 " + "a" * 60, "create f2",
 AFTER = ["create f3", "append f3 " + "3" * 250, "cat f1", "cat f2", "cat d/g", "cat f3", "ls",
          "append f1 more", "cat f1", "rm f3", "ls"]
 CHECK = ["cat f1", "cat f2", "cat d/g", "ls"]
-EVENT = re.compile(rb"(SERVER_DISCONNECTED (GET|PUT|RSM) \d+|CORRUPTED_BLOCK [^\n]*)\n")
+EVENT = re.compile(rb"(SERVER_DISCONNECTED (GET|PUT|RSM) (\d+|server \d+)|CORRUPTED_BLOCK [^\n]*)\n")
+
+
+class Edition:
+    """What a failure test needs to know of an edition."""
+
+    def __init__(self, name):
+        self.name = name
+        self.flags = ["-edition", name]
+        self.lock_block = 0 if name == "2022" else NB - 1
+        self.lock_server, self.lock_stripe = data_location(self.lock_block, N)
+
+    def array(self, pool, **kwargs):
+        return RaidServers(pool, N, NB, BS, lock_block=self.lock_block, **kwargs)
+
+    def names_server(self, event, k, ops=("GET", "PUT", "RSM")):
+        """Whether `event` is a SERVER_DISCONNECTED of server k: 2022 names the server; 2023
+        the block of the request (a block of server k), or "server k" when it had none."""
+        m = re.fullmatch(r"SERVER_DISCONNECTED (GET|PUT|RSM) (server )?(\d+)", event)
+        if not m or m.group(1) not in ops:
+            return False
+        number = int(m.group(3))
+        if self.name == "2022" or m.group(2):
+            return number == k
+        return data_location(number, N)[0] == k
+
+
+class Baseline(dict):
+    """Each command's outputs on one healthy server, and the edition they were made in."""
 
 
 @pytest.fixture(autouse=True)
@@ -31,12 +62,15 @@ def _need_shell():
         pytest.fail("shell not built: %s" % shells.shell_path())
 
 
-@pytest.fixture(scope="module")
-def baseline(module_pool):
+@pytest.fixture(scope="module", params=["2022", "2023"])
+def baseline(module_pool, request):
     """Each command's output on a healthy single server: what every run must print."""
+    edition = Edition(request.param)
     server = module_pool.start("cpp", nb=NB, bs=BS)
-    shell = shells.InteractiveShell(["-port", server.port, "-nb", NB, "-bs", BS, *FS_FLAGS])
-    outputs = {}
+    shell = shells.InteractiveShell(["-port", server.port, "-nb", NB, "-bs", BS, *FS_FLAGS,
+                                     *edition.flags, "-logcache", 0])
+    outputs = Baseline()
+    outputs.edition = edition
     for line in BEFORE + AFTER + CHECK:
         outputs.setdefault(line, []).append(shell.send(line))
     shell.close()
@@ -48,7 +82,8 @@ class Session:
     """A RAID-5 shell whose outputs are compared with the baseline, events set aside."""
 
     def __init__(self, array, baseline, *flags):
-        self.shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS, *flags))
+        self.shell = shells.InteractiveShell(
+            array.shell_args(*FS_FLAGS, *baseline.edition.flags, *flags))
         self.baseline = baseline
         self.seen = {}
         self.events = []
@@ -70,13 +105,14 @@ class Session:
 
 @pytest.mark.parametrize("k", range(N))
 def test_kill_each_server_repair_then_kill_another(pool, baseline, k):
-    array = RaidServers(pool, N, NB, BS)
+    edition = baseline.edition
+    array = edition.array(pool)
     session = Session(array, baseline)
     session.run_all(BEFORE)
     array.servers[k].kill()
     session.run_all(AFTER)
     assert len(session.events) == 1, session.events
-    assert re.fullmatch(r"SERVER_DISCONNECTED (GET|PUT|RSM) %d" % k, session.events[0])
+    assert edition.names_server(session.events[0], k), session.events
 
     array.servers[k].start()  # blank
     out = session.shell.send("repair %d" % k)
@@ -92,12 +128,12 @@ def test_kill_each_server_repair_then_kill_another(pool, baseline, k):
                         zip(CHECK, [baseline[c][-1] for c in CHECK])}
     session.run_all(CHECK)
     assert len(session.events) == 2
-    assert re.fullmatch(r"SERVER_DISCONNECTED (GET|PUT|RSM) %d" % j, session.events[1])
+    assert edition.names_server(session.events[1], j), session.events
     session.shell.close()
 
 
 def test_sigstop_is_detected_within_the_timeout_and_stays_failed(pool, baseline):
-    array = RaidServers(pool, N, NB, BS)
+    array = baseline.edition.array(pool)
     session = Session(array, baseline, "-timeout", 300)
     session.run_all(BEFORE)
     victim = array.servers[2]
@@ -109,7 +145,7 @@ def test_sigstop_is_detected_within_the_timeout_and_stays_failed(pool, baseline)
         if session.events:
             break
     assert len(session.events) == 1
-    assert re.fullmatch(r"SERVER_DISCONNECTED (GET|PUT) 2", session.events[0])
+    assert baseline.edition.names_server(session.events[0], 2, ("GET", "PUT")), session.events
     assert elapsed < 0.3 + 0.5  # one timeout of 300 ms, plus the work
     victim.resume()
     time.sleep(0.2)  # let it finish the request that timed out
@@ -124,7 +160,7 @@ def test_sigstop_is_detected_within_the_timeout_and_stays_failed(pool, baseline)
 
 
 def corrupt_case(pool, baseline, server, physical_block):
-    array = RaidServers(pool, N, NB, BS, extra_args={server: ["-cblk", physical_block]})
+    array = baseline.edition.array(pool, extra_args={server: ["-cblk", physical_block]})
     session = Session(array, baseline)
     session.run_all(BEFORE + AFTER)
     session.shell.close()
@@ -146,8 +182,8 @@ def test_cblk_on_a_parity_block(pool, baseline):
 
 
 def test_two_failures_give_errors_never_wrong_bytes(pool, baseline):
-    array = RaidServers(pool, N, NB, BS)
-    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS))
+    array = baseline.edition.array(pool)
+    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS, *baseline.edition.flags))
     for line in BEFORE:
         shell.send(line)
     array.servers[1].kill()
@@ -160,8 +196,8 @@ def test_two_failures_give_errors_never_wrong_bytes(pool, baseline):
 
 
 def test_repair_refusals(pool, baseline):
-    array = RaidServers(pool, N, NB, BS)
-    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS))
+    array = baseline.edition.array(pool)
+    shell = shells.InteractiveShell(array.shell_args(*FS_FLAGS, *baseline.edition.flags))
     for line in BEFORE:
         shell.send(line)
     assert b"not failed" in shell.send("repair 1")
@@ -180,18 +216,21 @@ def test_repair_refusals(pool, baseline):
     shell.close()
 
 
-def test_starting_with_server_0_down_runs_without_the_lock(pool, baseline):
-    array = RaidServers(pool, N, NB, BS)
-    array.servers[0].kill()
+def test_starting_with_the_lock_server_down_runs_without_the_lock(pool, baseline):
+    edition = baseline.edition
+    k = edition.lock_server  # 0 in 2022; the server of block nb-1 in 2023
+    array = edition.array(pool)
+    array.servers[k].kill()
     session = Session(array, baseline)
-    assert b"SERVER_DISCONNECTED GET 0" in session.shell.startup
+    events = [m.group(1).decode() for m in EVENT.finditer(session.shell.startup)]
+    assert len(events) == 1 and edition.names_server(events[0], k, ("GET",)), events
     session.run_all(BEFORE + AFTER)
-    warnings = session.shell.stderr().count(b"continuing without it until 'repair 0'")
+    warnings = session.shell.stderr().count(b"continuing without it until 'repair %d'" % k)
     assert warnings == 1  # said once
-    array.servers[0].start()
-    assert session.shell.send("repair 0").startswith(b"Server 0 repaired")
+    array.servers[k].start()
+    assert session.shell.send("repair %d" % k).startswith(b"Server %d repaired" % k)
     session.run_all(CHECK)
-    assert array.physical()[0][0] == bytes(BS)  # the lock is back, and free
+    assert array.physical()[k][edition.lock_stripe] == bytes(BS)  # the lock is back, and free
     assert array.parity_errors() == []
     session.shell.close()
 
@@ -219,12 +258,13 @@ def test_server_0_lost_with_a_full_directory_block(pool, fault):
 def test_repair_detects_a_server_that_died_unnoticed(pool, baseline):
     """`repair k` of a server nobody has contacted since it died asks it first: it is marked
     failed (reported once), refused as unreachable, and rebuilt once it is back."""
-    array = RaidServers(pool, N, NB, BS)
+    array = baseline.edition.array(pool)
     session = Session(array, baseline)
     session.run_all(BEFORE)
     array.servers[2].kill()
     out = session.shell.send("repair 2")
-    assert out.startswith(b"SERVER_DISCONNECTED GET 2\n")
+    first = out.split(b"\n")[0].decode()
+    assert baseline.edition.names_server(first, 2, ("GET",)), out
     assert b"Error: UNAVAILABLE: server 2 is unreachable" in out
     array.servers[2].start()  # back, blank
     assert session.shell.send("repair 2").startswith(b"Server 2 repaired")

@@ -207,6 +207,9 @@ class Array : public client::BlockDevice {
   Status Publish();
   Status PublishIfPending() { return publish_pending_ ? Publish() : Status::Ok(); }
   MemberRecord RecordFor(int server) const;
+  // Runs `tasks` and, in the same parallel round, reads the record of every other live member
+  // that keeps one and checks it (CheckRecord): a blank restart is caught before the command.
+  void RunWithMemberChecks(std::vector<Fanout::Task> tasks);
   // After the lock is taken: learn what changed, resync after a dead writer.
   Status AfterLock(const Bytes& previous, bool known);
   Status Resync(const std::string& why);

@@ -352,31 +352,26 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
     return Status::Error(Code::kInvalidArgument, "Lock is only valid on the lock block");
   }
   const int at = lock_at_.server;
-  if (failed_[at]) {
-    return Status::Error(Code::kUnavailable, "server " + std::to_string(at) + " (the lock) failed");
-  }
-  if (!checkable_[at])
+  if (failed_[at] || !checkable_[at]) {
+    // No recorded lock to take; the members are checked all the same (a command without the
+    // lock must not read a member that restarted blank either).
+    std::vector<Fanout::Task> none;
+    RunWithMemberChecks(std::move(none));
+    if (failed_[at]) {
+      return Status::Error(Code::kUnavailable,
+                           "server " + std::to_string(at) + " (the lock) failed");
+    }
     return Status::Error(Code::kUnimplemented, "the lock's server keeps no records");
+  }
   LockRecord mine;
   mine.holder = Text(holder);
   const Bytes mine_bytes = EncodeLock(mine);
   // The other members' records are read in the same round: a member restarted blank since
   // the last command is caught even where its connection did not change (a proxy between).
   Result<client::LockReply> r = Status::Error(Code::kInternal, "not run");
-  std::vector<Result<Bytes>> records(servers_.size(), Status::Error(Code::kInternal, "not run"));
-  std::vector<Fanout::Task> tasks;
-  tasks.push_back({at, [&] { r = servers_[at]->Lock(lock_at_.block, mine_bytes, lease_ms); }});
-  for (int s = 0; s < num_servers(); ++s) {
-    if (s == at || !checkable_[s] || failed_[s]) continue;
-    tasks.push_back({s, [this, &records, s] {
-                       records[s] = servers_[s]->GetMeta(kMemberKey);
-                       sessions_[s] = servers_[s]->sessions();
-                     }});
-  }
-  fanout_.RunAll(std::move(tasks));
-  for (int s = 0; s < num_servers(); ++s) {
-    if (records[s].status().code() != Code::kInternal) (void)CheckRecord(s, records[s]);
-  }
+  std::vector<Fanout::Task> lock;
+  lock.push_back({at, [&] { r = servers_[at]->Lock(lock_at_.block, mine_bytes, lease_ms); }});
+  RunWithMemberChecks(std::move(lock));
   if (!r.ok() && r.status().code() == Code::kChecksumError && !lock_healed_) {
     // A corrupt lock block that no running lease explains (the server decided that much):
     // reported, written back as released, and tried once more.
@@ -408,6 +403,23 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
     return after;
   }
   return reply;
+}
+
+void Array::RunWithMemberChecks(std::vector<Fanout::Task> tasks) {
+  std::vector<bool> busy(servers_.size(), false);
+  for (const Fanout::Task& task : tasks) busy[task.server] = true;
+  std::vector<Result<Bytes>> records(servers_.size(), Status::Error(Code::kInternal, "not run"));
+  for (int s = 0; s < num_servers(); ++s) {
+    if (busy[s] || !checkable_[s] || failed_[s]) continue;
+    tasks.push_back({s, [this, &records, s] {
+                       records[s] = servers_[s]->GetMeta(kMemberKey);
+                       sessions_[s] = servers_[s]->sessions();
+                     }});
+  }
+  fanout_.RunAll(std::move(tasks));
+  for (int s = 0; s < num_servers(); ++s) {
+    if (records[s].status().code() != Code::kInternal) (void)CheckRecord(s, records[s]);
+  }
 }
 
 Status Array::AfterLock(const Bytes& previous, bool known) {
