@@ -5,11 +5,11 @@ import pickle
 import random
 import signal
 import time
-import time
 
 import pytest
 
 import shells
+from trace_proxy import TraceProxy
 
 GOLDEN = "g01_basic"  # -nb 256 -bs 128 -is 32 -ni 16
 
@@ -238,11 +238,16 @@ def test_interrupt_inside_a_command_finishes_it_and_releases_the_lock(start_serv
     command: with the server paused, the shell waits for that RSM's answer, gets the lock,
     runs the command, releases the lock, and only then exits."""
     server = start_server("cpp", nb=256, bs=128)
-    shell = shells.InteractiveShell(["-cid", 0, "-port", server.port, "-timeout", 20000])
+    tracer = TraceProxy(server.port).start()  # to see when the RSM is on its way
+    shell = shells.InteractiveShell(["-cid", 0, "-port", tracer.port, "-timeout", 20000])
     server.pause()
+    seen = len(tracer.lines)
     shell.proc.stdin.write(b"create late\n")
     shell.proc.stdin.flush()
-    time.sleep(0.3)  # the shell's RSM now waits for the paused server
+    deadline = time.monotonic() + 10
+    while "RSM 0" not in tracer.lines[seen:]:  # the shell's RSM now waits for the paused server
+        assert time.monotonic() < deadline, tracer.lines[seen:]
+        time.sleep(0.01)
     shell.proc.send_signal(signal.SIGINT)
     time.sleep(0.3)
     assert shell.proc.poll() is None  # still inside the command
@@ -252,6 +257,7 @@ def test_interrupt_inside_a_command_finishes_it_and_releases_the_lock(start_serv
     assert proxy.Get(0) == bytes(128)  # its lock released
     after = shells.run_shell(["-cid", 0, "-port", server.port, "-rootinit", 0], "ls\nexit\n")
     assert b"late" in after.stdout  # and its change complete
+    tracer.stop()
 
 
 def test_interrupt_at_the_prompt_exits_at_once(start_server):
