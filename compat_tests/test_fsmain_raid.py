@@ -145,3 +145,25 @@ def test_cblk_gives_corrupted_block_with_its_number(pool, baseline, where):
         virtual = next(v for v in range(NB) if data_location(v, 4) == (server, stripe))
         assert "CORRUPTED_BLOCK %d" % virtual in events
     shell.close()
+
+
+def test_scrub_and_showload_in_the_2023_project(pool):
+    """The 2022 mode's RAID commands work in the 2023 project too: scrub finds a clean array
+    clean and a corrupted block (rebuilt by scrub repair); showload lists every server."""
+    array = array_for(pool, 4, NB, BS, extra_args={i: ["-test_corruption"] for i in range(4)})
+    shell = shells.InteractiveShell(fsmain(array, *FLAGS), program=shells.fsmain_path())
+    for line in BEFORE:
+        shell.send(line)
+    stripes = -(-NB // 3)
+    clean = b"scrub: %d stripes checked, no mismatch\n[cwd=0]%%" % stripes
+    assert shell.send("scrub") == clean
+    server, block = data_location(13, 4)  # the root directory's block
+    array.servers[server].proxy().Corrupt(block)
+    found = shell.send("scrub repair")
+    assert b"checksum error (rebuilt)" in found and b"1 mismatch, 1 repaired" in found
+    assert shell.send("scrub") == clean
+    table = shell.send("showload").decode().splitlines()
+    assert [row.split()[0] for row in table[1:5]] == ["0", "1", "2", "3"]
+    assert all(row.split()[2] == "ok" for row in table[1:5])
+    assert array.parity_errors() == []
+    shell.close()
