@@ -1,5 +1,7 @@
 #include "shell/devices.h"
 
+#include "shell/probe.h"
+
 namespace memoryfs::shell {
 
 Result<Devices> MakeDevices(const ShellFlags& flags, DeviceCallbacks callbacks) {
@@ -26,6 +28,7 @@ Result<Devices> MakeDevices(const ShellFlags& flags, DeviceCallbacks callbacks) 
   }
   devices.device = members.front();
   if (n > 1) {
+    RETURN_IF_ERROR(ProbeMembers(devices.remotes, nb, server_blocks, bs));
     raid::ArrayOptions options;
     options.lock = flags.geometry.lock();
     options.force = flags.force;
