@@ -105,36 +105,40 @@ bool Shell::Execute(std::string_view line) {
   struct Command {
     const char* name;
     Handler handler;
+    const char* usage;  // for help
+    const char* what;
   };
   static const Command kCommands[] = {
-      {"cd", &Shell::Cd},
-      {"cat", &Shell::Cat},
-      {"ls", &Shell::Ls},
-      {"showblock", &Shell::ShowBlock},
-      {"showblockslice", &Shell::ShowBlockSlice},
-      {"showinode", &Shell::ShowInode},
-      {"showfsconfig", &Shell::ShowFsConfig},
-      {"load", &Shell::Load},
-      {"save", &Shell::Save},
-      {"mkdir", &Shell::Mkdir},
-      {"create", &Shell::Create},
-      {"rm", &Shell::Rm},
-      {"append", &Shell::Append},
-      {"lnh", &Shell::Lnh},
-      {"lns", &Shell::Lns},
-      {"slice", &Shell::Slice},
-      {"mirror", &Shell::Mirror},
-      {"repair", &Shell::Repair},
-      {"scrub", &Shell::Scrub},
-      {"showload", &Shell::ShowLoad},
+      {"cd", &Shell::Cd, "cd PATH", "change the current directory"},
+      {"cat", &Shell::Cat, "cat FILE", "print a file"},
+      {"ls", &Shell::Ls, "ls", "list the current directory"},
+      {"showblock", &Shell::ShowBlock, "showblock N", "print block N as text and hex"},
+      {"showblockslice", &Shell::ShowBlockSlice, "showblockslice N START END",
+       "print bytes START..END of block N in hex"},
+      {"showinode", &Shell::ShowInode, "showinode N", "print inode N"},
+      {"showfsconfig", &Shell::ShowFsConfig, "showfsconfig", "print the geometry"},
+      {"load", &Shell::Load, "load FILE", "replace every block with a pickled dump"},
+      {"save", &Shell::Save, "save FILE", "write every block to a pickled dump"},
+      {"mkdir", &Shell::Mkdir, "mkdir NAME", "create a directory"},
+      {"create", &Shell::Create, "create NAME", "create an empty file"},
+      {"rm", &Shell::Rm, "rm NAME", "remove a file"},
+      {"append", &Shell::Append, "append FILE TEXT", "append TEXT (one word) to a file"},
+      {"lnh", &Shell::Lnh, "lnh TARGET NAME", "make a hard link"},
+      {"lns", &Shell::Lns, "lns TARGET NAME", "make a symbolic link"},
+      {"slice", &Shell::Slice, "slice FILE OFFSET COUNT", "keep COUNT bytes from OFFSET"},
+      {"mirror", &Shell::Mirror, "mirror FILE", "reverse a file's bytes"},
+      {"repair", &Shell::Repair, "repair SERVER", "rebuild a replaced or restarted server"},
+      {"scrub", &Shell::Scrub, "scrub [repair]", "check (and fix) every stripe"},
+      {"showload", &Shell::ShowLoad, "showload", "requests per server"},
   };
   if (args[0] == "exit") return false;
-  const bool hooked = (args[0] != "repair" || hooks_.repair) &&
-                      (args[0] != "scrub" || hooks_.scrub) &&
-                      (args[0] != "showload" || hooks_.show_load) &&
-                      ((args[0] != "slice" && args[0] != "mirror") || dialect_.slice_and_mirror);
+  if (args[0] == "help") {  // ours: the reference has no help
+    Help(kCommands, args);
+    out_.flush();
+    return true;
+  }
   for (const Command& command : kCommands) {
-    if (hooked && args[0] == command.name) {
+    if (Available(command.name) && args[0] == command.name) {
       (this->*command.handler)(args);
       Settle();
       out_.flush();
@@ -144,6 +148,39 @@ bool Shell::Execute(std::string_view line) {
   }
   Print("command " + args[0] + " not valid.\n");
   return true;
+}
+
+bool Shell::Available(const std::string& name) const {
+  if (name == "repair") return static_cast<bool>(hooks_.repair);
+  if (name == "scrub") return static_cast<bool>(hooks_.scrub);
+  if (name == "showload") return static_cast<bool>(hooks_.show_load);
+  if (name == "slice" || name == "mirror") return dialect_.slice_and_mirror;
+  return true;
+}
+
+template <typename Table>
+void Shell::Help(const Table& commands, const Args& args) {
+  const auto line = [](const char* usage, const char* what) {
+    std::string text = std::string("  ") + usage;
+    text.resize(std::max<size_t>(text.size() + 2, 30), ' ');
+    return text + what;
+  };
+  if (args.size() > 2) return Print("Error: help takes at most one command name");
+  for (const auto& command : commands) {
+    if (args.size() == 2 && args[1] == command.name && Available(command.name)) {
+      return Print(line(command.usage, command.what));
+    }
+  }
+  if (args.size() == 2 && args[1] != "help" && args[1] != "exit") {
+    return Print("Error: no command " + args[1] + " (help lists them)");
+  }
+  if (args.size() == 1) Print("Commands:");
+  for (const auto& command : commands) {
+    if (args.size() == 1 && Available(command.name)) Print(line(command.usage, command.what));
+  }
+  if (args.size() == 1 || args[1] == "help")
+    Print(line("help [COMMAND]", "this list, or one line"));
+  if (args.size() == 1 || args[1] == "exit") Print(line("exit", "leave the shell"));
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -173,6 +173,11 @@ class Shell {
   void DoRm(const std::string& name);
   void DoAppend(const std::string& path, const std::string& text);
 
+  // Whether the command exists here (its hook is set; the dialect has it).
+  bool Available(const std::string& name) const;
+  // help [COMMAND]: the available commands with their usage, or one of them.
+  template <typename Table>
+  void Help(const Table& commands, const Args& args);
   // Acquire, body, Release; device errors of the lock are printed.
   void Locked(const std::function<void()>& body);
   // hooks_.settle, its error printed as a warning.

@@ -45,6 +45,21 @@ TEST_CASE("Shell: empty and blank lines prompt again, unknown commands, exit ign
   CHECK(run.out == "[cwd=0]%[cwd=0]%[cwd=0]%command frobnicate not valid.\n\n[cwd=0]%");
 }
 
+TEST_CASE("Shell: help lists the commands of this shell, help CMD one, and touches nothing") {
+  client::MemoryDevice device(256, 128);
+  RunShell(device, Options(256, 128, 16, 16), "");
+  device.ClearTrace();
+  const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16, /*root_init=*/false),
+                                         "help\nhelp cat\nhelp slice\nhelp a b\n");
+  CHECK(run.out.find("Commands:\n  cd PATH ") != std::string::npos);
+  CHECK(run.out.find("  exit                        leave the shell\n") != std::string::npos);
+  CHECK(run.out.find("\n  slice ") == std::string::npos);  // not a 2022 command
+  CHECK(run.out.find("%  cat FILE                    print a file\n") != std::string::npos);
+  CHECK(run.out.find("Error: no command slice (help lists them)") != std::string::npos);
+  CHECK(run.out.find("Error: help takes at most one command name") != std::string::npos);
+  for (const std::string& call : device.trace()) CHECK(call.rfind("Get ", 0) == 0);  // start-up
+}
+
 TEST_CASE("Shell: every command takes the lock around exactly its work") {
   client::MemoryDevice device(256, 128);
   RunShell(device, Options(256, 128, 16, 16), "create a\nshowblock 1\nexit\n");
