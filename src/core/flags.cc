@@ -203,7 +203,12 @@ bool Values::Switch(std::string_view name) const {
   return text == "1" || text == "true";
 }
 
+std::string Version(const FlagSet& set) { return set.program + " " + MEMORYFS_VERSION + "\n"; }
+
 Result<Values> Parse(const FlagSet& set, int argc, const char* const* argv) {
+  for (int i = 1; i < argc && std::string_view(argv[i]) != "--"; ++i) {
+    if (std::string_view(argv[i]) == "--version") return Values({{"version", "1"}}, {});
+  }
   Texts given;
   RETURN_IF_ERROR(ReadCommandLine(set, argc, argv, &given));
   if (given.count("h")) return Values(std::move(given), {});

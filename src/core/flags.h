@@ -80,6 +80,8 @@ struct FlagSet {
 class Values {
  public:
   bool help() const { return Has("h"); }  // --help was given: nothing else was checked
+  // --version was given (exactly, before any "--"): nothing else was read or checked.
+  bool version() const { return Has("version"); }
   bool Has(std::string_view name) const { return text_.find(name) != text_.end(); }
   // The text given for a flag (from argv or the file), or nullopt.
   std::optional<std::string> String(std::string_view name) const;
@@ -107,6 +109,8 @@ Result<Values> Parse(const FlagSet& set, int argc, const char* const* argv);
 // argparse-like help: "usage: ...", the description, then one line per flag, as typed:
 //   -nb N, --total_num_blocks N   total number of blocks (default 256)
 std::string Help(const FlagSet& set);
+// "<program> <version>\n", the project's version (CMake's PROJECT_VERSION).
+std::string Version(const FlagSet& set);
 
 // A check the table cannot express (a range known only after parsing): OK when int flag `name`
 // was not given or lies in `range`; otherwise kInvalidArgument in the set's style.

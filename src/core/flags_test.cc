@@ -95,6 +95,15 @@ TEST_CASE("flags: the 2023 fsmain.py table") {
   CHECK(Help(Fsmain2023()).find("  -cid N, --client_id N") != std::string::npos);
 }
 
+TEST_CASE("flags: --version, exactly and before --, answers the version and checks nothing") {
+  const Result<Values> v = Run(Fsmain2023(), {"-cid", "x", "--version"});
+  REQUIRE(v.ok());
+  CHECK(v->version());
+  CHECK(Version(Fsmain2023()) == Fsmain2023().program + " " + MEMORYFS_VERSION_FOR_TEST + "\n");
+  CHECK_FALSE(Run(Fsmain2023(), {"-port", "1", "--", "--version"})->version());
+  CHECK(Error(Fsmain2023(), {"--versio"}).find("--versio") != std::string::npos);
+}
+
 TEST_CASE("flags: single-dash, GNU forms and aliases") {
   for (const std::vector<std::string>& words :
        std::vector<std::vector<std::string>>{{"-nb", "256"},

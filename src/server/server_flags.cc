@@ -101,8 +101,8 @@ FlagsOutcome ParseServerFlags(int argc, const char* const* argv, ServerConfig* c
                               std::string* message) {
   const flags::FlagSet set = ServerFlagSet(ProgramName(argc, argv));
   const Result<flags::Values> values = flags::Parse(set, argc, argv);
-  if (values.ok() && values->help()) {
-    *message = flags::Help(set);
+  if (values.ok() && (values->help() || values->version())) {
+    *message = values->version() ? flags::Version(set) : flags::Help(set);
     return FlagsOutcome::kHelp;
   }
   const Status status = values.ok() ? Configure(set, *values, config) : values.status();

@@ -298,8 +298,9 @@ ParsedShellFlags ParseShellFlags(int argc, const char* const* argv, Program prog
   const Result<flags::Values> values = flags::Parse(FlagSetOf(program), argc, argv);
   if (!values.ok()) {
     parsed.status = Bad(values.status().message());
-  } else if (values->help()) {
+  } else if (values->help() || values->version()) {
     parsed.help = true;
+    parsed.version = values->version();
   } else {
     ShellFlags flags;
     parsed.status = Resolve(*values, program, &flags);
@@ -314,7 +315,8 @@ std::string ShellFlagsHelp(Program program) { return flags::Help(FlagSetOf(progr
 
 int ReportShellFlags(const ParsedShellFlags& parsed, std::ostream& out, std::ostream& err) {
   if (parsed.help) {
-    out << ShellFlagsHelp(parsed.program);
+    out << (parsed.version ? flags::Version(FlagSetOf(parsed.program))
+                           : ShellFlagsHelp(parsed.program));
     return 0;
   }
   if (parsed.status.ok()) return -1;

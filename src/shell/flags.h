@@ -86,6 +86,7 @@ struct ParsedShellFlags {
   Program program = Program::kShellRpc;
   Status status;                   // not OK: the shell must not start; message = what to print
   bool help = false;               // --help: print ShellFlagsHelp() on stdout, exit 0
+  bool version = false;            // with help: it was --version, print the version instead
   bool message_on_stdout = false;  // the "Must specify ..." lines go to stdout, others to stderr
   int exit_status = 0;             // when !status.ok(): 1 for "Must specify ...", 2 otherwise
   ShellFlags flags;                // set when status.ok() and !help
