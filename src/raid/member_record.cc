@@ -52,8 +52,6 @@ class Lines {
   std::map<std::string, std::string> fields_;
 };
 
-Bytes ToBytes(const std::string& text) { return Bytes(text.begin(), text.end()); }
-
 }  // namespace
 
 Bytes EncodeMember(const MemberRecord& r) {

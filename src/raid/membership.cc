@@ -36,9 +36,6 @@ std::set<int> Keys(const std::map<int, int>& m) {
   return keys;
 }
 
-std::string Text(const Bytes& b) { return std::string(b.begin(), b.end()); }
-Bytes ToBytes(const std::string& s) { return Bytes(s.begin(), s.end()); }
-
 }  // namespace
 
 MemberRecord Array::RecordFor(int server) const {
@@ -364,7 +361,7 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
     return Status::Error(Code::kUnimplemented, "the lock's server keeps no records");
   }
   LockRecord mine;
-  mine.holder = Text(holder);
+  mine.holder = ToString(holder);
   const Bytes mine_bytes = EncodeLock(mine);
   // The other members' records are read in the same round: a member restarted blank since
   // the last command is caught even where its connection did not change (a proxy between).

@@ -17,8 +17,6 @@ std::string WallClockNow() {
   return text;
 }
 
-std::string Text(const Bytes& b) { return std::string(b.begin(), b.end()); }
-
 }  // namespace
 
 Result<bool> DiskLock::TryRecorded(std::string* last_waiting) {
@@ -27,7 +25,7 @@ Result<bool> DiskLock::TryRecorded(std::string* last_waiting) {
   const auto say = [this](const std::string& text) {
     if (options_.notice) options_.notice(text);
   };
-  const std::string previous = r->holder.empty() ? "" : Text(r->holder);
+  const std::string previous = r->holder.empty() ? "" : ToString(r->holder);
   if (!client::LockConvention::HeldByOther(r->old)) {
     held_recorded_ = true;
     if (r->broken) {
@@ -55,7 +53,7 @@ Status DiskLock::Acquire(const std::function<bool()>& cancelled) {
   if (options_.recorded) {
     const std::string who = options_.who.empty() ? "a client" : options_.who;
     const std::string text = who + ", since " + WallClockNow();
-    holder_.assign(text.begin(), text.end());
+    holder_ = ToBytes(text);
   }
   std::string last_waiting;
   for (int attempt = 0;; ++attempt) {

@@ -16,8 +16,6 @@
 namespace memoryfs::shell {
 namespace {
 
-std::string AsText(const Bytes& bytes) { return std::string(bytes.begin(), bytes.end()); }
-
 // The dialect's client layer over `device`: the 2023 block cache, printing on `out`; or null.
 std::unique_ptr<client::BlockDevice> ClientLayer(client::BlockDevice& device,
                                                  const ShellOptions& options,
@@ -269,7 +267,7 @@ void Shell::DoCat(const std::string& path) {
   if (!file) return;
   Result<Bytes> data = fs_.Read(file->number, 0, fs_.geometry().max_file_size());
   if (!data.ok()) return PrintError(data.status(), false);
-  Print(AsText(*data));
+  Print(ToString(*data));
 }
 
 void Shell::Ls(const Args&) {  // extra arguments are ignored, as by the reference
@@ -279,11 +277,11 @@ void Shell::Ls(const Args&) {  // extra arguments are ignored, as by the referen
 void Shell::DoLs() {
   std::string listing;  // the lines not printed yet
   Status listed = fs_.List(cwd_, [&](const fs::ListEntry& entry) {
-    listing += "[" + std::to_string(entry.refcnt) + "]:" + AsText(entry.name);
+    listing += "[" + std::to_string(entry.refcnt) + "]:" + ToString(entry.name);
     if (entry.type == fs::InodeType::kDirectory) {
       listing += "/";
     } else if (entry.type == fs::InodeType::kSymlink) {
-      listing += "@ -> " + AsText(entry.symlink_target);
+      listing += "@ -> " + ToString(entry.symlink_target);
     }
     listing += "\n";
     if (dialect_.ls_streams) out_ << std::exchange(listing, {});
