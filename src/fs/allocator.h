@@ -19,11 +19,13 @@ class BlockAllocator {
  public:
   BlockAllocator(Disk& disk, const Geometry& geometry) : disk_(disk), geometry_(geometry) {}
 
-  // A newly marked block; kNoSpace ERROR_NO_FREE_BLOCKS when every data block is used.
+  // A newly marked block; kNoSpace ERROR_NO_FREE_BLOCKS when every data block is used, or
+  // ERROR_BLOCK_BEYOND_BITMAP when every block with a bitmap byte is (the scan stops at
+  // Geometry::bitmap_capacity(), where the reference's would start setting inode-table bytes).
   Result<uint32_t> Allocate();
 
-  // Clears the byte of `block` (Get bitmap block, Put). Numbers outside the disk are ignored:
-  // they only come from a damaged inode, and their "bitmap byte" would be in another structure.
+  // Clears the byte of `block` (Get bitmap block, Put). Numbers without a bitmap byte are
+  // ignored: they only come from a damaged inode, and their "byte" would be in another structure.
   Status Free(int64_t block);
 
   // Whether `block` is marked used (one Get). For checks and tests.

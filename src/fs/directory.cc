@@ -81,6 +81,10 @@ Status Directory::Insert(int64_t dir_number, Inode& dir, std::string_view name, 
   const int64_t index = dir.size;
   if (index >= geometry_.max_file_size())
     return FsError(Code::kNoSpace, FsErrorCode::kDirectoryFull);
+  // The reference would write the entry past the block's end (its Put then carries more than
+  // a block).
+  if (!geometry_.EntryFits(index))
+    return FsError(Code::kNoSpace, FsErrorCode::kEntryStraddlesBlock);
   const int bs = geometry_.block_size();
   const int64_t block_index = index / bs;
   if (index % bs == 0 && index != 0) {
@@ -105,7 +109,7 @@ Result<bool> Directory::Remove(int64_t dir_number, Inode& dir, std::string_view 
     const uint32_t block_number = dir.blocks[block_index];
     ASSIGN_OR_RETURN(Bytes block, disk_.Get(block_number));
     const int64_t end = block_index == dir.size / bs ? dir.size % bs : bs;
-    for (int64_t position = 0; position < end; position += kDirEntrySize) {
+    for (int64_t position = 0; position + kDirEntrySize <= end; position += kDirEntrySize) {
       if (!DirNameMatches(block.data() + position, name)) continue;
       // Move the directory's last entry into the hole.
       const int64_t last_offset = int64_t{dir.size} - kDirEntrySize;
@@ -162,7 +166,7 @@ Status Directory::ForEach(const Inode& dir, const std::function<Status(const Dir
        ++block_index) {
     ASSIGN_OR_RETURN(Bytes block, disk_.Get(dir.blocks[block_index]));
     const int64_t end = block_index == dir.size / bs ? dir.size % bs : bs;
-    for (int64_t position = 0; position < end; position += kDirEntrySize) {
+    for (int64_t position = 0; position + kDirEntrySize <= end; position += kDirEntrySize) {
       RETURN_IF_ERROR(visit(DecodeDirEntry(block, static_cast<int>(position))));
     }
   }

@@ -49,7 +49,9 @@ class Directory {
   Result<bool> HasRoom(int64_t dir);
 
   // Appends (name, number) at offset dir.size, allocating a new block when the size is a
-  // non-zero multiple of bs; updates `dir` (size, blocks) and stores it.
+  // non-zero multiple of bs; updates `dir` (size, blocks) and stores it. kNoSpace
+  // ERROR_ENTRY_STRADDLES_BLOCK, before any RPC, when the entry would cross the block's end
+  // (bs not a multiple of 16; Geometry::EntryFits).
   Status Insert(int64_t dir_number, Inode& dir, std::string_view name, uint32_t number);
 
   // Removes the first entry called `name`: the directory's last entry moves into the hole,

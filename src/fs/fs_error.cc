@@ -41,6 +41,9 @@ constexpr const char* kNames[] = {
     "ERROR_BLOCK_NUMBER_OUT_OF_RANGE",
     "ERROR_DIRECTORY_FULL",
     "ERROR_CORRUPT_INODE",
+    "ERROR_BLOCK_BEYOND_BITMAP",
+    "ERROR_INODE_BEYOND_TABLE",
+    "ERROR_ENTRY_STRADDLES_BLOCK",
 };
 static_assert(std::size(kNames) == static_cast<size_t>(FsErrorCode::kCount));
 

@@ -47,7 +47,13 @@ enum class FsErrorCode : int {
   kBlockNumberOutOfRange,  // ERROR_BLOCK_NUMBER_OUT_OF_RANGE
   kDirectoryFull,          // ERROR_DIRECTORY_FULL
   kCorruptInode,           // ERROR_CORRUPT_INODE
-  kCount,                  // the number of codes; not a code
+  // Where the reference's layout overlaps itself for a geometry it accepts (fs/geometry.h,
+  // "Geometries the reference accepts"), it would corrupt its own structures; we refuse the
+  // step that would, after undoing the operation.
+  kBlockBeyondBitmap,    // ERROR_BLOCK_BEYOND_BITMAP: the block's bitmap byte is in the inode table
+  kInodeBeyondTable,     // ERROR_INODE_BEYOND_TABLE: the inode is not inside one inode-table block
+  kEntryStraddlesBlock,  // ERROR_ENTRY_STRADDLES_BLOCK: a directory entry would cross a block end
+  kCount,                // the number of codes; not a code
 };
 
 // The reference-style name of a code: "ERROR_CREATE_INVALID_TYPE"; "" for kNone.

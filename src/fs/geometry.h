@@ -11,9 +11,20 @@
 //   data_offset .. nb-1     data blocks; in the 2023 edition the last two are not file-system
 //                           data: nb-2 records the last writer, nb-1 is the lock
 //
-// Geometry::Create refuses the combinations for which the reference's layout overlaps itself
-// (an inode straddling two blocks, an inode table or bitmap that does not cover what it
-// indexes...): those would corrupt the file system rather than fail.
+// Geometries the reference accepts. The Python shell takes any -nb/-bs/-is/-ni and lays them
+// out with the same integer divisions, even where the layout then overlaps itself. So does
+// Geometry::Create, which refuses only what the reference cannot start with (a non-positive
+// number, no room for one block number in an inode, no data block at all) or what does not
+// fit our integers. The overlaps are refused where the reference would corrupt itself, by the
+// step that would (the file system undoes the operation and reports the error):
+//   - nb not a multiple of bs: the bitmap's nb//bs blocks hold bytes for the blocks below
+//     bitmap_capacity() only; the byte of a block above it would be in the inode table
+//     (ERROR_BLOCK_BEYOND_BITMAP when the allocator's scan reaches it);
+//   - ni*is not a multiple of bs, or is not dividing bs: an inode outside the table's
+//     ni*is//bs blocks, or across two blocks (InodeFits(); ERROR_INODE_BEYOND_TABLE);
+//   - bs not a multiple of 16: a directory entry across a block end (EntryFits();
+//     ERROR_ENTRY_STRADDLES_BLOCK).
+// Up to that step every RPC and every byte are the reference's.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +33,7 @@
 #include "client/lock_convention.h"
 #include "core/edition.h"
 #include "core/status.h"
+#include "fs/fs_error.h"
 #include "fs/inode.h"
 
 namespace memoryfs::fs {
@@ -52,8 +64,12 @@ class Geometry {
   int inodes_per_block() const { return block_size_ / inode_size_; }
   int bitmap_offset() const { return kFreeBitmapOffset; }
   int bitmap_blocks() const { return num_blocks_ / block_size_; }
+  // The block numbers whose bitmap byte lies in the bitmap: those below this (<= nb).
+  int64_t bitmap_capacity() const { return int64_t{bitmap_blocks()} * block_size_; }
   int inode_table_offset() const { return kFreeBitmapOffset + bitmap_blocks(); }
-  int inode_table_blocks() const { return max_inodes_ * inode_size_ / block_size_; }
+  int inode_table_blocks() const {
+    return static_cast<int>(int64_t{max_inodes_} * inode_size_ / block_size_);
+  }
   // The edition's inode layout, and the block numbers it leaves room for.
   InodeLayout inode_layout() const { return InodeLayout::For(edition_); }
   int max_blocks_per_file() const { return (inode_size_ - inode_layout().blocks_offset()) / 4; }
@@ -65,6 +81,12 @@ class Geometry {
   // allocates them when the disk fills: see docs/edition2023.md.)
   int allocation_end() const { return num_blocks_ - (edition_ == Edition::k2023 ? 2 : 0); }
   int entries_per_block() const { return block_size_ / kDirEntrySize; }
+  // Whether inode `number` lies wholly inside one block of the inode table.
+  bool InodeFits(int64_t number) const;
+  // Whether a directory entry at byte `offset` of a directory ends inside its block.
+  bool EntryFits(int64_t offset) const {
+    return offset % block_size_ + kDirEntrySize <= block_size_;
+  }
 
   // Where inode `number` (0 <= number < max_inodes) lives.
   int InodeBlock(int64_t number) const;
@@ -90,5 +112,9 @@ class Geometry {
   int inode_size_ = 16;
   Edition edition_ = Edition::k2022;
 };
+
+// For people: why `error` (one of the three overlap errors above) happens at geometry `g`,
+// and what to choose instead; "" for every other error.
+std::string ExplainLimit(const Geometry& g, FsErrorCode error);
 
 }  // namespace memoryfs::fs

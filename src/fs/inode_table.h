@@ -17,7 +17,8 @@ class InodeTable {
   InodeTable(Disk& disk, const Geometry& geometry) : disk_(disk), geometry_(geometry) {}
 
   // Inode `number`; kOutOfRange ERROR_INODE_NUMBER_OUT_OF_RANGE unless 0 <= number < ni
-  // (the reference quit()s on such numbers; it only sees them on a damaged disk).
+  // (the reference quit()s on such numbers; it only sees them on a damaged disk), and
+  // kOutOfRange ERROR_INODE_BEYOND_TABLE for an inode outside the table (Geometry::InodeFits).
   Result<Inode> Load(int64_t number);
   Status Store(int64_t number, const Inode& inode);
 
@@ -27,6 +28,7 @@ class InodeTable {
   Result<Inode> LoadNotFoundSentinel();
 
   // First free inode (type 0), scanning 0..ni-1 with one Load each; nullopt when none.
+  // ERROR_INODE_BEYOND_TABLE when the scan reaches an inode that does not fit first.
   Result<std::optional<uint32_t>> FindFree();
 
   Inode Empty() const { return Inode::Empty(geometry_.max_blocks_per_file()); }

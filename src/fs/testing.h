@@ -58,9 +58,25 @@ class FlakyDevice : public client::BlockDevice {
   bool sticky_ = false;
 };
 
+// Every inode of the table, read raw; those outside it (Geometry::InodeFits) as free ones.
+inline std::vector<Inode> LoadInodes(const client::MemoryDevice& device, const Geometry& g) {
+  std::vector<Inode> inodes;
+  for (int i = 0; i < g.max_inodes(); ++i) {
+    if (!g.InodeFits(i)) {  // never used (ERROR_INODE_BEYOND_TABLE): counted as free
+      inodes.push_back(Inode::Empty(g.max_blocks_per_file()));
+      continue;
+    }
+    const Bytes& block = device.raw(g.InodeBlock(i));
+    inodes.push_back(Inode::Decode(block.data() + g.InodeOffset(i), g.inode_size(),
+                                   g.max_blocks_per_file(), g.inode_layout()));
+  }
+  return inodes;
+}
+
 // Reads the raw images of `device` (no trace) and returns the broken invariants, if any:
 // - an inode in use has a valid type, a size within bounds, and for each block it uses a data
 //   block number, marked in the bitmap, used by no other inode or slot;
+// - inodes outside the table (Geometry::InodeFits) are never used;
 // - a free inode is all zeros;
 // - every entry within a directory's size names an inode in use;
 // - a file's or symlink's refcnt equals the number of entries naming it.
@@ -72,12 +88,7 @@ inline std::vector<std::string> CheckConsistency(const client::MemoryDevice& dev
   const auto bitmap_byte = [&](int64_t b) {
     return device.raw(g.BitmapBlock(b))[g.BitmapOffset(b)];
   };
-  std::vector<Inode> inodes;
-  for (int i = 0; i < g.max_inodes(); ++i) {
-    const Bytes& block = device.raw(g.InodeBlock(i));
-    inodes.push_back(Inode::Decode(block.data() + g.InodeOffset(i), g.inode_size(),
-                                   g.max_blocks_per_file(), g.inode_layout()));
-  }
+  const std::vector<Inode> inodes = LoadInodes(device, g);
   std::set<uint32_t> used_blocks;
   std::map<uint32_t, int> names;  // inode -> number of entries naming it
   for (int i = 0; i < g.max_inodes(); ++i) {
@@ -103,6 +114,10 @@ inline std::vector<std::string> CheckConsistency(const client::MemoryDevice& dev
       if (b < static_cast<uint32_t>(g.data_offset()) ||
           b >= static_cast<uint32_t>(g.num_blocks())) {
         complain(who + "block " + std::to_string(b) + " is not a data block");
+        continue;
+      }
+      if (b >= g.bitmap_capacity()) {
+        complain(who + "block " + std::to_string(b) + " has no bitmap byte");
         continue;
       }
       if (bitmap_byte(b) != 1) complain(who + "block " + std::to_string(b) + " not marked used");

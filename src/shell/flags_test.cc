@@ -202,7 +202,7 @@ TEST_CASE("Flags: malformed values name the flag, on stderr, status 2") {
   // argparse checks types before the program's own checks.
   parsed = Parse({"-cid", "zero"});
   CHECK(parsed.status.message() == "error: argument -cid/--cid: invalid int value: 'zero'");
-  parsed = Parse({"-cid", "0", "-port", "8000", "-bs", "100"});
+  parsed = Parse({"-cid", "0", "-port", "8000", "-bs", "0"});
   CHECK(parsed.status.message().find("invalid file system geometry") != std::string::npos);
   parsed = Parse({"-cid", "0", "-port", "8000", "-bogus", "1"});
   CHECK(parsed.exit_status == 2);

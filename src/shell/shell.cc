@@ -189,6 +189,12 @@ void Shell::Print(std::string_view text) { out_ << text << "\n"; }
 void Shell::PrintError(const Status& status, bool blank_line) {
   out_ << "Error: " << (fs::IsFsError(status) ? status.message() : status.ToString()) << "\n";
   if (blank_line) out_ << "\n";
+  // Our errors for the reference's self-overlapping layouts come with the reason, on `err`.
+  const std::string why = fs::ExplainLimit(fs_.geometry(), fs::FsErrorOf(status));
+  if (!why.empty()) {
+    out_.flush();
+    err_ << "memoryfs: " << why << std::endl;
+  }
 }
 
 void Shell::Log(std::string_view text) { err_ << text << "\n"; }
