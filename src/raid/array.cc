@@ -47,6 +47,8 @@ Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int bloc
       force_(options.force),
       lock_block_(options.lock.Block(num_blocks)),
       lock_at_(layout_.DataLocation(lock_block_)),
+      errors_(servers_.size()),
+      failure_(servers_.size()),
       failed_(servers_.size()),
       rebuilt_(servers_.size()),
       checkable_(servers_.size(), false),
@@ -75,17 +77,37 @@ void Array::ReportCorrupt(Location at) {
   Report(e);
 }
 
+void Array::CountError(int server, ErrorKind kind) {
+  std::lock_guard<std::mutex> lock(mu_);
+  MemberErrors& e = errors_[server];
+  (kind == ErrorKind::kRead ? e.read : kind == ErrorKind::kWrite ? e.write : e.checksum) += 1;
+}
+
+MemberErrors Array::errors(int server) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return errors_[server];
+}
+
+std::string Array::failure(int server) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return failed_[server] ? failure_[server] : "";
+}
+
 void Array::Fail(int server, ArrayEvent event) {
   std::lock_guard<std::mutex> lock(mu_);
   rebuilt_[server] = 0;  // what a partial repair wrote may be lost with it
   if (failed_[server]) return;
   failed_[server] = true;
+  failure_[server] = event.kind == ArrayEvent::Kind::kServerDisconnected
+                         ? "no answer to a " + event.op
+                         : event.text;
   publish_pending_ = true;
   event.server = server;
   if (sink_) sink_(event);
 }
 
 void Array::MarkFailed(int server, const char* op, std::optional<Location> at) {
+  CountError(server, std::string_view(op) == "PUT" ? ErrorKind::kWrite : ErrorKind::kRead);
   ArrayEvent e;
   e.kind = ArrayEvent::Kind::kServerDisconnected;
   e.op = op;
@@ -106,6 +128,9 @@ Result<Bytes> Array::ServerGet(Location at) {
   if (!r.ok() && IsServerFailure(r.status())) {
     MarkFailed(at.server, "GET", at);
     return r;
+  }
+  if (!r.ok() && r.status().code() == Code::kChecksumError) {
+    CountError(at.server, ErrorKind::kChecksum);
   }
   RETURN_IF_ERROR(CheckSession(at.server));  // a restarted server's answer is not used
   return r;

@@ -86,6 +86,15 @@ struct ArrayEvent {
   std::string ToString(bool name_blocks = false) const;
 };
 
+// I/O errors met on one member since the array was made, as zpool status counts them: READ
+// (a Get or RSM with no answer), WRITE (a Put with no answer), CKSUM (a block that failed its
+// checksum, in a read or a scrub).
+struct MemberErrors {
+  int64_t read = 0;
+  int64_t write = 0;
+  int64_t checksum = 0;
+};
+
 struct ArrayOptions {
   client::LockConvention lock = client::kLock2022;
   // md's --force: rebuild from a dirty degraded array (parity of stripes a dead client was
@@ -137,6 +146,15 @@ class Array : public client::BlockDevice {
   // Stripes of a failed member already rebuilt by an interrupted repair.
   int rebuilt(int server) const { return rebuilt_[server]; }
   bool dirty() const { return dirty_; }
+  // The member's error counts (see MemberErrors), and why it is failed ("" when it is not):
+  // "no answer to a GET", or what its record said ("it restarted blank...").
+  MemberErrors errors(int server) const;
+  std::string failure(int server) const;
+  // Asks every live member once, in one parallel round, as each Lock does: its record where
+  // it keeps one (a blank restart is caught), a Get of its first block otherwise. A member
+  // that does not answer is marked failed (and reported); a blank one is rejected. For
+  // `status`, without the lock.
+  void CheckMembers();
   // Where the lock lives: its virtual block, and the server holding it.
   int lock_block() const { return lock_block_; }
   int lock_server() const { return lock_at_.server; }
@@ -220,6 +238,8 @@ class Array : public client::BlockDevice {
   std::vector<int> IntentMembers() const;
   std::string DirtyRefusal(Location at) const;
   void Report(const ArrayEvent& event);
+  enum class ErrorKind { kRead, kWrite, kChecksum };
+  void CountError(int server, ErrorKind kind);
   void ReportCorrupt(Location at);
   bool IsLockSlot(Location at) const { return at == lock_at_; }
   // A Get of the lock block (see the contract above).
@@ -276,7 +296,9 @@ class Array : public client::BlockDevice {
   bool force_;
   int lock_block_;  // from the lock convention given at construction
   Location lock_at_;
-  std::mutex mu_;                          // serialises failure marking and events
+  mutable std::mutex mu_;                  // serialises failure marking and events
+  std::vector<MemberErrors> errors_;       // under mu_
+  std::vector<std::string> failure_;       // under mu_
   std::vector<std::atomic<bool>> failed_;  // written under mu_
   std::vector<std::atomic<int>> rebuilt_;  // written under mu_ or by Repair
   std::atomic<bool> publish_pending_{false};

@@ -402,6 +402,15 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   return reply;
 }
 
+void Array::CheckMembers() {
+  std::vector<Fanout::Task> tasks;
+  for (int s = 0; s < num_servers(); ++s) {
+    if (checkable_[s] || failed_[s]) continue;
+    tasks.push_back({s, [this, s] { (void)ServerGet({s, 0}); }});  // no records: any answer
+  }
+  RunWithMemberChecks(std::move(tasks));
+}
+
 void Array::RunWithMemberChecks(std::vector<Fanout::Task> tasks) {
   std::vector<bool> busy(servers_.size(), false);
   for (const Fanout::Task& task : tasks) busy[task.server] = true;

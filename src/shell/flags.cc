@@ -51,6 +51,12 @@ void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
            {"--logcache"},
            "0|1",
            "2023: 1 prints the block cache's CACHE_* lines, 0 does not (default 1, 0 in RAID-5)"},
+          {Kind::kString,
+           "-command",
+           {"--command"},
+           "LINE",
+           "run this one command and exit, without the start-up (nothing is re-created); "
+           "-command status exits 0 when healthy, 1 degraded, 2 failed"},
           {Kind::kInt,
            "-retry_wait_ms",
            {"--retry_wait_ms"},
@@ -90,7 +96,8 @@ flags::FlagSet ShellRpcFlagSet() {
                        "-cid N (-ns N -startport P | -port P | -servers H:P,...)\n"
                        "[-nb N] [-bs N] [-ni N] [-is N] [-rootinit 0|1]\n"
                        "[-timeout MS] [-lease_ms MS] [-force 0|1] [-config FILE]\n"
-                       "[-edition 2022|2023] [-cache 0|1] [-logcache 0|1] [-retry_wait_ms MS]");
+                       "[-edition 2022|2023] [-cache 0|1] [-logcache 0|1] [-retry_wait_ms MS]\n"
+                       "[-command LINE]");
   // The integers are checked in this order, before the reference's own checks (argparse's).
   set.flags = GeometryFlags();
   set.flags.insert(
@@ -117,7 +124,7 @@ flags::FlagSet FsmainFlagSet() {
       "fsmain",
       "[-nb N] [-bs N] [-ni N] [-is N] [-cid N] [-port P | -ns N -startport P | -servers ...]\n"
       "[-timeout MS] [-retry_wait_ms MS] [-logcache 0|1] [-lease_ms MS] [-force 0|1]\n"
-      "[-edition 2022|2023] [-config FILE]");
+      "[-edition 2022|2023] [-config FILE] [-command LINE]");
   set.description =
       "The course shell as fsmain.py (2023) runs it: one server on 127.0.0.1:P, or the 2023 "
       "RAID-5 project over N; a missing or 0 value is the default.";
@@ -271,6 +278,7 @@ Status ResolveShared(const flags::Values& values, Program program, ShellFlags* f
 
 Status Resolve(const flags::Values& values, Program program, ShellFlags* flags) {
   flags->config_file = values.config_file();
+  flags->command = values.String("command").value_or("");
   RETURN_IF_ERROR(program == Program::kFsmain ? ResolveFsmain(values, flags)
                                               : ResolveShellRpc(values, flags));
   return ResolveShared(values, program, flags);

@@ -28,6 +28,8 @@
 //   -logcache 0|1        2023: 1 (default) prints the block cache's CACHE_* lines
 //   -config FILE         INI file with the same keys (nb=256, edition=2023 ...); the command
 //                        line wins
+//   -command LINE        run LINE alone and exit (Shell::RunCommand), e.g. -command status:
+//                        exit status 0 healthy, 1 degraded, 2 failed
 //   --help
 //
 // Checks, in the reference's order: cid ("Must specify valid cid", also when missing for
@@ -78,6 +80,7 @@ struct ShellFlags {
   int lease_ms = 10000;                // -lease_ms
   bool force = false;                  // -force 1
   std::string config_file;             // -config, "" when none
+  std::string command;                 // -command LINE (Shell::RunCommand), "" when none
 
   ShellOptions shell_options() const;
 };

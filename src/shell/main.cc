@@ -106,5 +106,6 @@ int main(int argc, char** argv) {
   hooks.stop_requested = [] { return g_stop_requested != 0; };
   shell.set_hooks(std::move(hooks));
   InstallStopHandlers();
+  if (!flags.command.empty()) return shell.RunCommand(flags.command);
   return shell.Run();
 }

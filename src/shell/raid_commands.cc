@@ -1,7 +1,11 @@
 #include "shell/raid_commands.h"
 
 #include <iomanip>
+#include <memory>
 #include <sstream>
+#include <string>
+
+#include "shell/status.h"
 
 namespace memoryfs::shell {
 
@@ -64,7 +68,12 @@ ShellHooks MakeRaidHooks(raid::Array* array,
     out << "Server " << server << " repaired: " << array->server_blocks() << " blocks rebuilt\n";
     return s;
   };
-  hooks.scrub = [array, &progress](bool repair, std::ostream& out) -> Status {
+  // The last scrub's summary, for status.
+  auto last_scrub = std::make_shared<std::string>();
+  hooks.status = [array, &remotes, last_scrub](std::ostream& out) {
+    return static_cast<int>(PrintStatus(array, remotes, *last_scrub, out));
+  };
+  hooks.scrub = [array, &progress, last_scrub](bool repair, std::ostream& out) -> Status {
     if (array == nullptr) {
       return Status::Error(Code::kInvalidArgument,
                            "scrub needs a RAID-5 array (-ns 3 or more servers)");
@@ -78,6 +87,7 @@ ShellHooks MakeRaidHooks(raid::Array* array,
     }
     for (const raid::ScrubFinding& finding : report->findings) out << finding.ToString() << "\n";
     out << report->Summary() << "\n";
+    *last_scrub = report->Summary() + " (this shell's last)";
     return Status::Ok();
   };
   hooks.show_load = [array, &remotes](std::ostream& out) {

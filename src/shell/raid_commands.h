@@ -1,7 +1,7 @@
 // The shell commands that depend on the device rather than the file system: `repair
-// <server_id>` and `scrub [repair]` (RAID-5 only) and `showload` (requests per server and
-// kind, from this client's counters and the servers' Stats). main() wires them into the Shell
-// as ShellHooks.
+// <server_id>` and `scrub [repair]` (RAID-5 only), `showload` (requests per server and
+// kind, from this client's counters and the servers' Stats) and `status` (shell/status.h).
+// main() wires them into the Shell as ShellHooks.
 #pragma once
 
 #include <memory>

@@ -44,6 +44,21 @@ Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istr
       fs_(client_ ? *client_ : device, options.geometry, err),
       lock_(client_ ? *client_ : device, options.geometry.lock_block()) {}
 
+int Shell::RunCommand(std::string_view line) {
+  Status fits = fs_.CheckDevice();
+  if (!fits.ok()) {
+    PrintError(fits, false);
+    out_.flush();
+    return 1;
+  }
+  exit_status_ = 0;
+  if (hooks_.command_boundary) hooks_.command_boundary(true);
+  Execute(line);
+  if (hooks_.command_boundary) hooks_.command_boundary(false);
+  out_.flush();
+  return exit_status_;
+}
+
 int Shell::Run() {
   Status started = Start();
   if (!started.ok()) {
@@ -128,6 +143,7 @@ bool Shell::Execute(std::string_view line) {
       {"repair", &Shell::Repair, "repair SERVER", "rebuild a replaced or restarted server"},
       {"scrub", &Shell::Scrub, "scrub [repair]", "check (and fix) every stripe"},
       {"showload", &Shell::ShowLoad, "showload", "requests per server"},
+      {"status", &Shell::ShowStatus, "status", "the health of every server, and what to do"},
   };
   if (args[0] == "exit") return false;
   if (args[0] == "help") {  // ours: the reference has no help
@@ -152,6 +168,7 @@ bool Shell::Available(const std::string& name) const {
   if (name == "repair") return static_cast<bool>(hooks_.repair);
   if (name == "scrub") return static_cast<bool>(hooks_.scrub);
   if (name == "showload") return static_cast<bool>(hooks_.show_load);
+  if (name == "status") return static_cast<bool>(hooks_.status);
   if (name == "slice" || name == "mirror") return dialect_.slice_and_mirror;
   return true;
 }
@@ -401,6 +418,11 @@ void Shell::Scrub(const Args& args) {
     Status status = hooks_.scrub(repair, out_);
     if (!status.ok()) PrintError(status, false);
   });
+}
+
+void Shell::ShowStatus(const Args& args) {
+  if (args.size() != 1) return Print("Error: status takes no argument");
+  exit_status_ = hooks_.status(out_);
 }
 
 void Shell::ShowLoad(const Args& args) {

@@ -9,8 +9,8 @@
 //   Python's str.split(); an empty line prompts again.
 // - cd cat ls mkdir create rm append lnh lns (and in 2023 slice mirror) run under the disk
 //   lock (RSM of the edition's lock block before, a Put of zeros after); showblock
-//   showblockslice showinode showfsconfig load save exit do not take it. `repair`, `scrub`
-//   and `showload` exist when main() installs ShellHooks.
+//   showblockslice showinode showfsconfig load save exit do not take it. `repair`, `scrub`,
+//   `showload` and `status` exist when main() installs ShellHooks.
 // - Results and errors go to `out` with the reference's exact texts and blank lines;
 //   showinode and the log lines of load/save go to `err` (the reference's logger), and so do
 //   showblock, showblockslice and showfsconfig in 2022 (2023: on `out`).
@@ -57,6 +57,9 @@ struct ShellHooks {
   std::function<Status(bool repair, std::ostream& out)> scrub;
   // showload: prints request statistics on `out`. Runs without the disk lock.
   std::function<void(std::ostream& out)> show_load;
+  // status: prints the health of the servers on `out` (shell/status.h) and returns it as an
+  // exit status (0 healthy, 1 degraded, 2 failed). Runs without the disk lock.
+  std::function<int(std::ostream& out)> status;
   // >= 0: the device is an array and the lock lives on this member. While that member is
   // down, a command whose lock cannot be taken runs without it (instead of printing the error
   // and being skipped), and does not release it either; a warning says so on `err`, once per
@@ -111,6 +114,12 @@ class Shell {
   // Runs one input line (without its newline); false when it was `exit`.
   bool Execute(std::string_view line);
 
+  // -command LINE: runs `line` alone, without the start-up (no dump, no root re-creation: a
+  // scripted command must not reset a file system that exists), after checking that the
+  // device fits the geometry. Returns the exit status: `status`'s health, 1 when the device
+  // does not fit, else 0.
+  int RunCommand(std::string_view line);
+
   // The prompt, "[cwd=N]%" (no newline), flushed. Run() prints it before each line.
   void Prompt();
 
@@ -148,6 +157,7 @@ class Shell {
   void Repair(const Args& args);
   void Scrub(const Args& args);
   void ShowLoad(const Args& args);
+  void ShowStatus(const Args& args);
 
   // What `path` names: its inode number and inode.
   struct Opened {
@@ -207,6 +217,7 @@ class Shell {
   ShellHooks hooks_;
   bool running_unlocked_ = false;  // lock_server >= 0: the lock's failure was reported
   uint32_t cwd_ = 0;
+  int exit_status_ = 0;  // what `status` returned last (RunCommand's answer)
 };
 
 }  // namespace memoryfs::shell
