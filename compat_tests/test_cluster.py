@@ -262,3 +262,20 @@ def test_demo_one_server(tmp_path):
     assert "memoryfs: 1 server at" in err and "no redundancy" in err
     assert "hello" in out and "Killed" not in err
     assert all(gone(pid) for pid in pids)
+
+
+def test_demo_lab_from_the_shell_alone(tmp_path):
+    """One terminal: the demo's shell runs tools/cluster as its `cluster` command."""
+    text = "".join(chr(97 + i % 26) for i in range(600))
+    out, err, pids = run_demo(tmp_path, 4, 128, [
+        "create f", "append f " + text, "cluster kill 1", "cat f", "status",
+        "cluster restart 1", "repair 1", "status", "cat f", "exit"])
+    assert "SERVER_DISCONNECTED GET 1" in out
+    assert out.count(text) == 2
+    degraded, healthy = out.split("  state: ")[1:3]
+    assert degraded.startswith("DEGRADED") and "type 'repair 1'" in degraded
+    assert healthy.startswith("ONLINE")
+    assert "Server 1 repaired" in out
+    assert "Killed" not in err
+    time.sleep(0.2)
+    assert all(gone(pid) for pid in pids)

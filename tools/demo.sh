@@ -28,8 +28,9 @@ server_blocks="${SERVER_BLOCKS:-$((bs > 256 ? bs : 256))}"
 
 # The geometry. Inodes of 64 bytes hold (64-12)/4 = 13 block numbers (the default 16 bytes
 # hold one), so a file of a few hundred bytes spans blocks on several servers; 16 inodes.
-# The file system's rules: nb a multiple of bs, the inode size dividing bs, the inode table
-# (ni * is) whole blocks.
+# A layout that uses every block (the shell accepts others, as the Python one does, but stops
+# where their layout would overlap itself): nb a multiple of bs, the inode size dividing bs,
+# the inode table (ni * is) whole blocks.
 is=64
 while [ $((bs % is)) -ne 0 ]; do is=$((is - 4)); done  # 16 at worst: bs is a multiple of 16
 ni=16
@@ -89,6 +90,7 @@ trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
 list="$("$cluster" endpoints)"
+export MEMORYFS_DEMO_CLUSTER="$cluster"  # the shell's `cluster` command runs it
 
 bpf=$(((is - 12) / 4))
 if [ "$n" -eq 1 ]; then
@@ -103,13 +105,15 @@ else
   echo "memoryfs: RAID-5 on $n servers at $list; shell: -nb $nb -bs $bs -is $is -ni $ni" >&2
   cat >&2 <<EOF
 A file holds up to $bpf blocks of $bs bytes; consecutive blocks land on different servers.
-  in the shell:     create f, then append f SOMETEXT (one word) a few times, until the file
+  try, in the shell: create f, then append f SOMETEXT (one word) a few times, until the file
                     is over $((2 * bs)) bytes; showinode 1 (its block numbers); cat f; help
-  another terminal: tools/cluster where B     (the server and stripe holding block B)
-                    tools/cluster kill 1      (fail server 1: cat f still works, degraded)
-                    tools/cluster restart 1   (blank, same port), then in the shell: repair 1
-                    tools/cluster corrupt K S (decay stripe S of server K; cat f: CORRUPTED_BLOCK)
-                    tools/cluster status      (each server's state)
+  fail and repair:  cluster where B     (the server and stripe holding block B)
+                    cluster kill 1      (fail server 1: cat f still works, degraded)
+                    status              (the array's health: DEGRADED, and what to do)
+                    cluster restart 1   (blank, same port), then: repair 1
+                    cluster corrupt K S (decay stripe S of server K; cat f: CORRUPTED_BLOCK)
+                    cluster stop K / cluster cont K   (a hung server, and back)
+  (the same from another terminal: tools/cluster kill 1 ...)
   the whole lab: docs/lab.md; 'exit' quits and stops the servers.
 EOF
 fi

@@ -4,6 +4,7 @@
 // Also built as fsmain (MEMORYFS_SHELL_PROGRAM=kFsmain): the same shell with fsmain.py's
 // command line, in the 2023 edition by default (shell/flags.h).
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdlib>
@@ -62,6 +63,23 @@ void CommandBoundary(bool running) {
   }
 }
 
+// Runs `program` with `args` in the foreground, on this process's terminal; its exit status.
+int RunProgram(const std::string& program, const std::vector<std::string>& args) {
+  std::vector<std::string> words{program};
+  words.insert(words.end(), args.begin(), args.end());
+  std::vector<char*> argv;
+  for (std::string& word : words) argv.push_back(word.data());
+  argv.push_back(nullptr);
+  const pid_t pid = fork();
+  if (pid == 0) {
+    execv(program.c_str(), argv.data());
+    _exit(127);
+  }
+  int status = 0;
+  if (pid < 0 || waitpid(pid, &status, 0) < 0) return 127;
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -104,6 +122,12 @@ int main(int argc, char** argv) {
   hooks.lock.lease_ms = flags.lease_ms;
   hooks.lock.notice = [](const std::string& text) { std::cerr << text << std::endl; };
   hooks.stop_requested = [] { return g_stop_requested != 0; };
+  // tools/demo.sh's own command: its servers, by number, from the shell.
+  if (const char* tool = std::getenv("MEMORYFS_DEMO_CLUSTER"); tool != nullptr && *tool != 0) {
+    hooks.cluster = [program = std::string(tool)](const std::vector<std::string>& args) {
+      return RunProgram(program, args);
+    };
+  }
   shell.set_hooks(std::move(hooks));
   InstallStopHandlers();
   if (!flags.command.empty()) return shell.RunCommand(flags.command);

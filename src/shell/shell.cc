@@ -144,6 +144,8 @@ bool Shell::Execute(std::string_view line) {
       {"scrub", &Shell::Scrub, "scrub [repair]", "check (and fix) every stripe"},
       {"showload", &Shell::ShowLoad, "showload", "requests per server"},
       {"status", &Shell::ShowStatus, "status", "the health of every server, and what to do"},
+      {"cluster", &Shell::Cluster, "cluster status|kill K|stop K|cont K|restart K|corrupt K B",
+       "the demo's servers (tools/cluster)"},
   };
   if (args[0] == "exit") return false;
   if (args[0] == "help") {  // ours: the reference has no help
@@ -169,6 +171,7 @@ bool Shell::Available(const std::string& name) const {
   if (name == "scrub") return static_cast<bool>(hooks_.scrub);
   if (name == "showload") return static_cast<bool>(hooks_.show_load);
   if (name == "status") return static_cast<bool>(hooks_.status);
+  if (name == "cluster") return static_cast<bool>(hooks_.cluster);
   if (name == "slice" || name == "mirror") return dialect_.slice_and_mirror;
   return true;
 }
@@ -423,6 +426,12 @@ void Shell::Scrub(const Args& args) {
 void Shell::ShowStatus(const Args& args) {
   if (args.size() != 1) return Print("Error: status takes no argument");
   exit_status_ = hooks_.status(out_);
+}
+
+void Shell::Cluster(const Args& args) {
+  out_.flush();
+  err_.flush();
+  hooks_.cluster(Args(args.begin() + 1, args.end()));
 }
 
 void Shell::ShowLoad(const Args& args) {

@@ -57,6 +57,10 @@ struct ShellHooks {
   std::function<Status(bool repair, std::ostream& out)> scrub;
   // showload: prints request statistics on `out`. Runs without the disk lock.
   std::function<void(std::ostream& out)> show_load;
+  // cluster ARGS...: the demo's companion command (tools/cluster: kill, restart... a server),
+  // run in the foreground on the shell's terminal; returns its exit status. Set by main()
+  // only when the demo asks for it (MEMORYFS_DEMO_CLUSTER). Runs without the disk lock.
+  std::function<int(const std::vector<std::string>& args)> cluster;
   // status: prints the health of the servers on `out` (shell/status.h) and returns it as an
   // exit status (0 healthy, 1 degraded, 2 failed). Runs without the disk lock.
   std::function<int(std::ostream& out)> status;
@@ -158,6 +162,7 @@ class Shell {
   void Scrub(const Args& args);
   void ShowLoad(const Args& args);
   void ShowStatus(const Args& args);
+  void Cluster(const Args& args);
 
   // What `path` names: its inode number and inode.
   struct Opened {
