@@ -172,6 +172,25 @@ def test_sigterm_at_the_prompt_exits_as_before_with_the_terminal_put_back(tty_sh
     assert lflag & termios.ICANON and lflag & termios.ECHO
 
 
+def test_stopped_and_continued_the_line_is_edited_key_by_key_again(tty_shell):
+    """Ctrl-Z then fg: the job-control shell has set its own (line) mode meanwhile."""
+    shell = tty_shell()
+    editing = shell.mode()
+    shell.proc.send_signal(signal.SIGSTOP)
+    cooked = list(editing)
+    cooked[3] |= termios.ICANON | termios.ECHO
+    termios.tcsetattr(shell.master, termios.TCSANOW, cooked)
+    shell.proc.send_signal(signal.SIGCONT)
+    deadline = time.monotonic() + DEADLINE
+    while shell.mode()[3] & termios.ICANON:
+        assert time.monotonic() < deadline, "still in the terminal's line mode"
+        time.sleep(0.01)
+    shown = shell.enter(b"lx" + BACKSPACE + b"s\r")
+    assert b"not valid" not in shown
+    shell.type(CTRL_D)
+    assert shell.proc.wait(DEADLINE) == 0
+
+
 def test_ctrl_c_while_waiting_for_the_lock_stops_the_shell(tty_shell):
     """As over a pipe (test_shell_cli): a command waiting for a lock never released is
     abandoned and the shell exits 130; Ctrl-C cancels lines only at the prompt."""

@@ -11,11 +11,13 @@
 //   its key-by-key mode before the prompt shows; ReadLine returns the line without its
 //   newline. Ctrl-D on an empty line is the end of the input: a newline, nullopt. Between two
 //   ReadLine calls (while a command runs) the terminal is in its own mode again.
-// - Signals: the reader installs no handler and asks libedit for none (EL_SIGNAL off; a window
-//   resized while a line is typed is noticed at the next line). main()'s SIGINT handler calls
+// - Signals: the reader installs no handler and asks libedit for none (EL_SIGNAL off, as it
+//   re-raises them to the whole process group; a window resized while a line is typed is
+//   noticed at the next line). main()'s SIGINT handler calls
 //   CancelLine(): the line being typed is dropped, a newline is shown, and ReadLine prompts
-//   again. A handler that ends the process calls RestoreTerminal() first. Both are
-//   async-signal-safe; they act on the one reader that exists (Create refuses a second).
+//   again. A handler that ends the process calls RestoreTerminal() first, and main()'s
+//   SIGCONT handler calls ResumeEditing(). All three are async-signal-safe and callable from
+//   any thread; they act on the one reader that exists (Create refuses a second).
 // - History file (HistoryFile()): loaded by Create, rewritten after each line entered
 //   (libedit's format); its errors are ignored, the history being a comfort.
 // - Characters: decoded with the environment's LC_CTYPE, or C.UTF-8 when that is plain ASCII
@@ -61,6 +63,10 @@ class EditLineReader final : public LineReader {
   // Async-signal-safe: puts the terminal back in the mode Create found it in (libedit keeps
   // it raw while a line is typed). Nothing when there is no reader.
   static void RestoreTerminal();
+  // Async-signal-safe, for SIGCONT: while ReadLine waits, puts libedit's key-by-key mode back
+  // (a job-control shell sets its own mode while this one is stopped by Ctrl-Z, and does not
+  // restore ours on fg). The line typed so far is kept; it is not redrawn.
+  static void ResumeEditing();
 
  private:
   struct State;

@@ -199,6 +199,27 @@ TEST_CASE("EditLineReader: RestoreTerminal puts back the mode Create found") {
   CHECK(line.Get(terminal) == "done");
 }
 
+TEST_CASE("EditLineReader: ResumeEditing puts back the key-by-key mode while a line waits") {
+  Terminal terminal;
+  termios found{};
+  REQUIRE(tcgetattr(terminal.slave(), &found) == 0);
+  auto reader = MakeReader(terminal);
+  EditLineReader::ResumeEditing();  // not waiting: nothing changes
+  termios now{};
+  REQUIRE(tcgetattr(terminal.slave(), &now) == 0);
+  CHECK(now.c_lflag == found.c_lflag);
+  PendingLine line(*reader, "[cwd=0]%");
+  REQUIRE(terminal.WaitFor("[cwd=0]%"));
+  terminal.Type("l");
+  REQUIRE(terminal.WaitFor("%l"));
+  REQUIRE(tcsetattr(terminal.slave(), TCSANOW, &found) == 0);  // as a shell does after Ctrl-Z
+  EditLineReader::ResumeEditing();                             // SIGCONT, on fg
+  REQUIRE(tcgetattr(terminal.slave(), &now) == 0);
+  CHECK_FALSE((now.c_lflag & ICANON));
+  terminal.Type("x\x7fs\r");  // Backspace is libedit's again, not the terminal's
+  CHECK(line.Get(terminal) == "ls");
+}
+
 TEST_CASE("EditLineReader: the history file carries lines to the next session") {
   const std::filesystem::path file =
       std::filesystem::temp_directory_path() / ("memoryfs_history_" + std::to_string(getpid()));

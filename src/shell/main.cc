@@ -50,6 +50,9 @@ void OnStopSignal(int sig) {
   g_stop_requested = sig;
 }
 
+// fg after Ctrl-Z: the line being typed is edited key by key again.
+void OnContinue(int) { EditLineReader::ResumeEditing(); }
+
 void InstallStopHandlers() {
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
@@ -58,6 +61,8 @@ void InstallStopHandlers() {
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGHUP, &action, nullptr);
+  action.sa_handler = OnContinue;
+  sigaction(SIGCONT, &action, nullptr);
 }
 
 // Line editing when stdin and stdout are a terminal (and MEMORYFS_LINE_EDITING is not 0);
