@@ -6,16 +6,15 @@
 //   types without editing.
 // - Keys are libedit's emacs ones (Left/Right, Home/End, Backspace, Ctrl-A/E/K/U/W, ...) and
 //   ~/.editrc's; Up/Down walk the history: the lines of this session that are not blank
-//   (one copy of a line repeated), after those of the history file.
+//   (a line repeated at once kept once), after those of the history file.
 // - libedit shows the prompt and the echo on `out` (the terminal), having put the terminal in
 //   its key-by-key mode before the prompt shows; ReadLine returns the line without its
 //   newline. Ctrl-D on an empty line is the end of the input: a newline, nullopt. Between two
 //   ReadLine calls (while a command runs) the terminal is in its own mode again.
 // - Signals: the reader installs no handler and asks libedit for none (EL_SIGNAL off, as it
 //   re-raises them to the whole process group; a window resized while a line is typed is
-//   noticed at the next line). main()'s SIGINT handler calls
-//   CancelLine(): the line being typed is dropped, a newline is shown, and ReadLine prompts
-//   again. A handler that ends the process calls RestoreTerminal() first, and main()'s
+//   noticed at the next line). main()'s SIGINT handler calls CancelLine(): the line being
+//   typed is dropped, a newline is shown, and ReadLine prompts again. A handler that ends the process calls RestoreTerminal() first, and main()'s
 //   SIGCONT handler calls ResumeEditing(). All three are async-signal-safe and callable from
 //   any thread; they act on the one reader that exists (Create refuses a second).
 // - History file (HistoryFile()): loaded by Create, rewritten after each line entered
