@@ -2,7 +2,7 @@
 # Installs the Debian packages the project needs (only those missing). Runs apt-get as root,
 # or through sudo when not root.
 set -euo pipefail
-packages=(build-essential cmake libxmlrpc-c++8-dev libssl-dev
+packages=(build-essential cmake pkg-config libxmlrpc-c++8-dev libssl-dev libedit-dev
           doctest-dev python3 python3-pytest procps gnuplot-nox)
 missing=()
 for p in "${packages[@]}"; do

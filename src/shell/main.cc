@@ -1,5 +1,6 @@
 // memoryfs_shell_rpc: the course shell over one block server (-ns 1) or a RAID-5 array of
-// N >= 3 servers. Flags, devices, then the command loop.
+// N >= 3 servers. Flags, devices, then the command loop: lines edited with libedit when
+// stdin and stdout are a terminal (shell/edit_line_reader.h), read as they come otherwise.
 //
 // Also built as fsmain (MEMORYFS_SHELL_PROGRAM=kFsmain): the same shell with fsmain.py's
 // command line, in the 2023 edition by default (shell/flags.h).
@@ -14,6 +15,7 @@
 #include <vector>
 
 #include "shell/devices.h"
+#include "shell/edit_line_reader.h"
 #include "shell/flags.h"
 #include "shell/raid_commands.h"
 #include "shell/shell.h"
@@ -30,14 +32,18 @@ namespace {
 constexpr Program kProgram = Program::MEMORYFS_SHELL_PROGRAM;
 constexpr const char* kProgramName = kProgram == Program::kFsmain ? "fsmain" : "memoryfs_shell_rpc";
 
-// Ctrl-C / SIGTERM: at the prompt the shell exits at once; while a command waits for the lock
-// the command is abandoned and the shell exits; inside a command it exits right after the
-// command, so that no change is left half-written and the lock is released.
+// Ctrl-C / SIGTERM / SIGHUP: at the prompt the shell exits at once (the terminal's mode put
+// back first), except Ctrl-C while a line is typed at a terminal (EditLineReader), which drops
+// that line and prompts again; while a command waits for the lock the command is abandoned
+// and the shell exits; inside a command it exits right after the command, so that no change
+// is left half-written and the lock is released.
 volatile sig_atomic_t g_in_command = 0;
 volatile sig_atomic_t g_stop_requested = 0;
 
 void OnStopSignal(int sig) {
   if (!g_in_command) {
+    if (sig == SIGINT && EditLineReader::CancelLine()) return;
+    EditLineReader::RestoreTerminal();
     static const char kNewline[] = "\n";
     [[maybe_unused]] ssize_t n = write(STDOUT_FILENO, kNewline, 1);
     _exit(128 + sig);
@@ -45,14 +51,36 @@ void OnStopSignal(int sig) {
   g_stop_requested = sig;
 }
 
+// fg after Ctrl-Z: the line being typed is edited key by key again.
+void OnContinue(int) { EditLineReader::ResumeEditing(); }
+
 void InstallStopHandlers() {
   struct sigaction action {};
   action.sa_handler = OnStopSignal;
   sigemptyset(&action.sa_mask);
-  action.sa_flags = SA_RESTART;  // RPCs in flight carry on
+  action.sa_flags = SA_RESTART;  // RPCs in flight carry on (EditLineReader polls its pipe)
   sigaction(SIGINT, &action, nullptr);
   sigaction(SIGTERM, &action, nullptr);
   sigaction(SIGHUP, &action, nullptr);
+  action.sa_handler = OnContinue;
+  sigaction(SIGCONT, &action, nullptr);
+}
+
+// Line editing when stdin and stdout are a terminal (and MEMORYFS_LINE_EDITING is not 0);
+// otherwise, or when libedit cannot start, null: the shell reads std::cin as it always did.
+std::unique_ptr<EditLineReader> MakeLineEditor() {
+  if (!UseLineEditing(STDIN_FILENO, STDOUT_FILENO, std::getenv("MEMORYFS_LINE_EDITING"))) {
+    return nullptr;
+  }
+  EditLineOptions options;
+  options.program = kProgramName;
+  options.history_file = HistoryFile(std::getenv("MEMORYFS_HISTORY"), std::getenv("HOME"));
+  Result<std::unique_ptr<EditLineReader>> made = EditLineReader::Create(stdin, stdout, options);
+  if (!made.ok()) {
+    std::cerr << kProgramName << ": no line editing: " << made.status().ToString() << std::endl;
+    return nullptr;
+  }
+  return std::move(*made);
 }
 
 void CommandBoundary(bool running) {
@@ -129,6 +157,8 @@ int main(int argc, char** argv) {
     };
   }
   shell.set_hooks(std::move(hooks));
+  const std::unique_ptr<EditLineReader> editor = MakeLineEditor();
+  shell.set_line_reader(editor.get());
   InstallStopHandlers();
   if (!flags.command.empty()) return shell.RunCommand(flags.command);
   return shell.Run();

@@ -37,12 +37,12 @@ Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istr
              std::ostream& out, std::ostream& err)
     : options_(options),
       dialect_(Dialect::For(options.geometry.edition())),
-      in_(in),
       out_(out),
       err_(err),
       client_(ClientLayer(device, options, dialect_, out)),
       fs_(client_ ? *client_ : device, options.geometry, err),
-      lock_(client_ ? *client_ : device, options.geometry.lock_block()) {}
+      lock_(client_ ? *client_ : device, options.geometry.lock_block()),
+      stream_reader_(in, out) {}
 
 int Shell::RunCommand(std::string_view line) {
   Status fits = fs_.CheckDevice();
@@ -66,12 +66,11 @@ int Shell::Run() {
     out_.flush();
     return 1;
   }
-  std::string line;
   while (true) {
-    Prompt();
-    if (!std::getline(in_, line)) return 0;  // end of input: a clean exit (deviation 3)
+    const std::optional<std::string> line = reader_->ReadLine(PromptText());
+    if (!line) return 0;  // end of input: a clean exit (deviation 3)
     if (hooks_.command_boundary) hooks_.command_boundary(true);
-    const bool go_on = Execute(line);
+    const bool go_on = Execute(*line);
     if (hooks_.command_boundary) hooks_.command_boundary(false);
     if (!go_on) break;
   }
@@ -79,8 +78,10 @@ int Shell::Run() {
   return 0;
 }
 
+std::string Shell::PromptText() const { return "[cwd=" + std::to_string(cwd_) + "]%"; }
+
 void Shell::Prompt() {
-  out_ << "[cwd=" << cwd_ << "]%";
+  out_ << PromptText();
   out_.flush();
 }
 
@@ -199,6 +200,10 @@ void Shell::Help(const Table& commands, const Args& args) {
   if (args.size() == 1 || args[1] == "help")
     Print(line("help [COMMAND]", "this list, or one line"));
   if (args.size() == 1 || args[1] == "exit") Print(line("exit", "leave the shell"));
+  if (args.size() == 1) {
+    Print("At a terminal: Left/Right edit the line, Up/Down recall earlier lines, Ctrl-C drops");
+    Print("the line being typed, Ctrl-D on an empty line leaves the shell.");
+  }
 }
 
 // ---------------------------------------------------------------------------------------------

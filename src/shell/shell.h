@@ -5,8 +5,12 @@
 //
 // - Start-up: Gets the dialect's dump blocks (2022: 0..15) and, unless -rootinit 0,
 //   re-creates the root directory, without the lock. No output of its own.
-// - Prompt "[cwd=N]%" on `out` (no newline), one command per input line, words split like
-//   Python's str.split(); an empty line prompts again.
+// - Prompt "[cwd=N]%" (no newline), one command per input line, words split like Python's
+//   str.split(); an empty line prompts again. Lines come from a LineReader (line_reader.h):
+//   by default the `in` stream, the prompt printed on `out`, exactly the reference's bytes
+//   over a pipe; main() installs an EditLineReader (edit_line_reader.h) when stdin and stdout
+//   are a terminal: line editing, Up/Down history, Ctrl-C dropping the line being typed,
+//   Ctrl-D on an empty line the end of the input (ours: the reference reads with input()).
 // - cd cat ls mkdir create rm append lnh lns (and in 2023 slice mirror) run under the disk
 //   lock (RSM of the edition's lock block before, a Put of zeros after); showblock
 //   showblockslice showinode showfsconfig load save exit do not take it. `repair`, `scrub`,
@@ -41,6 +45,7 @@
 #include "fs/filesystem.h"
 #include "fs/geometry.h"
 #include "shell/dialect.h"
+#include "shell/line_reader.h"
 #include "shell/lock.h"
 
 namespace memoryfs::shell {
@@ -108,6 +113,7 @@ class Shell {
 
   // Start() then the command loop, until `exit` or the end of the input. Returns the exit
   // status for main(): 0, or 1 when the start-up failed on a device error (printed on `out`).
+  // Calls hooks_.command_boundary around each command, never while a line is read.
   int Run();
 
   // The start-up alone. A device error, or a device whose geometry does not fit, is returned
@@ -124,8 +130,14 @@ class Shell {
   // does not fit, else 0.
   int RunCommand(std::string_view line);
 
-  // The prompt, "[cwd=N]%" (no newline), flushed. Run() prints it before each line.
+  // The prompt, "[cwd=N]%" (no newline), that Run() gives the line reader before each line.
+  std::string PromptText() const;
+  // The prompt on `out`, flushed (for a caller driving Execute() itself).
   void Prompt();
+
+  // Where Run() reads its lines (and shows its prompts); null: the `in` stream, prompts on
+  // `out` (the default). `reader` must outlive Run().
+  void set_line_reader(LineReader* reader) { reader_ = reader ? reader : &stream_reader_; }
 
   // Installs the device-specific commands (see ShellHooks).
   void set_hooks(ShellHooks hooks) {
@@ -212,13 +224,14 @@ class Shell {
 
   ShellOptions options_;
   const Dialect dialect_;
-  std::istream& in_;
   std::ostream& out_;
   std::ostream& err_;
   // The dialect's client layer over the device (2023: the block cache), or null.
   std::unique_ptr<client::BlockDevice> client_;
   fs::FileSystem fs_;
   DiskLock lock_;
+  StreamLineReader stream_reader_;  // `in`, prompts on `out`
+  LineReader* reader_ = &stream_reader_;
   ShellHooks hooks_;
   bool running_unlocked_ = false;  // lock_server >= 0: the lock's failure was reported
   uint32_t cwd_ = 0;

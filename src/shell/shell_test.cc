@@ -6,12 +6,15 @@
 
 #include <cstdio>
 #include <fstream>
+#include <optional>
+#include <sstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "client/memory_device.h"
 #include "fs/dump.h"
+#include "shell/line_reader.h"
 #include "shell/testing.h"
 
 namespace memoryfs::shell {
@@ -45,6 +48,62 @@ TEST_CASE("Shell: empty and blank lines prompt again, unknown commands, exit ign
   CHECK(run.out == "[cwd=0]%[cwd=0]%[cwd=0]%command frobnicate not valid.\n\n[cwd=0]%");
 }
 
+// A LineReader that hands out scripted lines and records the prompts it was given.
+class ScriptedReader : public LineReader {
+ public:
+  explicit ScriptedReader(std::vector<std::string> lines) : lines_(std::move(lines)) {}
+  std::optional<std::string> ReadLine(const std::string& prompt) override {
+    prompts.push_back(prompt);
+    if (events) events->push_back("read");
+    if (next_ == lines_.size()) return std::nullopt;
+    return lines_[next_++];
+  }
+  std::vector<std::string> prompts;
+  std::vector<std::string>* events = nullptr;
+
+ private:
+  std::vector<std::string> lines_;
+  size_t next_ = 0;
+};
+
+TEST_CASE("Shell: with a LineReader installed, it gets the prompts and the stream none") {
+  client::MemoryDevice device(256, 128);
+  std::istringstream in("create ignored\n");
+  std::ostringstream out, err;
+  Shell shell(device, Options(256, 128, 16, 16), in, out, err);
+  ScriptedReader reader({"mkdir d", "cd d", "ls", "exit", "create never"});
+  std::vector<std::string> events;
+  reader.events = &events;
+  ShellHooks hooks;
+  hooks.command_boundary = [&events](bool running) { events.push_back(running ? "[" : "]"); };
+  shell.set_hooks(std::move(hooks));
+  shell.set_line_reader(&reader);
+  CHECK(shell.Run() == 0);
+  const std::string in_d = "[cwd=" + std::to_string(shell.cwd()) + "]%";
+  CHECK(in_d != "[cwd=0]%");
+  CHECK(reader.prompts == std::vector<std::string>{"[cwd=0]%", "[cwd=0]%", in_d, in_d});
+  CHECK(out.str().find("[cwd=") == std::string::npos);  // the reader shows the prompts
+  // Lines are read outside the command boundary (where main() lets Ctrl-C cancel a line).
+  CHECK(events == std::vector<std::string>{"read", "[", "]", "read", "[", "]", "read", "[", "]",
+                                           "read", "[", "]"});
+  const auto never = shell.file_system().Lookup("never", shell.cwd());
+  REQUIRE(never.ok());
+  CHECK_FALSE(never->has_value());  // nothing read after exit
+}
+
+TEST_CASE("Shell: set_line_reader(nullptr) is the `in` stream again, prompts on `out`") {
+  client::MemoryDevice device(256, 128);
+  std::istringstream in("create f\n");
+  std::ostringstream out, err;
+  Shell shell(device, Options(256, 128, 16, 16), in, out, err);
+  ScriptedReader reader({"create g"});
+  shell.set_line_reader(&reader);
+  shell.set_line_reader(nullptr);
+  CHECK(shell.Run() == 0);
+  CHECK(reader.prompts.empty());
+  CHECK(out.str() == "[cwd=0]%[cwd=0]%");
+}
+
 TEST_CASE("Shell: help lists the commands of this shell, help CMD one, and touches nothing") {
   client::MemoryDevice device(256, 128);
   RunShell(device, Options(256, 128, 16, 16), "");
@@ -52,7 +111,8 @@ TEST_CASE("Shell: help lists the commands of this shell, help CMD one, and touch
   const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16, /*root_init=*/false),
                                          "help\nhelp cat\nhelp slice\nhelp a b\n");
   CHECK(run.out.find("Commands:\n  cd PATH ") != std::string::npos);
-  CHECK(run.out.find("  exit                        leave the shell\n") != std::string::npos);
+  CHECK(run.out.find("  exit                        leave the shell\nAt a terminal: ") !=
+        std::string::npos);
   CHECK(run.out.find("\n  slice ") == std::string::npos);  // not a 2022 command
   CHECK(run.out.find("%  cat FILE                    print a file\n") != std::string::npos);
   CHECK(run.out.find("Error: no command slice (help lists them)") != std::string::npos);
