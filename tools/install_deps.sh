@@ -3,7 +3,8 @@
 # or through sudo when not root.
 set -euo pipefail
 packages=(build-essential cmake pkg-config libxmlrpc-c++8-dev libssl-dev libedit-dev
-          doctest-dev python3 python3-pytest procps gnuplot-nox)
+          doctest-dev python3 python3-pytest procps gnuplot-nox
+          help2man dpkg-dev file)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -221,10 +221,10 @@ Result<Values> Parse(const FlagSet& set, int argc, const char* const* argv) {
 
 std::string Help(const FlagSet& set) {
   constexpr size_t kMaxColumn = 34;  // longer invocations put their help on the next line
-  const std::string lead = "usage: " + set.program + " ";
+  const std::string lead = "Usage: " + set.program + " ";
   std::string out = lead + Indent(set.usage, lead.size()) + "\n";
   if (!set.description.empty()) out += "\n" + set.description + "\n";
-  out += "\noptions:\n";
+  out += "\nOptions:\n";
   const std::vector<Flag> flags = CommandLineFlags(set);
   size_t column = 0;
   for (const Flag& flag : flags) {

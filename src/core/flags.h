@@ -67,7 +67,7 @@ enum class Style { kArgparse, kPlain };
 
 struct FlagSet {
   std::string program;      // "memoryfs_server"
-  std::string usage;        // after "usage: <program> "; lines separated by '\n'
+  std::string usage;        // after "Usage: <program> "; lines separated by '\n'
   std::string description;  // a paragraph after the usage, or ""
   std::vector<Flag> flags;
   Extra positionals = Extra::kRefuse;
@@ -106,7 +106,8 @@ class Values {
 // With --help the result has help() and nothing after the command line was read or checked.
 Result<Values> Parse(const FlagSet& set, int argc, const char* const* argv);
 
-// argparse-like help: "usage: ...", the description, then one line per flag, as typed:
+// argparse-like help: "Usage: ...", the description, then "Options:" and one line per flag, as
+// typed (GNU's capitalised headings, the ones help2man turns into SYNOPSIS and OPTIONS):
 //   -nb N, --total_num_blocks N   total number of blocks (default 256)
 std::string Help(const FlagSet& set);
 // "<program> <version>\n", the project's version (CMake's PROJECT_VERSION).

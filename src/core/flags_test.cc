@@ -233,12 +233,12 @@ TEST_CASE("flags: --help spellings and text") {
     CHECK(v->help());
   }
   CHECK(Help(Strict()) ==
-        "usage: strict -nb N [options]\n"
+        "Usage: strict -nb N [options]\n"
         "              [more options]\n"
         "\n"
         "A test program.\n"
         "\n"
-        "options:\n"
+        "Options:\n"
         "  -h, --help                    show this help and exit\n"
         "  -nb N, --total_num_blocks N   blocks\n"
         "  -startport P                  first port\n"

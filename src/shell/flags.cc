@@ -91,13 +91,8 @@ flags::FlagSet ShellFlagSetBase(const char* program, const char* usage) {
 
 flags::FlagSet ShellRpcFlagSet() {
   using flags::Kind;
-  flags::FlagSet set =
-      ShellFlagSetBase("memoryfs_shell_rpc",
-                       "-cid N (-ns N -startport P | -port P | -servers H:P,...)\n"
-                       "[-nb N] [-bs N] [-ni N] [-is N] [-rootinit 0|1]\n"
-                       "[-timeout MS] [-lease_ms MS] [-force 0|1] [-config FILE]\n"
-                       "[-edition 2022|2023] [-cache 0|1] [-logcache 0|1] [-retry_wait_ms MS]\n"
-                       "[-command LINE]");
+  flags::FlagSet set = ShellFlagSetBase(
+      "memoryfs_shell_rpc", "-cid N (-ns N -startport P | -port P | -servers H:P,...) [options]");
   // The integers are checked in this order, before the reference's own checks (argparse's).
   set.flags = GeometryFlags();
   set.flags.insert(
@@ -121,10 +116,7 @@ flags::FlagSet ShellRpcFlagSet() {
 flags::FlagSet FsmainFlagSet() {
   using flags::Kind;
   flags::FlagSet set = ShellFlagSetBase(
-      "fsmain",
-      "[-nb N] [-bs N] [-ni N] [-is N] [-cid N] [-port P | -ns N -startport P | -servers ...]\n"
-      "[-timeout MS] [-retry_wait_ms MS] [-logcache 0|1] [-lease_ms MS] [-force 0|1]\n"
-      "[-edition 2022|2023] [-config FILE] [-command LINE]");
+      "fsmain", "[-cid N] [-port P | -ns N -startport P | -servers H:P,...] [options]");
   set.description =
       "The course shell as fsmain.py (2023) runs it: one server on 127.0.0.1:P, or the 2023 "
       "RAID-5 project over N; a missing or 0 value is the default.";

@@ -240,7 +240,7 @@ TEST_CASE("Flags: --help") {
   CHECK(parsed.help);
   std::ostringstream out, err;
   CHECK(ReportShellFlags(parsed, out, err) == 0);
-  CHECK(out.str().find("usage: fsmain") == 0);
+  CHECK(out.str().find("Usage: fsmain") == 0);
   CHECK(out.str().find("--client_id") != std::string::npos);
   CHECK(out.str().find("RAID-5 (the 2023 project)") != std::string::npos);
 }
