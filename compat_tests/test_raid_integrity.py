@@ -279,7 +279,7 @@ def test_a_waiting_shell_says_who_holds_the_lock_and_stops_on_sigterm(pool):
 
 
 def test_an_interrupted_repair_resumes_where_it_stopped(pool):
-    nb = 1536  # 512 stripes
+    nb = 2304  # 768 stripes: 3 batches of 256 (the progress is recorded every 256 stripes)
     proxied = Proxied(pool, nb=nb)
     array = proxied.array
     a = shells.InteractiveShell(proxied.args("-timeout", 30000, "-lease_ms", 500))
@@ -290,7 +290,8 @@ def test_an_interrupted_repair_resumes_where_it_stopped(pool):
     events = check_files(a, CONTENTS)
     assert events == ["server 2 is blank: it restarted and lost its blocks: treated as failed "
                       "until 'repair 2'"]
-    proxied.hold(3, lambda method, params: method == "Get" and params[0] >= 300)
+    # Held: server 3's read of the third batch (GetBlocks, or Get on servers without it).
+    proxied.hold(3, lambda method, params: method in ("Get", "GetBlocks") and params[0] >= 512)
     proxied.kill_while_held(a, "repair 2", server=3)
     b = shells.InteractiveShell(proxied.args("-rootinit", 0))
     assert split(b.startup)[0] == [
@@ -299,7 +300,7 @@ def test_an_interrupted_repair_resumes_where_it_stopped(pool):
     assert check_files(b, CONTENTS) == []  # the part rebuilt is served, the rest rebuilt
     out = b.send("repair 2")
     assert out.startswith(b"Server 2 repaired"), out
-    assert "repair of server 2 resumes at stripe 256 of 512" in b.stderr().decode()
+    assert "repair of server 2 resumes at stripe 256 of 768" in b.stderr().decode()
     assert array.physical()[2] == good
     assert array.parity_errors() == []
     array.servers[1].kill()

@@ -20,6 +20,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "core/bytes.h"
 #include "core/meta_table.h"
@@ -58,6 +59,16 @@ class BlockDevice {
   // otherwise kAborted and nothing changes (the lock was broken and belongs to someone else
   // now). The next Lock returns the note as the previous record.
   virtual Status Unlock(int block, const Bytes& holder, const Bytes& note = {});
+
+  // Batched block calls (docs/protocol.md, "Batched block calls"): the blocks [first, first +
+  // count), each its bytes or its own error (kChecksumError...), and the blocks written from
+  // `first` on. A device that offers them (batch_limit() > 1) sends one request per
+  // batch_limit() blocks; the defaults make one Get or Put per block, in order. An error of
+  // the transport (kUnavailable...) fails the whole call; PutBlocks may then have written
+  // some of the blocks.
+  virtual Result<std::vector<Result<Bytes>>> GetBlocks(int first, int count);
+  virtual Status PutBlocks(int first, const std::vector<Bytes>& blocks);
+  virtual int batch_limit() const { return 1; }
 
   // How many connections to the device have been opened so far. A change between two calls
   // means the device may have restarted since (and lost what it held). 0 for devices that

@@ -1,5 +1,6 @@
 #include "client/remote_device.h"
 
+#include <algorithm>
 #include <chrono>
 #include <thread>
 
@@ -93,7 +94,63 @@ Status RemoteDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
 
 Result<ServerInfo> RemoteDevice::Stats() {
   ASSIGN_OR_RETURN(wire::Reply reply, Call(wire::Method::kStats, {}));
+  batch_blocks_ = std::clamp(reply.info.batch_blocks, 1, rpc::MaxBatchBlocks(block_size_));
   return reply.info;
+}
+
+Result<std::vector<Result<Bytes>>> RemoteDevice::GetBlocks(int first, int count) {
+  if (batch_blocks_ <= 1) return BlockDevice::GetBlocks(first, count);
+  std::vector<Result<Bytes>> blocks;
+  for (int at = first; at < first + count; at += batch_blocks_) {
+    const int n = std::min(batch_blocks_, first + count - at);
+    ++sent_.gets;
+    Result<wire::Reply> answer = Call(wire::Method::kGetBlocks, {.block = at, .count = n});
+    if (answer.status().code() == Code::kUnimplemented) {  // not our server any more
+      batch_blocks_ = 1;
+      ASSIGN_OR_RETURN(std::vector<Result<Bytes>> rest,
+                       BlockDevice::GetBlocks(at, first + count - at));
+      for (Result<Bytes>& block : rest) blocks.push_back(std::move(block));
+      return blocks;
+    }
+    ASSIGN_OR_RETURN(wire::Reply reply, std::move(answer));
+    if (static_cast<int>(reply.blocks.size()) != n) {
+      return Status::Error(Code::kProtocolError, endpoint().ToString() + ": GetBlocks answered " +
+                                                     std::to_string(reply.blocks.size()) +
+                                                     " blocks, not " + std::to_string(n));
+    }
+    for (Result<Bytes>& block : reply.blocks) {
+      if (!block.ok()) ++sent_.checksum_errors;
+      blocks.push_back(std::move(block));
+    }
+  }
+  return blocks;
+}
+
+Status RemoteDevice::PutBlocks(int first, const std::vector<Bytes>& blocks) {
+  if (batch_blocks_ <= 1) return BlockDevice::PutBlocks(first, blocks);
+  for (size_t at = 0; at < blocks.size(); at += batch_blocks_) {
+    const size_t n = std::min(blocks.size() - at, static_cast<size_t>(batch_blocks_));
+    std::vector<Bytes> batch;
+    for (size_t i = at; i < at + n; ++i) {
+      if (static_cast<int>(blocks[i].size()) > block_size_) {
+        return Status::Error(Code::kInvalidArgument, "data longer than the block size");
+      }
+      batch.push_back(PadTo(blocks[i], block_size_));
+    }
+    ++sent_.puts;
+    const int from = first + static_cast<int>(at);
+    Status put = Call(wire::Method::kPutBlocks, {.block = from, .blocks = &batch}).status();
+    if (put.code() == Code::kUnimplemented) {  // not our server any more: block by block
+      batch_blocks_ = 1;
+      return BlockDevice::PutBlocks(from, {blocks.begin() + at, blocks.end()});
+    }
+    if (!put.ok()) {
+      return Status::Error(put.code(), "writing blocks " + std::to_string(from) + ".." +
+                                           std::to_string(from + static_cast<int>(n) - 1) + ": " +
+                                           put.message());
+    }
+  }
+  return Status::Ok();
 }
 
 }  // namespace memoryfs::client

@@ -70,9 +70,15 @@ class RemoteDevice : public BlockDevice {
   // keep-alive, a change means the connection was lost and the server may have restarted;
   // with the HTTP/1.0 Python server it grows by one on every call.
   uint64_t sessions() const override { return http_.connections(); }
+  // GetBlocks/PutBlocks in batches once Stats() has found them offered (our server; the
+  // Python server has neither); one Get/Put per block until then. Each batch counts as one
+  // Get or Put in sent().
+  Result<std::vector<Result<Bytes>>> GetBlocks(int first, int count) override;
+  Status PutBlocks(int first, const std::vector<Bytes>& blocks) override;
+  int batch_limit() const override { return batch_blocks_; }
 
   // The server's own counters and geometry (our server's Stats method). A server without it
-  // (the Python reference) answers kUnimplemented.
+  // (the Python reference) answers kUnimplemented. Also learns whether it offers batches.
   Result<ServerInfo> Stats();
 
   // Requests this client sent (successful or not; the four metadata calls count in meta only),
@@ -91,6 +97,7 @@ class RemoteDevice : public BlockDevice {
   int timeout_ms_;
   TimeoutPolicy policy_;
   RequestCounts sent_;
+  int batch_blocks_ = 1;  // from Stats
   rpc::HttpClient http_;
 };
 

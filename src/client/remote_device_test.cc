@@ -303,4 +303,57 @@ TEST_CASE("RemoteDevice: sessions() counts connections and grows when the server
   CHECK(dev->sessions() == 3);
 }
 
+TEST_CASE("RemoteDevice: GetBlocks and PutBlocks batch once Stats has found them") {
+  LocalServer server(600, 16, std::nullopt);
+  RemoteDevice device(server.endpoint(), 600, 16, 1000);
+  std::vector<Bytes> blocks;
+  for (int i = 0; i < 600; ++i) blocks.push_back(Bytes(16, static_cast<uint8_t>(i)));
+  REQUIRE(device.batch_limit() == 1);
+  REQUIRE(device.PutBlocks(0, {blocks.begin(), blocks.begin() + 10}).ok());
+  CHECK(device.sent().puts == 10);  // before Stats: one Put per block
+  REQUIRE(device.Stats().ok());
+  CHECK(device.batch_limit() == 256);
+  REQUIRE(device.PutBlocks(0, blocks).ok());
+  CHECK(device.sent().puts == 10 + 3);  // 256 + 256 + 88
+  REQUIRE(server.store().CorruptForTest(300).ok());
+  Result<std::vector<Result<Bytes>>> read = device.GetBlocks(0, 600);
+  REQUIRE(read.ok());
+  CHECK(device.sent().gets == 3);
+  REQUIRE(read->size() == 600);
+  for (int i = 0; i < 600; ++i) {
+    CAPTURE(i);
+    if (i == 300) {
+      CHECK((*read)[i].status().code() == Code::kChecksumError);
+    } else {
+      CHECK(*(*read)[i] == blocks[i]);
+    }
+  }
+  CHECK(device.GetBlocks(590, 20).status().code() == Code::kOutOfRange);
+}
+
+TEST_CASE("RemoteDevice: batch calls fall back to one call per block on a server without them") {
+  server::RpcServiceOptions without;
+  without.disable_batches = true;
+  int port = 0;
+  RemoteDevice* device = nullptr;
+  std::unique_ptr<RemoteDevice> owned;
+  {
+    LocalServer with(40, 16, std::nullopt);
+    port = with.endpoint().port;
+    owned = std::make_unique<RemoteDevice>(with.endpoint(), 40, 16, 1000);
+    device = owned.get();
+    REQUIRE(device->Stats().ok());
+    REQUIRE(device->batch_limit() > 1);
+  }
+  // Replaced, on the same port, by a server that has no batches (as the Python one).
+  LocalServer plain(40, 16, std::nullopt, server::ChecksumReply::kFault, port, without);
+  REQUIRE(device->PutBlocks(0, {Bytes(16, 1), Bytes(16, 2)}).ok());
+  CHECK(device->batch_limit() == 1);
+  Result<std::vector<Result<Bytes>>> read = device->GetBlocks(0, 2);
+  REQUIRE(read.ok());
+  CHECK(*(*read)[1] == Bytes(16, 2));
+  REQUIRE(device->Stats().ok());
+  CHECK(device->batch_limit() == 1);  // Stats says batch 0
+}
+
 }  // namespace memoryfs::client

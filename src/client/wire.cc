@@ -13,8 +13,8 @@
 namespace memoryfs::client::wire {
 namespace {
 
-enum class Param { kBlock, kData, kKey, kExpected, kValue, kHolder, kLease };
-enum class Shape { kBlock, kAck, kStats, kBytes, kLock };
+enum class Param { kBlock, kData, kKey, kExpected, kValue, kHolder, kLease, kCount, kBlocks };
+enum class Shape { kBlock, kAck, kStats, kBytes, kLock, kBlocks };
 
 struct MethodRow {
   Method method;
@@ -33,6 +33,8 @@ const MethodRow kMethods[] = {
     {Method::kPutMeta, "PutMeta", {Param::kKey, Param::kExpected, Param::kValue}, Shape::kBytes},
     {Method::kLock, "Lock", {Param::kBlock, Param::kHolder, Param::kLease}, Shape::kLock},
     {Method::kUnlock, "Unlock", {Param::kBlock, Param::kHolder, Param::kValue}, Shape::kAck},
+    {Method::kGetBlocks, "GetBlocks", {Param::kBlock, Param::kCount}, Shape::kBlocks},
+    {Method::kPutBlocks, "PutBlocks", {Param::kBlock, Param::kBlocks}, Shape::kAck},
 };
 
 struct FaultRule {
@@ -153,6 +155,7 @@ Result<ServerInfo> InfoFromValue(const xmlrpc_c::value& v) {
   info.counts = {get("Get"), get("Put"), get("RSM"), get("checksum_errors"), get("meta")};
   info.num_blocks = get("nb");
   info.block_size = get("bs");
+  info.batch_blocks = get("batch");
   return info;
 }
 
@@ -173,6 +176,23 @@ Result<Reply> FromValue(Shape shape, const xmlrpc_c::value& v, int block, int bl
       return reply;
     case Shape::kLock: {
       ASSIGN_OR_RETURN(reply.lock, LockFromValue(v, block, block_size));
+      return reply;
+    }
+    case Shape::kBlocks: {
+      if (v.type() != xmlrpc_c::value::TYPE_ARRAY) {
+        return Status::Error(Code::kProtocolError, "GetBlocks did not answer an array");
+      }
+      const std::vector<xmlrpc_c::value> items = xmlrpc_c::value_array(v).vectorValueValue();
+      for (size_t i = 0; i < items.size(); ++i) {
+        const int n = block + static_cast<int>(i);
+        Result<Bytes> data = BlockFromValue(items[i], n);
+        if (data.ok()) {
+          data = FitBlock(std::move(*data), block_size);
+        } else if (data.status().code() != Code::kChecksumError) {
+          return data.status();
+        }
+        reply.blocks.push_back(std::move(data));
+      }
       return reply;
     }
     case Shape::kBlock:
@@ -197,6 +217,16 @@ Status AddParam(Param param, const Args& args, xmlrpc_c::paramList* params) {
     case Param::kLease:
       params->add(xmlrpc_c::value_int(args.lease_ms));
       return Status::Ok();
+    case Param::kCount:
+      params->add(xmlrpc_c::value_int(args.count));
+      return Status::Ok();
+    case Param::kBlocks: {
+      if (args.blocks == nullptr) break;
+      std::vector<xmlrpc_c::value> items;
+      for (const Bytes& block : *args.blocks) items.push_back(BytesValue(block));
+      params->add(xmlrpc_c::value_array(items));
+      return Status::Ok();
+    }
     case Param::kKey:
       if (args.key == nullptr) break;
       params->add(xmlrpc_c::value_string(*args.key));

@@ -11,6 +11,8 @@
 //   <int>, <string>, <boolean>  a checksum error (legacy servers answer -1 or a text)
 //   array (data, flag)          the block, or a checksum error when the flag is true, non-zero
 //                               or a string
+// A GetBlocks reply is an array of `count` items, each read by the block conventions above (our
+// server answers base64, or the string "CHECKSUM_ERROR <n>" for a corrupt block).
 // A Lock reply is a struct {old, holder, age_ms, lease_ms, broken}; `old` is a block (padded,
 // at most block_size), missing members read as "no record" (empty, -1, 0, false), and a value
 // that is not a struct is read by the block conventions above (a legacy checksum error).
@@ -24,6 +26,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "client/block_device.h"
 #include "core/bytes.h"
@@ -32,7 +35,18 @@
 
 namespace memoryfs::client::wire {
 
-enum class Method { kGet, kPut, kRsm, kStats, kGetMeta, kPutMeta, kLock, kUnlock };
+enum class Method {
+  kGet,
+  kPut,
+  kRsm,
+  kStats,
+  kGetMeta,
+  kPutMeta,
+  kLock,
+  kUnlock,
+  kGetBlocks,
+  kPutBlocks
+};
 
 // The method's name on the wire ("Get", "Put", "RSM", "Stats", "GetMeta", ...).
 const char* MethodName(Method method);
@@ -42,25 +56,29 @@ struct ServerInfo {
   RequestCounts counts;
   int num_blocks = 0;
   int block_size = 0;
+  int batch_blocks = 0;  // GetBlocks/PutBlocks carry up to this many blocks; 0: not offered
 };
 
 // The arguments of a call; each method uses the fields its row names.
 struct Args {
   int block = 0;
-  const Bytes* data = nullptr;       // Put: the whole block
-  const std::string* key = nullptr;  // GetMeta, PutMeta
-  const Bytes* expected = nullptr;   // PutMeta
-  const Bytes* value = nullptr;      // PutMeta: the value; Unlock: the note
-  const Bytes* holder = nullptr;     // Lock, Unlock
-  int lease_ms = 0;                  // Lock
+  const Bytes* data = nullptr;                 // Put: the whole block
+  const std::string* key = nullptr;            // GetMeta, PutMeta
+  const Bytes* expected = nullptr;             // PutMeta
+  const Bytes* value = nullptr;                // PutMeta: the value; Unlock: the note
+  const Bytes* holder = nullptr;               // Lock, Unlock
+  int lease_ms = 0;                            // Lock
+  int count = 0;                               // GetBlocks
+  const std::vector<Bytes>* blocks = nullptr;  // PutBlocks (each a whole block)
 };
 
 // The decoded reply; the field of the method's reply shape is set.
 struct Reply {
-  Bytes block;      // Get, RSM
-  ServerInfo info;  // Stats
-  Bytes value;      // GetMeta (the record), PutMeta (the previous record)
-  LockReply lock;   // Lock
+  Bytes block;                        // Get, RSM
+  ServerInfo info;                    // Stats
+  Bytes value;                        // GetMeta (the record), PutMeta (the previous record)
+  LockReply lock;                     // Lock
+  std::vector<Result<Bytes>> blocks;  // GetBlocks: each block, or its checksum error
 };
 
 // The request document of a call. kProtocolError if xmlrpc-c cannot encode it.

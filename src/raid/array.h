@@ -271,6 +271,20 @@ class Array : public client::BlockDevice {
   Status ResumePoint(int server);
   // Rebuilds the stripes [start, end) of `server`, recording the progress as it goes.
   Status RebuildFrom(int server, int start, const Progress& progress);
+  // What each server answered to one GetBlocks of a batch.
+  using BatchReads = std::vector<Result<std::vector<Result<Bytes>>>>;
+  // The rebuilt blocks of stripes [first, first + count) of `server`, the XOR of the other
+  // servers' answers `reads` (the lock slot aside). Any unusable answer (a server failed, a
+  // block corrupt) sends the batch through RebuildMany instead, whose errors name the lost
+  // block and why.
+  Result<std::vector<Bytes>> XorBatch(int server, int first, int count, BatchReads& reads,
+                                      const std::string& cause);
+  // Stripes per batch of a repair or scrub: what every server's batch calls carry, at least
+  // 32 (the servers without them are read block by block, in parallel across servers).
+  int BatchStripes() const;
+  // GetBlocks of [first, first + count) on `server`, the lock slot left out (its place holds
+  // an error).
+  Result<std::vector<Result<Bytes>>> ReadAround(int server, int first, int count);
   // Scrub of stripes [first, first + count): its findings appended to *report.
   Status ScrubBatch(int first, int count, bool repair, ScrubReport* report);
   // One stripe whose reads are `reads` (one per server, the lock slot's unused).

@@ -2,7 +2,11 @@
 #include <algorithm>
 #include <optional>
 #include <string>
+#include <utility>
+#include <vector>
 
+#include "client/lock_convention.h"
+#include "core/xor.h"
 #include "raid/array.h"
 
 namespace memoryfs::raid {
@@ -113,47 +117,99 @@ Status Array::ResumePoint(int server) {
   return Status::Ok();
 }
 
-Status Array::RebuildFrom(int server, int start, const Progress& progress) {
-  const std::string id = std::to_string(server);
-  client::BlockDevice* target = servers_[server];
-  const uint64_t sessions = target->sessions();
-  // Stripes are rebuilt in batches: every other server reads its blocks of the batch in
-  // sequence while the servers work in parallel, then the target writes the batch. Every
-  // kRecordEvery batches how far it got is recorded on the members.
-  constexpr int kBatch = 32;
-  constexpr int kRecordEvery = 8;
-  for (int first = start, batch = 1; first < server_blocks_; first += kBatch, ++batch) {
-    const int count = std::min(kBatch, server_blocks_ - first);
+int Array::BatchStripes() const {
+  int stripes = 1 << 30;
+  for (const client::BlockDevice* server : servers_)
+    stripes = std::min(stripes, server->batch_limit());
+  return std::max(stripes, 32);
+}
+
+Result<std::vector<Bytes>> Array::XorBatch(int server, int first, int count, BatchReads& reads,
+                                           const std::string& cause) {
+  const auto slow = [&] {
     std::vector<Location> targets;
     for (int stripe = first; stripe < first + count; ++stripe) targets.push_back({server, stripe});
-    Result<std::vector<Bytes>> rebuilt = RebuildMany(targets, "server " + id + " is being rebuilt");
-    if (!rebuilt.ok()) {
-      return Status::Error(rebuilt.status().code(), "repair of server " + id +
-                                                        " stopped: " + rebuilt.status().message() +
-                                                        "; it stays failed");
+    return RebuildMany(targets, cause);
+  };
+  if (dirty_ && !force_) return slow();  // RebuildMany refuses, saying why
+  for (int s = 0; s < num_servers(); ++s) {
+    if (s == server) continue;
+    if (!reads[s].ok()) {
+      if (IsServerFailure(reads[s].status())) MarkFailed(s, "GET");
+      return slow();
+    }
+    RETURN_IF_ERROR(CheckSession(s));  // a restarted server's answers are not used
+    for (const Result<Bytes>& block : *reads[s]) {
+      if (!block.ok()) return slow();  // RebuildMany reports the corrupt block
+    }
+  }
+  std::vector<Bytes> rebuilt(count, Bytes(block_size_, 0));
+  for (int i = 0; i < count; ++i) {
+    const int stripe = first + i;
+    if (IsLockSlot({server, stripe})) {
+      rebuilt[i] = client::LockConvention::Released(block_size_);
+      continue;
+    }
+    for (int s = 0; s < num_servers(); ++s) {
+      if (s != server && !IsLockSlot({s, stripe})) XorInto(rebuilt[i], *(*reads[s])[i]);
+    }
+  }
+  return rebuilt;
+}
+
+Status Array::RebuildFrom(int server, int start, const Progress& progress) {
+  const std::string id = std::to_string(server);
+  const std::string stopped = "repair of server " + id + " stopped: ";
+  client::BlockDevice* target = servers_[server];
+  const uint64_t sessions = target->sessions();
+  // Each round reads one batch of stripes from every other server (one GetBlocks each, or
+  // block by block on servers without batches) while the target writes the batch rebuilt in
+  // the round before: every server is busy in every round. Every kRecordStripes stripes
+  // written, how far it got is recorded on the members.
+  const int batch = BatchStripes();
+  constexpr int kRecordStripes = 256;
+  std::optional<std::pair<int, std::vector<Bytes>>> pending;  // rebuilt, not yet written
+  for (int first = start, recorded = start;; first += batch) {
+    const int count = std::max(0, std::min(batch, server_blocks_ - first));
+    if (count == 0 && !pending) break;
+    BatchReads reads(servers_.size(), Status::Error(Code::kInternal, "not read"));
+    Status put = Status::Ok();
+    std::vector<Fanout::Task> tasks;
+    for (int s = 0; s < num_servers() && count > 0; ++s) {
+      if (s != server)
+        tasks.push_back({s, [&, s] { reads[s] = servers_[s]->GetBlocks(first, count); }});
     }
     // The target is still marked failed, so it is written directly, not through ServerPut.
-    for (int i = 0; i < count; ++i) {
-      Status put = target->Put(targets[i].block, (*rebuilt)[i]);
+    if (pending) {
+      tasks.push_back({server, [&] { put = target->PutBlocks(pending->first, pending->second); }});
+    }
+    fanout_.RunAll(std::move(tasks));
+    if (pending) {
       if (!put.ok()) {
-        return Status::Error(Code::kUnavailable, "repair of server " + id +
-                                                     " stopped: writing block " +
-                                                     std::to_string(targets[i].block) + ": " +
-                                                     put.message() + "; it stays failed");
+        return Status::Error(Code::kUnavailable, stopped + put.message() + "; it stays failed");
       }
+      if (target->sessions() != sessions) {
+        return Status::Error(Code::kUnavailable,
+                             stopped + "it restarted meanwhile; it stays failed");
+      }
+      rebuilt_[server] = pending->first + static_cast<int>(pending->second.size());
+      pending.reset();
+      if (rebuilt_[server] - recorded >= kRecordStripes) {
+        recorded = rebuilt_[server];
+        publish_pending_ = true;
+        RETURN_IF_ERROR(Publish());
+        RETURN_IF_ERROR(RenewLease());
+      }
+      if (progress) progress(rebuilt_[server], server_blocks_);
     }
-    if (target->sessions() != sessions) {
-      return Status::Error(Code::kUnavailable, "repair of server " + id +
-                                                   " stopped: it restarted meanwhile; it stays "
-                                                   "failed");
+    if (count == 0) break;
+    Result<std::vector<Bytes>> rebuilt =
+        XorBatch(server, first, count, reads, "server " + id + " is being rebuilt");
+    if (!rebuilt.ok()) {
+      return Status::Error(rebuilt.status().code(),
+                           stopped + rebuilt.status().message() + "; it stays failed");
     }
-    rebuilt_[server] = first + count;
-    if (batch % kRecordEvery == 0) {
-      publish_pending_ = true;
-      RETURN_IF_ERROR(Publish());
-      RETURN_IF_ERROR(RenewLease());
-    }
-    if (progress) progress(first + count, server_blocks_);
+    pending.emplace(first, std::move(*rebuilt));
   }
   return Status::Ok();
 }

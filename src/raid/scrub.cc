@@ -42,10 +42,10 @@ Result<ScrubReport> Array::Scrub(bool repair, const Progress& progress) {
                                                    " is failed (repair it first)");
     }
   }
-  constexpr int kBatch = 32;  // stripes read in one parallel round
+  const int batch = BatchStripes();  // stripes read in one parallel round
   ScrubReport report;
-  for (int first = 0; first < server_blocks_; first += kBatch) {
-    const int count = std::min(kBatch, server_blocks_ - first);
+  for (int first = 0; first < server_blocks_; first += batch) {
+    const int count = std::min(batch, server_blocks_ - first);
     RETURN_IF_ERROR(ScrubBatch(first, count, repair, &report));
     RETURN_IF_ERROR(RenewLease());
     report.stripes = first + count;
@@ -54,24 +54,53 @@ Result<ScrubReport> Array::Scrub(bool repair, const Progress& progress) {
   return report;
 }
 
-Status Array::ScrubBatch(int first, int count, bool repair, ScrubReport* report) {
-  std::vector<Location> slots;
-  for (int stripe = first; stripe < first + count; ++stripe) {
-    for (int server = 0; server < num_servers(); ++server) {
-      if (!IsLockSlot({server, stripe})) slots.push_back({server, stripe});
-    }
+Result<std::vector<Result<Bytes>>> Array::ReadAround(int server, int first, int count) {
+  const int lock = lock_at_.server == server ? lock_at_.block : -1;
+  if (lock < first || lock >= first + count) return servers_[server]->GetBlocks(first, count);
+  std::vector<Result<Bytes>> blocks;
+  if (lock > first) {
+    ASSIGN_OR_RETURN(blocks, servers_[server]->GetBlocks(first, lock - first));
   }
-  std::vector<Result<Bytes>> reads = GetMany(slots);
+  blocks.push_back(Status::Error(Code::kInternal, "the lock slot is not read"));
+  if (lock + 1 < first + count) {
+    ASSIGN_OR_RETURN(std::vector<Result<Bytes>> rest,
+                     servers_[server]->GetBlocks(lock + 1, first + count - lock - 1));
+    for (Result<Bytes>& block : rest) blocks.push_back(std::move(block));
+  }
+  return blocks;
+}
+
+Status Array::ScrubBatch(int first, int count, bool repair, ScrubReport* report) {
+  // One GetBlocks of the batch per server (block by block on servers without batches), all
+  // servers in parallel; the lock slot is not read (two calls around it).
+  BatchReads reads(servers_.size(), Status::Error(Code::kInternal, "not read"));
+  std::vector<Fanout::Task> tasks;
+  for (int s = 0; s < num_servers(); ++s) {
+    tasks.push_back({s, [&, s] { reads[s] = ReadAround(s, first, count); }});
+  }
+  fanout_.RunAll(std::move(tasks));
   std::vector<std::vector<Result<Bytes>>> stripes(
       count, std::vector<Result<Bytes>>(num_servers(), Status::Error(Code::kInternal, "unread")));
-  for (size_t i = 0; i < slots.size(); ++i) {
-    const Status& error = reads[i].status();
-    if (!reads[i].ok() && error.code() != Code::kChecksumError) {
-      return Status::Error(error.code(), "scrub stopped at stripe " +
-                                             std::to_string(slots[i].block) + ": " +
-                                             ReadFailure(slots[i], error));
+  for (int s = 0; s < num_servers(); ++s) {
+    if (!reads[s].ok() || static_cast<int>(reads[s]->size()) != count) {
+      const Status error =
+          reads[s].ok() ? Status::Error(Code::kProtocolError, "short answer") : reads[s].status();
+      if (IsServerFailure(error)) MarkFailed(s, "GET", Location{s, first});
+      return Status::Error(error.code(), "scrub stopped at stripe " + std::to_string(first) + ": " +
+                                             ReadFailure({s, first}, error));
     }
-    stripes[slots[i].block - first][slots[i].server] = std::move(reads[i]);
+    RETURN_IF_ERROR(CheckSession(s));  // a restarted server's answers are not used
+    for (int i = 0; i < count; ++i) {
+      if (IsLockSlot({s, first + i})) continue;
+      Result<Bytes>& block = (*reads[s])[i];
+      if (!block.ok() && block.status().code() != Code::kChecksumError) {
+        return Status::Error(block.status().code(),
+                             "scrub stopped at stripe " + std::to_string(first + i) + ": " +
+                                 ReadFailure({s, first + i}, block.status()));
+      }
+      if (!block.ok()) CountError(s, ErrorKind::kChecksum);
+      stripes[i][s] = std::move(block);
+    }
   }
   for (int i = 0; i < count; ++i) {
     RETURN_IF_ERROR(ScrubStripe(first + i, stripes[i], repair, report));

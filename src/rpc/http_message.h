@@ -32,12 +32,20 @@ struct ParseOutcome {
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 
+// How many blocks one GetBlocks/PutBlocks call of our server carries at most (docs/protocol.md,
+// "Batched block calls"): as many as fit in 256 KiB, between 1 and 256.
+constexpr int MaxBatchBlocks(int block_size) {
+  const int fit = (256 * 1024) / (block_size > 0 ? block_size : 1);
+  return fit < 1 ? 1 : fit > 256 ? 256 : fit;
+}
+
 // The largest XML-RPC message body either side accepts for blocks of `block_size` bytes: a
-// Put carries the block in base64 (4/3 of it, plus line breaks) in a small envelope. The
-// margin lets an over-long Put still reach the server and get its clear fault; anything
-// larger is refused (413 on the server, kProtocolError on the client).
+// Put carries the block in base64 (4/3 of it, plus line breaks) in a small envelope, a batch
+// call MaxBatchBlocks of them. The margin lets an over-long Put still reach the server and get
+// its clear fault; anything larger is refused (413 on the server, kProtocolError on the
+// client).
 constexpr size_t MaxMessageBody(int block_size) {
-  return static_cast<size_t>(block_size) * 2 + 64 * 1024;
+  return static_cast<size_t>(block_size) * 2 * MaxBatchBlocks(block_size) + 64 * 1024;
 }
 
 // Parses one request from the start of buf. A body larger than max_body is an error (413).

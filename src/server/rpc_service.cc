@@ -140,8 +140,9 @@ class RpcService::Methods {
 
  private:
   // Which methods a server offers: kBlocks (the course's three, counted by -delayat) and
-  // kCore always, kMetadata unless disable_metadata, kTest with enable_corrupt_method.
-  enum class Group { kBlocks, kCore, kMetadata, kTest };
+  // kCore always, kBatch unless disable_batches, kMetadata unless disable_metadata, kTest
+  // with enable_corrupt_method.
+  enum class Group { kBlocks, kCore, kBatch, kMetadata, kTest };
   struct Row {
     const char* name;
     std::vector<const char*> params;  // the Python server's parameter names
@@ -153,6 +154,8 @@ class RpcService::Methods {
     switch (group) {
       case Group::kMetadata:
         return !options_.disable_metadata;
+      case Group::kBatch:
+        return !options_.disable_batches;
       case Group::kTest:
         return options_.enable_corrupt_method;
       case Group::kBlocks:
@@ -198,6 +201,68 @@ class RpcService::Methods {
     }
     Status s = store_->Put(*block, BytesOf(p[1]));
     return s.ok() ? IntValue(0) : Error(s, true);
+  }
+
+  // The blocks [first, first + count) of a batch call, or a fault: bad types, a count outside
+  // 1..MaxBatchBlocks, a range outside the store (checked before anything is read or written).
+  std::optional<Outcome> BatchRangeError(const char* method, const xmlrpc_c::value& first_value,
+                                         int64_t count, int* first) const {
+    std::optional<int> block = BlockNumber(first_value);
+    if (!block) return Fault(NotAnIndex(first_value));
+    const int limit = rpc::MaxBatchBlocks(store_->options().block_size);
+    if (count < 1 || count > limit) {
+      return Fault(std::string("<class 'ValueError'>:") + method + " takes 1 to " +
+                   std::to_string(limit) + " blocks, not " + std::to_string(count));
+    }
+    if (*block < 0 || *block + count > store_->options().num_blocks) {
+      return Fault("<class 'IndexError'>:list index out of range");
+    }
+    *first = *block;
+    return std::nullopt;
+  }
+
+  // GetBlocks(first, count): an array of the blocks, each base64, or the string
+  // "CHECKSUM_ERROR <n>" in place of a block that fails its checksum.
+  Outcome GetBlocks(const Params& p) const {
+    std::optional<int64_t> count = Integer(p[1]);
+    if (!count) return WrongType("GetBlocks", "count", "int", p[1]);
+    int first = 0;
+    if (auto error = BatchRangeError("GetBlocks", p[0], *count, &first)) return *error;
+    std::vector<xmlrpc_c::value> items;
+    for (int b = first; b < first + *count; ++b) {
+      Result<Bytes> r = store_->Get(b);
+      if (r.ok()) {
+        items.push_back(BytesValue(*r));
+      } else if (r.status().code() == Code::kChecksumError) {
+        items.push_back(xmlrpc_c::value_string(r.status().message()));
+      } else {
+        return Error(r.status(), false);
+      }
+    }
+    return Outcome(xmlrpc_c::value_array(items));
+  }
+
+  // PutBlocks(first, blocks): Put of each block of the array at first, first + 1, ...; every
+  // argument is checked before the first block is written.
+  Outcome PutBlocks(const Params& p) const {
+    if (p[1].type() != xmlrpc_c::value::TYPE_ARRAY) {
+      return WrongType("PutBlocks", "blocks", "an array", p[1]);
+    }
+    const std::vector<xmlrpc_c::value> items = xmlrpc_c::value_array(p[1]).vectorValueValue();
+    int first = 0;
+    if (auto error = BatchRangeError("PutBlocks", p[0], items.size(), &first)) return *error;
+    for (const xmlrpc_c::value& item : items) {
+      if (!IsBytes(item)) return WrongType("PutBlocks", "each block", "base64 (bytes)", item);
+      if (static_cast<int>(xmlrpc_c::value_bytestring(item).length()) >
+          store_->options().block_size) {
+        return Fault("<class 'ValueError'>:PutBlocks: a block is longer than the block size");
+      }
+    }
+    for (size_t i = 0; i < items.size(); ++i) {
+      Status s = store_->Put(first + static_cast<int>(i), BytesOf(items[i]));
+      if (!s.ok()) return Error(s, true);
+    }
+    return IntValue(0);
   }
 
   Outcome Corrupt(const Params& p) const {
@@ -250,6 +315,9 @@ class RpcService::Methods {
     m["meta"] = xmlrpc_c::value_int(Clamp(s.meta));
     m["nb"] = xmlrpc_c::value_int(store_->options().num_blocks);
     m["bs"] = xmlrpc_c::value_int(store_->options().block_size);
+    // GetBlocks/PutBlocks are offered, with at most this many blocks per call.
+    m["batch"] = xmlrpc_c::value_int(
+        Offered(Group::kBatch) ? rpc::MaxBatchBlocks(store_->options().block_size) : 0);
     return Outcome(xmlrpc_c::value_struct(m));
   }
 
@@ -267,6 +335,8 @@ const RpcService::Methods::Row RpcService::Methods::kTable[] = {
     {"Lock", {"block_number", "holder", "lease_ms"}, &Methods::Lock, Group::kMetadata},
     {"Unlock", {"block_number", "holder", "note"}, &Methods::Unlock, Group::kMetadata},
     {"Stats", {}, &Methods::Stats, Group::kCore},
+    {"GetBlocks", {"first", "count"}, &Methods::GetBlocks, Group::kBatch},
+    {"PutBlocks", {"first", "blocks"}, &Methods::PutBlocks, Group::kBatch},
     {"Corrupt", {"block_number"}, &Methods::Corrupt, Group::kTest},
 };
 

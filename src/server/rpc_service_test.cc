@@ -219,3 +219,46 @@ TEST_CASE("RpcService: without metadata the four methods are unknown, as on the 
 }
 
 }  // namespace memoryfs::server
+
+namespace memoryfs::server {
+
+TEST_CASE("RpcService: GetBlocks answers each block, a corrupt one as CHECKSUM_ERROR <n>") {
+  BlockStore store({8, 8, std::nullopt});
+  RpcService service(&store, {});
+  REQUIRE(store.Put(2, Bytes(8, 'b')).ok());
+  REQUIRE(store.CorruptForTest(3).ok());
+  const std::string r = Call(service, "GetBlocks", IntParam(1) + IntParam(3));
+  CHECK(Contains(r, "<array>"));
+  CHECK(Contains(r, "YmJiYmJiYmI="));  // block 2
+  CHECK(Contains(r, "CHECKSUM_ERROR 3"));
+  CHECK(Contains(Call(service, "Stats", ""), "<name>batch</name>"));
+}
+
+TEST_CASE("RpcService: batch calls check every argument before touching a block") {
+  BlockStore store({8, 8, std::nullopt});
+  RpcService service(&store, {});
+  CHECK(Contains(Call(service, "GetBlocks", IntParam(6) + IntParam(3)),
+                 "<class 'IndexError'>:list index out of range"));
+  CHECK(Contains(Call(service, "GetBlocks", IntParam(0) + IntParam(0)),
+                 "GetBlocks takes 1 to 256 blocks, not 0"));
+  const std::string two =
+      "<param><value><array><data><value><base64>YQ==</base64></value>"
+      "<value><base64>Yg==</base64></value></data></array></value></param>";
+  CHECK(Contains(Call(service, "PutBlocks", IntParam(7) + two),
+                 "<class 'IndexError'>:list index out of range"));
+  CHECK(store.Get(7)->at(0) == 0);  // nothing written
+  const std::string bad =
+      "<param><value><array><data><value><base64>YQ==</base64></value>"
+      "<value><int>1</int></value></data></array></value></param>";
+  CHECK(Contains(Call(service, "PutBlocks", IntParam(0) + bad),
+                 "PutBlocks each block must be base64 (bytes), not int"));
+  CHECK(store.Get(0)->at(0) == 0);
+  CHECK(Contains(Call(service, "PutBlocks", IntParam(0) + IntParam(1)),
+                 "PutBlocks blocks must be an array, not int"));
+  const std::string ok = Call(service, "PutBlocks", IntParam(3) + two);
+  CHECK((Contains(ok, "<i4>0</i4>") || Contains(ok, "<int>0</int>")));
+  CHECK(*store.Get(3) == Bytes{'a', 0, 0, 0, 0, 0, 0, 0});
+  CHECK(*store.Get(4) == Bytes{'b', 0, 0, 0, 0, 0, 0, 0});
+}
+
+}  // namespace memoryfs::server

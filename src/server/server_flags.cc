@@ -47,6 +47,8 @@ flags::FlagSet ServerFlagSet(const std::string& program) {
            Range{0, 3600 * 1000}),
       Flag(Kind::kSwitch, "-no_metadata", {}, "",
            "answer GetMeta/PutMeta/Lock/Unlock as the Python server\ndoes (unknown method)"),
+      Flag(Kind::kSwitch, "-no_batches", {}, "",
+           "answer GetBlocks/PutBlocks as the Python server does\n(unknown method)"),
       Flag(Kind::kInt, "-idle_timeout_ms", {}, "MS",
            "close a kept-alive connection idle this long (default 60000)", Range{1, INT_MAX}),
       Flag(Kind::kInt, "-max_connections", {}, "N",
@@ -83,6 +85,7 @@ Status Configure(const flags::FlagSet& set, const flags::Values& values, ServerC
   config->checksum_reply = reply == "int" ? ChecksumReply::kMinusOne : ChecksumReply::kFault;
   config->test_corruption = values.Switch("test_corruption");
   config->no_metadata = values.Switch("no_metadata");
+  config->no_batches = values.Switch("no_batches");
   config->delay_every = static_cast<int>(values.Int("delayat").value_or(0));
   config->delay_ms = static_cast<int>(values.Int("delay_ms").value_or(config->delay_ms));
   return Status::Ok();

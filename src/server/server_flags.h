@@ -1,8 +1,8 @@
 // The flags of memoryfs_server: the course's (-nb/--total_num_blocks, -bs/--block_size, -port,
 // -cblk/--corrupt_block) plus ours (-host -config -checksum_reply -test_corruption
-// -no_metadata -idle_timeout_ms -max_connections, and blockserver.py's -delayat with our
-// -delay_ms), parsed by core/flags.h (argparse conventions;
-// extra positional words and unknown -config keys are refused).
+// -no_metadata -no_batches -idle_timeout_ms -max_connections, and blockserver.py's -delayat with
+// our -delay_ms), parsed by core/flags.h (argparse conventions; extra positional words and unknown
+// -config keys are refused).
 #pragma once
 
 #include <optional>
@@ -22,6 +22,7 @@ struct ServerConfig {
   ChecksumReply checksum_reply = ChecksumReply::kFault;
   bool test_corruption = false;
   bool no_metadata = false;  // -no_metadata
+  bool no_batches = false;   // -no_batches
   int delay_every = 0;       // -delayat K
   int delay_ms = 10000;      // -delay_ms
   int idle_timeout_ms = 60000;

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
   options.checksum_reply = config.checksum_reply;
   options.enable_corrupt_method = config.test_corruption;
   options.disable_metadata = config.no_metadata;
+  options.disable_batches = config.no_batches;
   options.delay_every = config.delay_every;
   options.delay_ms = config.delay_ms;
   auto* service = new server::RpcService(store, options);

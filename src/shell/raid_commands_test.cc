@@ -77,6 +77,31 @@ TEST_CASE("repair: rebuilds a replaced server, with a progress bar from 64 strip
   CHECK_MESSAGE(progress.find("100% (86/86)\n") != std::string::npos, progress);
 }
 
+TEST_CASE("repair and scrub: batched on servers that offer it, every block exact") {
+  Cluster cluster(4, 3 * 600);  // 600 stripes: 3 batches of 256
+  cluster.Fill();
+  for (auto& remote : cluster.remotes) REQUIRE(remote->Stats().ok());  // the start-up probe
+  REQUIRE(cluster.remotes[0]->batch_limit() == 256);
+  const std::vector<Bytes> before = cluster.Blocks(2);
+  cluster.Kill(2);
+  cluster.Replace(2);
+  std::ostringstream out, progress;
+  ShellHooks hooks = MakeRaidHooks(cluster.array.get(), cluster.remotes, progress);
+  const RequestCounts sent_before = cluster.remotes[1]->sent();
+  const int64_t puts_before = cluster.remotes[2]->sent().puts;
+  REQUIRE(hooks.repair(2, out).ok());
+  CHECK(cluster.Blocks(2) == before);
+  CHECK(cluster.remotes[1]->sent().gets - sent_before.gets == 3);  // one GetBlocks per batch
+  CHECK(cluster.remotes[2]->sent().puts - puts_before == 3);  // one PutBlocks per batch
+  CHECK(EndsWith(progress.str(), "(600/600)\n"));
+  const RequestCounts scrub_before = cluster.remotes[3]->sent();
+  REQUIRE(hooks.scrub(false, out).ok());
+  CHECK(cluster.remotes[3]->sent().gets - scrub_before.gets == 3);
+  CHECK(EndsWith(out.str(), "scrub: 600 stripes checked, no mismatch\n"));
+  // Server 0 holds the lock slot: its batch is read in two calls around it.
+  CHECK(cluster.servers[0]->store().stats().gets > 0);
+}
+
 TEST_CASE("repair: no progress bar under 64 stripes") {
   // 128 blocks over 4 servers: 43 stripes.
   CHECK(KillAndRepair(128, 1) == "");
