@@ -272,3 +272,25 @@ def test_repair_detects_a_server_that_died_unnoticed(pool, baseline):
     assert session.events == []  # nothing more to report
     assert array.parity_errors() == []
     session.shell.close()
+
+
+@pytest.mark.parametrize("kinds", ["ref", ["cpp", "ref", "cpp", "ref"]], ids=["python", "mixed"])
+def test_repair_over_python_servers(pool, kinds):
+    """Repair over HTTP/1.0 servers, which open a connection per call: their sessions() grow
+    on every call and say nothing about restarts (the check that once stopped such a repair
+    after its first batch: "it restarted meanwhile"). 300 stripes: several batches."""
+    array = RaidServers(pool, 4, 900, 128, kinds)
+    shell = shells.InteractiveShell(array.shell_args("-is", 64, "-cid", 0))
+    text = "".join(chr(97 + i % 26) for i in range(1500))
+    shell.send("create f")
+    shell.send("append f " + text)
+    before = array.physical()[1]
+    array.servers[1].kill()
+    assert text.encode() in shell.send("cat f")
+    array.servers[1].start()  # blank
+    assert shell.send("repair 1").startswith(b"Server 1 repaired: 300 blocks rebuilt")
+    assert array.physical()[1] == before
+    assert array.parity_errors() == []
+    array.servers[2].kill()
+    assert text.encode() in shell.send("cat f")
+    shell.close()
