@@ -38,14 +38,21 @@ void Fanout::Loop(Worker* w) {
 }
 
 void Fanout::RunAll(std::vector<Task> tasks) {
-  if (tasks.size() == 1) {
-    tasks[0].work();
-    return;
-  }
+  if (tasks.empty()) return;
+  // The first task's server runs on the calling thread, the others on their workers: the
+  // caller works instead of waiting, and a round costs one hand-off fewer (none for a round
+  // of one server).
+  const int inline_server = tasks.front().server;
+  std::vector<std::function<void()>*> here;
   std::mutex mu;
   std::condition_variable done_cv;
-  size_t remaining = tasks.size();
+  size_t remaining = 0;
   for (Task& t : tasks) {
+    if (t.server == inline_server) {
+      here.push_back(&t.work);
+      continue;
+    }
+    ++remaining;
     Worker* w = workers_[t.server].get();
     {
       std::lock_guard<std::mutex> lock(w->mu);
@@ -57,6 +64,7 @@ void Fanout::RunAll(std::vector<Task> tasks) {
     }
     w->cv.notify_one();
   }
+  for (std::function<void()>* work : here) (*work)();
   std::unique_lock<std::mutex> lock(mu);
   done_cv.wait(lock, [&] { return remaining == 0; });
 }

@@ -2,8 +2,8 @@
 //
 // The rule that keeps devices safe (a device is not thread-safe, see remote_device.h): every
 // device is used by at most one thread at a time. It holds because
-// - a round's tasks for one server run in order on that server's worker (or, for a round of a
-//   single task, on the calling thread), never on two threads at once;
+// - a round's tasks for one server run in order on one thread: the calling thread for the
+//   first task's server, that server's worker for the others; never on two threads at once;
 // - RunAll returns only after every task of the round has finished, and the mutex hand-offs
 //   order a task's effects before RunAll's return;
 // - the owner (raid::Array, and through it repair and the shell's showload) calls a device
@@ -34,8 +34,9 @@ class Fanout {
     int server;
     std::function<void()> work;
   };
-  // Runs every task on its server's worker and returns when all have finished. Tasks for the
-  // same server run in order; a single task runs on the calling thread (no hand-off cost).
+  // Runs every task and returns when all have finished: the tasks of the first task's server
+  // on the calling thread, every other server's on its worker, concurrently. Tasks for the
+  // same server run in order, on one thread.
   void RunAll(std::vector<Task> tasks);
 
  private:

@@ -103,6 +103,7 @@ TEST_CASE("Fanout: tasks of different servers run concurrently") {
 }
 
 TEST_CASE("Fanout: tasks of one server run in order on one thread, each server its own") {
+  // Server 0's task comes first in each round: its tasks run on the calling thread.
   constexpr int kServers = 3;
   constexpr int kPerServer = 100;
   Fanout fanout(kServers);
@@ -136,14 +137,14 @@ TEST_CASE("Fanout: tasks of one server run in order on one thread, each server i
     std::vector<int> expected;
     for (int k = 0; k < 3 * kPerServer; ++k) expected.push_back(k % kPerServer);
     CHECK(order[s] == expected);
-    CHECK(threads[s].size() == 1);  // the same worker over all rounds
-    CHECK(threads[s].count(std::this_thread::get_id()) == 0);
+    CHECK(threads[s].size() == 1);  // the same thread over all rounds
+    CHECK((threads[s].count(std::this_thread::get_id()) == 1) == (s == 0));
     all.insert(threads[s].begin(), threads[s].end());
   }
   CHECK(all.size() == kServers);
 }
 
-TEST_CASE("Fanout: a single task runs on the calling thread") {
+TEST_CASE("Fanout: the first task's server runs on the calling thread") {
   Fanout fanout(4);
   for (int server = 0; server < 4; ++server) {
     CAPTURE(server);
@@ -156,12 +157,14 @@ TEST_CASE("Fanout: a single task runs on the calling thread") {
     CHECK(runs == 1);
     CHECK(ran_on == std::this_thread::get_id());
   }
-  // Two tasks, even of one server, go to the worker.
-  std::thread::id first, second;
+  // Two tasks of one server: both on the calling thread. A second server's: its worker.
+  std::thread::id first, second, other;
   fanout.RunAll({{1, [&] { first = std::this_thread::get_id(); }},
+                 {2, [&] { other = std::this_thread::get_id(); }},
                  {1, [&] { second = std::this_thread::get_id(); }}});
-  CHECK(first == second);
-  CHECK(first != std::this_thread::get_id());
+  CHECK(first == std::this_thread::get_id());
+  CHECK(second == first);
+  CHECK(other != first);
 }
 
 TEST_CASE("Fanout: 10,000 rounds in a row") {
