@@ -20,11 +20,7 @@ struct FsFixture {
 
   std::vector<std::string> Problems() { return testing::CheckConsistency(device, g); }
 
-  std::vector<Bytes> Snapshot() {
-    std::vector<Bytes> blocks;
-    for (int b = 0; b < g.num_blocks(); ++b) blocks.push_back(device.raw(b));
-    return blocks;
-  }
+  std::vector<Bytes> Snapshot() const { return testing::RawImage(device); }
 
   Geometry g;
   client::MemoryDevice device;

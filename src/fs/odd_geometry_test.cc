@@ -19,11 +19,7 @@ struct OddFixture {
   explicit OddFixture(Geometry geometry)
       : g(geometry), device(g.num_blocks(), g.block_size()), fs(device, g, log) {}
 
-  std::vector<Bytes> Snapshot() const {
-    std::vector<Bytes> blocks;
-    for (int b = 0; b < g.num_blocks(); ++b) blocks.push_back(device.raw(b));
-    return blocks;
-  }
+  std::vector<Bytes> Snapshot() const { return testing::RawImage(device); }
 
   Geometry g;
   client::MemoryDevice device;

@@ -58,6 +58,13 @@ class FlakyDevice : public client::BlockDevice {
   bool sticky_ = false;
 };
 
+// Every block of `device`, raw (no trace): to compare a whole disk before and after.
+inline std::vector<Bytes> RawImage(const client::MemoryDevice& device) {
+  std::vector<Bytes> blocks;
+  for (int b = 0; b < device.num_blocks(); ++b) blocks.push_back(device.raw(b));
+  return blocks;
+}
+
 // Every inode of the table, read raw; those outside it (Geometry::InodeFits) as free ones.
 inline std::vector<Inode> LoadInodes(const client::MemoryDevice& device, const Geometry& g) {
   std::vector<Inode> inodes;
