@@ -166,6 +166,14 @@ def format_text(rows):
     return "\n".join(lines)
 
 
+def shown_path(path):
+    """``path`` relative to the repository when it is inside it (no absolute paths in docs)."""
+    try:
+        return str(Path(path).resolve().relative_to(servers.REPO_ROOT))
+    except ValueError:
+        return Path(path).name
+
+
 def format_markdown(rows, duration):
     lines = ["| " + " | ".join(HEADER) + " |", "|---|---:|---:|---:|"]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
@@ -173,7 +181,7 @@ def format_markdown(rows, duration):
             "the case says so) on loopback, %.1f s per case, "
             "%d blocks; %s, %d CPUs, Python %s. C++ server: `%s`.\n"
             % (duration, NB, platform.machine(), os.cpu_count(), platform.python_version(),
-               servers.cpp_server_path()))
+               shown_path(servers.cpp_server_path())))
     return "\n".join(lines) + "\n" + note
 
 
