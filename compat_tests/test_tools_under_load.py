@@ -99,3 +99,48 @@ def test_load_analysis_retries_then_reports_the_reason(fake_shell, tmp_path):
     assert "    injected failure 0" in run.stderr and "    last line of stdout" in run.stderr
     assert "Retried runs: 0." in run.stderr
     assert_reason_is_readable(run.stderr)
+
+
+def test_bench_raid_retries_a_golden_run_that_timed_out(fake_shell):
+    # The cache comparison accepts the goldens' file-system errors (Error: ERROR_...) but not a
+    # device error: before, a timeout there ended in "-cache 1 printed something else".
+    run = fake_shell("bench_raid.py", ["--sections", "cache", "--cache-cases", "g01_basic",
+                                       "--cache-repeat", "1"], fails=1, mode="error")
+    assert run.returncode == 0, run.stderr
+    assert "Retried runs: 1 (g01_basic, -cache 0 x1)." in run.stdout
+    assert "Error: UNAVAILABLE: 127.0.0.1:1: timed out after 1000 ms" in run.stderr
+    assert_reason_is_readable(run.stderr)
+
+
+FAKE_CLIENT = r'''#!%(python)s
+import os, sys
+try:  # the first of all the client processes started fails, the others run
+    os.close(os.open(%(marker)r, os.O_CREAT | os.O_EXCL))
+except FileExistsError:
+    os.execv(%(real)r, [%(real)r] + sys.argv[1:])
+print("12")
+sys.stderr.write("memoryfs_bench_client: UNAVAILABLE: 127.0.0.1:%%s: timed out after %%s ms\n"
+                 %% (sys.argv[1], sys.argv[6]))
+sys.exit(1)
+'''
+
+
+def test_bench_server_retries_a_failed_client_and_says_why(tmp_path):
+    real = servers.build_dir() / "bin" / "memoryfs_bench_client"
+    if not (real.exists() and servers.cpp_server_available()):
+        pytest.fail("not built: %s" % servers.build_dir())
+    bin_dir = tmp_path / "build" / "bin"
+    bin_dir.mkdir(parents=True)
+    (bin_dir / "memoryfs_server").symlink_to(servers.cpp_server_path())
+    client = bin_dir / "memoryfs_bench_client"
+    client.write_text(FAKE_CLIENT % {"python": sys.executable, "real": str(real),
+                                     "marker": str(tmp_path / "failed_once")})
+    client.chmod(0o755)
+    run = subprocess.run([sys.executable, str(TOOLS / "bench_server.py"), "--duration", "0.1",
+                          "--build-dir", str(tmp_path / "build"), "--timeout-ms", "7000"],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert "Retried runs: 1 (Get 128 B, 8 C++ client processes, cpp x1)." in run.stdout
+    assert "bench client against cpp failed: exit status 1" in run.stderr
+    assert "timed out after 7000 ms" in run.stderr  # --timeout-ms reaches the clients
+    assert_reason_is_readable(run.stderr)

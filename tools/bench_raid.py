@@ -24,6 +24,7 @@ up to --retries times (default 2), the reason of every failure is printed (statu
 stdout tails) and the output says how many runs were retried.
 Usage: tools/bench_raid.py [--n 4] [--files 20] [--repeat 5] [--repair-blocks 2048]
                           [--markdown FILE] [--sections workload,records,cache,repair]
+                          [--cache-repeat 3] [--cache-cases g01_basic,...]
                           [--retries 2] [--shell-timeout-ms 30000] [--shell PROGRAM]
 """
 
@@ -147,10 +148,11 @@ def bench_records(pool, n, files, size, repeat):
     return [(label, times, rpcs) for label, (times, rpcs) in results.items()]
 
 
-def bench_cache(pool, repeat=3):
-    """[(case, rpcs without, rpcs with, median s without, median s with)] over the g22 goldens."""
+def bench_cache(pool, repeat=3, cases=None):
+    """[(case, rpcs without, rpcs with, median s without, median s with)] over the g22 goldens
+    (or ``cases`` of them)."""
     rows = []
-    for case in shells.GOLDEN_CASES:
+    for case in cases or shells.GOLDEN_CASES:
         golden = shells.Golden(case)
         measured = {}
         for cache in (0, 1):
@@ -268,9 +270,10 @@ def records_lines(records, args):
     return lines + [""]
 
 
-def cache_lines(cache):
+def cache_lines(cache, repeat=3):
     lines = ["| golden workload, one C++ server | RPCs | RPCs with -cache (its Stats included) | "
-             "ratio | time ratio (medians of 3, through a proxy) |", "|---|---:|---:|---:|---:|"]
+             "ratio | time ratio (medians of %d, through a proxy) |" % repeat,
+             "|---|---:|---:|---:|---:|"]
     for case, without, with_cache, t0, t1 in cache:
         lines.append("| %s | %d | %d | %.2f | %.2f |" % (case, without, with_cache,
                                                           with_cache / without, t1 / t0))
@@ -296,7 +299,8 @@ def run_sections(args):
             lines += records_lines(bench_records(pool, args.n, args.files, args.size,
                                                  args.repeat), args)
         if "cache" in args.sections:
-            lines += cache_lines(bench_cache(pool))
+            lines += cache_lines(bench_cache(pool, args.cache_repeat, args.cache_cases),
+                                 args.cache_repeat)
         if "repair" in args.sections:
             lines += repair_lines(bench_repair(pool, args.n, args.repair_blocks), args)
     return lines
@@ -312,6 +316,11 @@ def parse_args(argv):
     parser.add_argument("--markdown", metavar="FILE")
     parser.add_argument("--sections", default=",".join(SECTIONS),
                         help="comma-separated subset of %s (default: all)" % ",".join(SECTIONS))
+    parser.add_argument("--cache-repeat", type=int, default=3,
+                        help="runs of each golden case in the cache comparison (default 3)")
+    parser.add_argument("--cache-cases", type=lambda text: text.split(","), default=None,
+                        metavar="CASE,...", help="golden cases of the cache comparison "
+                        "(default: all of compat_tests/golden/g22)")
     runs.add_arguments(parser)
     args = parser.parse_args(argv)
     args.sections = args.sections.split(",")

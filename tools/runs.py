@@ -16,6 +16,7 @@ default DEFAULT_SHELL_TIMEOUT_MS) so that a loaded machine makes a run slower, n
 """
 
 import os
+import re
 import sys
 import threading
 from pathlib import Path
@@ -29,6 +30,11 @@ DEFAULT_SHELL_TIMEOUT_MS = 30000  # the shell's per-RPC timeout (its default, 10
 DEFAULT_RETRIES = 2
 TAIL_LINES = 5
 TAIL_WIDTH = 160
+
+
+# An error of the device, not of the file system (Error: UNAVAILABLE: ... timed out after 1000
+# ms): fatal to a measurement even where the workload expects Error: ERROR_... lines.
+STATUS_ERROR = re.compile(rb"Error: (?!ERROR_)[A-Z_]{4,}: [^\n]*")
 
 
 class RunFailed(RuntimeError):
@@ -55,7 +61,7 @@ def tail(data, lines=TAIL_LINES, width=TAIL_WIDTH):
 
 def status_text(returncode):
     if returncode is None:
-        return "still running"
+        return "the process is still running"
     if returncode < 0:
         return "killed by signal %d" % -returncode
     return "exit status %d" % returncode
@@ -71,10 +77,14 @@ def describe(what, returncode=None, stdout=None, stderr=None, note=None):
 
 
 def check_completed(what, result, errors=True):
-    """Raise RunFailed for a CompletedProcess that exited non-zero or (``errors``) printed an
-    Error line; return it otherwise."""
+    """Raise RunFailed for a CompletedProcess that exited non-zero or printed an Error line
+    (with ``errors``) or a device error (STATUS_ERROR, always); return it otherwise."""
     stdout = _text(result.stdout)
-    error_lines = [line for line in stdout.splitlines() if "Error" in line] if errors else []
+    if errors:
+        error_lines = [line for line in stdout.splitlines() if "Error" in line]
+    else:
+        error_lines = [m.group(0).decode("utf-8", "replace")
+                       for m in STATUS_ERROR.finditer(stdout.encode())]
     if result.returncode != 0 or error_lines:
         note = None
         if error_lines:
