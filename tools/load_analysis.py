@@ -599,7 +599,7 @@ def baseline_plot(out_dir, workdir, imbalance, workloads, server_counts):
     script = """
 set terminal pngcairo size 1500,500 font 'Sans,10'
 set output '%s'
-set multiplot layout 1,3 title 'Compared with the single-server baseline (N=1), vs number of servers N (reads: total = baseline for every N)' font 'Sans,12'
+set multiplot layout 1,3 title 'Compared with the single-server baseline (N=1), vs number of servers N (Get+Put+RSM; Lock and Unlock of the recorded lock not counted)' font 'Sans,12'
 set xlabel 'number of servers N (1 = single-server baseline)'
 set xtics (%s)
 set xrange [0.5:%d.5]
@@ -872,7 +872,10 @@ def findings(per_server, imbalance, virtual, hot, workloads, counts):
         "1 Get + 2 Puts), Gets and RSMs cost 1; where the write phase is mostly bitmap Gets "
         "(large files) its total grows by only a few percent. Read phase: %s."
         % ("; ".join(cells), "x1.00 for every configuration (a healthy read is one Get)"
-           if read_ratios == [1.0] else "ratios %s" % read_ratios))
+           if read_ratios == [1.0] else
+           "x%s to x%s (a healthy read is one Get; what RAID-5 saves is the lock's RSM and "
+           "release Put of every command, which the recorded lock replaces by Lock and Unlock, "
+           "metadata requests not counted here)" % (fmt(read_ratios[0]), fmt(read_ratios[-1]))))
     return lines
 
 
