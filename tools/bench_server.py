@@ -15,10 +15,12 @@ On a loaded machine: each client's rate is its calls over its own measured windo
 that starts late is not undercounted), the C++ clients' per-call timeout is --timeout-ms
 (default 30000), a case that fails (a client exits non-zero, a call fails, a server does not
 start) is measured again up to --retries times (default 2) with the reason printed (exit
-status, stderr tail), and the output says how many cases were retried.
+status, stderr tail), and the output says how many cases were retried. --repeat R measures
+each case R times, C++ and reference alternated: the table gives medians and the min / median
+/ max of the R per-round ratios, the numbers to read on a loaded machine.
 
 Usage: tools/bench_server.py [--duration 2] [--markdown FILE] [--build-dir DIR]
-                            [--retries 2] [--timeout-ms 30000]
+                            [--retries 2] [--timeout-ms 30000] [--repeat 1]
 Uses $MEMORYFS_BUILD_DIR (default <repo>/build) to find bin/memoryfs_server.
 """
 
@@ -26,6 +28,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import statistics
 import subprocess
 import sys
 import time
@@ -122,8 +125,10 @@ def measure(server, method, processes, duration, client="py"):
                                            server.stderr(), "%s: %s" % (type(e).__name__, e)))
 
 
-def run_benchmark(kinds, duration, retrier=None):
-    """{(case label, kind): calls/s}; one fresh server per kind and block size."""
+def run_benchmark(kinds, duration, retrier=None, repeat=1):
+    """{(case label, kind): [calls/s of each round]}; one fresh server per kind and block size;
+    each case is measured ``repeat`` times, the kinds alternated, so that each round's ratio
+    compares two measurements taken one right after the other."""
     retrier = retrier or runs.Retrier()
     results = {}
     with servers.ServerPool() as pool:
@@ -132,36 +137,52 @@ def run_benchmark(kinds, duration, retrier=None):
             for label, method, case_bs, processes, client in CASES:
                 if case_bs != bs or (client == "cpp" and not bench_client_path().exists()):
                     continue
-                for kind, server in running.items():
-                    rate = retrier.run("%s, %s" % (label, kind), measure, server, method,
-                                       processes, duration, client)
-                    results[(label, kind)] = rate
-                    print("  %-32s %-4s %9.0f calls/s" % (label, kind, rate), file=sys.stderr)
+                for _ in range(repeat):
+                    for kind, server in running.items():
+                        rate = retrier.run("%s, %s" % (label, kind), measure, server, method,
+                                           processes, duration, client)
+                        results.setdefault((label, kind), []).append(rate)
+                        print("  %-32s %-4s %9.0f calls/s" % (label, kind, rate),
+                              file=sys.stderr)
             for server in running.values():
                 server.kill()
     return results
 
 
-def table_rows(results, kinds):
-    """Rows [case, ours, reference, ratio] as strings."""
+def table_rows(results, kinds, repeat=1):
+    """Rows [case, ours, reference, ratio] as strings (medians over the rounds, and with
+    ``repeat`` > 1 the min / median / max of the per-round ratios)."""
     rows = []
     for label, *_ in CASES:
         ours = results.get((label, "cpp"))
         ref = results.get((label, "ref"))
-        ratio = "%.2f" % (ours / ref) if ours and ref else "n/a"
-        rows.append([label, "%.0f" % ours if ours else "n/a", "%.0f" % ref if ref else "n/a",
-                     ratio])
+        ours_m = statistics.median(ours) if ours else None
+        ref_m = statistics.median(ref) if ref else None
+        ratio = "%.2f" % (ours_m / ref_m) if ours_m and ref_m else "n/a"
+        row = [label, "%.0f" % ours_m if ours_m else "n/a", "%.0f" % ref_m if ref_m else "n/a",
+               ratio]
+        if repeat > 1:
+            rounds = sorted(o / r for o, r in zip(ours, ref)) if ours and ref else []
+            row.append(" / ".join("%.2f" % x for x in (rounds[0], statistics.median(rounds),
+                                                       rounds[-1])) if rounds else "n/a")
+        rows.append(row)
     return rows
 
 
 HEADER = ["case", "C++ calls/s", "Python ref calls/s", "C++ / ref"]
+ROUNDS = "C++ / ref per round, min / median / max"
+
+
+def header(rows):
+    return HEADER + [ROUNDS] if rows and len(rows[0]) > len(HEADER) else HEADER
 
 
 def format_text(rows):
-    widths = [max(len(r[i]) for r in rows + [HEADER]) for i in range(len(HEADER))]
+    head = header(rows)
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths)))
-             for row in [HEADER] + rows]
+             for row in [head] + rows]
     lines.insert(1, "  ".join("-" * w for w in widths))
     return "\n".join(lines)
 
@@ -175,7 +196,8 @@ def shown_path(path):
 
 
 def format_markdown(rows, duration):
-    lines = ["| " + " | ".join(HEADER) + " |", "|---|---:|---:|---:|"]
+    head = header(rows)
+    lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
     lines += ["| " + " | ".join(row) + " |" for row in rows]
     note = ("\nPython `xmlrpc.client.ServerProxy` clients (C++ `memoryfs_bench_client` where "
             "the case says so) on loopback, %.1f s per case, "
@@ -193,6 +215,9 @@ def main():
     parser.add_argument("--build-dir", help="C++ build directory (overrides MEMORYFS_BUILD_DIR)")
     parser.add_argument("--timeout-ms", type=int, default=TIMEOUT_MS,
                         help="per-call timeout of the C++ clients (default %(default)s)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="rounds per case, C++ and reference alternated; the table then "
+                             "shows medians and the per-round ratios (default 1)")
     runs.add_arguments(parser, shell=False)
     args = parser.parse_args()
     TIMEOUT_MS = args.timeout_ms
@@ -205,7 +230,8 @@ def main():
         kinds = ["ref"]
     retrier = runs.Retrier(args.retries)
     try:
-        rows = table_rows(run_benchmark(kinds, args.duration, retrier), kinds)
+        rows = table_rows(run_benchmark(kinds, args.duration, retrier, args.repeat), kinds,
+                          args.repeat)
     except runs.RunFailed as failure:
         print("bench_server: %s\n%s" % (failure, retrier.summary()), file=sys.stderr)
         return 1
