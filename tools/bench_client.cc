@@ -3,7 +3,8 @@
 // of calls completed. Used by tools/bench_server.py so that, with 8 of these, the servers and
 // not the clients are the bottleneck.
 //
-//   memoryfs_bench_client PORT METHOD BLOCK_SIZE SECONDS [NUM_BLOCKS]
+//   memoryfs_bench_client PORT METHOD BLOCK_SIZE SECONDS [NUM_BLOCKS [TIMEOUT_MS]]
+// TIMEOUT_MS: the per-call timeout (default 5000); bench_server.py passes its --timeout-ms.
 #include <chrono>
 #include <cstdlib>
 #include <iostream>
@@ -14,7 +15,8 @@
 int main(int argc, char** argv) {
   using namespace memoryfs;
   if (argc < 5) {
-    std::cerr << "usage: memoryfs_bench_client PORT Get|Put BLOCK_SIZE SECONDS [NUM_BLOCKS]\n";
+    std::cerr << "usage: memoryfs_bench_client PORT Get|Put BLOCK_SIZE SECONDS [NUM_BLOCKS "
+                 "[TIMEOUT_MS]]\n";
     return 2;
   }
   const int port = std::atoi(argv[1]);
@@ -22,11 +24,13 @@ int main(int argc, char** argv) {
   const int bs = std::atoi(argv[3]);
   const double seconds = std::atof(argv[4]);
   const int nb = argc > 5 ? std::atoi(argv[5]) : 256;
-  if (port <= 0 || bs <= 0 || seconds <= 0 || nb <= 0 || (method != "Get" && method != "Put")) {
+  const int timeout_ms = argc > 6 ? std::atoi(argv[6]) : 5000;
+  if (port <= 0 || bs <= 0 || seconds <= 0 || nb <= 0 || timeout_ms <= 0 ||
+      (method != "Get" && method != "Put")) {
     std::cerr << "memoryfs_bench_client: bad arguments\n";
     return 2;
   }
-  client::RemoteDevice dev(rpc::Endpoint{"127.0.0.1", port}, nb, bs, 5000);
+  client::RemoteDevice dev(rpc::Endpoint{"127.0.0.1", port}, nb, bs, timeout_ms);
   const Bytes data(bs, 0x5a);
   const auto end = std::chrono::steady_clock::now() + std::chrono::duration<double>(seconds);
   long long calls = 0;

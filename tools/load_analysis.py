@@ -28,7 +28,15 @@ What is measured and how it is attributed:
 Output in --out (default docs/load): per_server.csv, imbalance.csv, virtual.csv, PNG plots
 (gnuplot) and summary.md. Standard library only, plus gnuplot (Debian: gnuplot-nox).
 
+On a loaded machine: the shell runs with `-timeout --shell-timeout-ms` (default 30000: the
+shell's own default of 1000 ms turns a slow reply into a failed server), a configuration whose
+run fails anyway (the shell exits, prints an Error line, reports a failed server, gives no
+prompt within --command-timeout s) is run again on fresh servers up to --retries times
+(default 2), every failure's reason is printed (exit status, stderr and output tails), and the
+last line says how many runs were retried. The request counts do not depend on the load.
+
 Usage: /usr/bin/python3 tools/load_analysis.py --out docs/load [--quick] [--build-dir DIR]
+       [--retries 2] [--shell-timeout-ms 30000] [--command-timeout 600] [--shell PROGRAM]
 Uses $MEMORYFS_BUILD_DIR (default <repo>/build) for bin/memoryfs_server and
 bin/memoryfs_shell_rpc. Full run: about a minute on 2 cores; --quick: a few seconds.
 """
@@ -43,14 +51,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT / "compat_tests"))
 import raid  # noqa: E402
 import servers  # noqa: E402
-import shells  # noqa: E402
 from trace_proxy import TraceProxy  # noqa: E402
+
+sys.path.insert(0, str(REPO_ROOT / "tools"))
+import runs  # noqa: E402
 
 # ----- the experiment ----------------------------------------------------------------------
 INODE_SIZE = 128         # (128 - 12) / 4 = 29 block pointers: files of up to 29 blocks
@@ -71,7 +82,11 @@ QUICK = {"block_sizes": (128,), "file_sizes": ("small",), "server_counts": (1, 4
 FULL = {"block_sizes": (128, 512), "file_sizes": ("small", "large"),
         "server_counts": SERVER_COUNTS}
 
-COMMAND_TIMEOUT = 120.0  # one shell command; a 24-block append through the proxy takes ~3 s
+COMMAND_TIMEOUT = 600.0  # one shell command; a 24-block append through the proxy takes ~3 s
+EVENTS = (b"SERVER_DISCONNECTED", b"CORRUPTED_BLOCK", b"treated as failed")
+# How shells are run (set by main): the program, its -timeout, the prompt timeout, retries.
+RUN = types.SimpleNamespace(program=None, timeout_ms=runs.DEFAULT_SHELL_TIMEOUT_MS,
+                            command_timeout=COMMAND_TIMEOUT, retrier=runs.Retrier())
 
 
 class Workload:
@@ -124,9 +139,13 @@ class Workload:
 # ----- running the shell -------------------------------------------------------------------
 def send(shell, line):
     """Send one command and return its output (up to the next prompt)."""
-    shell.proc.stdin.write(line.encode() + b"\n")
-    shell.proc.stdin.flush()
-    return shell.wait_prompt(timeout=COMMAND_TIMEOUT)
+    return shell.send(line)
+
+
+def start_shell(args, what):
+    """A ToolShell (failures are runs.RunFailed with the reason) with the tool's -timeout."""
+    return runs.ToolShell([*args, "-timeout", RUN.timeout_ms], program=RUN.program,
+                          prompt_timeout=RUN.command_timeout, what=what)
 
 
 def stats_of(server_list):
@@ -142,11 +161,17 @@ def stats_delta(before, after):
     return [{k: a[k] - b[k] for k in KINDS} for b, a in zip(before, after)]
 
 
-def check_output(command, out, expected):
-    if b"Error" in out or b"rror:" in out:
-        raise RuntimeError("shell command %r failed: %r" % (command[:40], out[:200]))
+def check_output(command, out, expected, shell=None):
+    """RunFailed (with the reason) when a command printed an Error line or reported a failed
+    server (under load: a timeout); RuntimeError when it read back wrong bytes."""
+    event = next((e for e in EVENTS + (b"Error", b"rror:") if e in out), None)
+    if event is not None:
+        status = shell.proc.poll() if shell is not None else None
+        stderr = shell.stderr() if shell is not None else b""
+        raise runs.RunFailed(runs.describe("shell command %r" % command[:40], status, out,
+                                           stderr, "it printed %s" % event.decode()))
     if expected is not None and not out.startswith(expected):
-        raise RuntimeError("%r read back wrong bytes: %r..." % (command, out[:60]))
+        raise RuntimeError("%r read back wrong bytes: %r..." % (command[:40], out[:60]))
 
 
 def run_phases(workload, shell, server_list, proxy=None):
@@ -157,7 +182,7 @@ def run_phases(workload, shell, server_list, proxy=None):
         if proxy is not None:
             proxy.lines.clear()
         for command, expected in workload.commands(phase):
-            check_output(command, send(shell, command), expected)
+            check_output(command, send(shell, command), expected, shell)
         after = stats_of(server_list)
         trace = list(proxy.lines) if proxy is not None else None
         results[phase] = (stats_delta(before, after), trace)
@@ -166,7 +191,7 @@ def run_phases(workload, shell, server_list, proxy=None):
 
 def close_shell(shell):
     """Exit the shell; kill it if it does not exit by itself."""
-    if shell is None:
+    if shell is None or shell.proc is None:
         return
     try:
         if shell.proc.poll() is None:
@@ -184,17 +209,19 @@ def close_shell(shell):
 def run_baseline(pool, workload):
     """N=1 behind the trace proxy: measured Stats, the virtual trace, and the block owners."""
     server = pool.start("cpp", nb=workload.nb, bs=workload.bs)
-    proxy = TraceProxy(server.port).start()
-    shell = None
     try:
-        shell = shells.InteractiveShell(["-port", proxy.port, *workload.shell_flags()])
-        results = run_phases(workload, shell, [server], proxy)
+        proxy = TraceProxy(server.port).start()
+        shell = None
+        try:
+            shell = start_shell(["-port", proxy.port, *workload.shell_flags()],
+                                "%s, N=1" % workload)
+            results = run_phases(workload, shell, [server], proxy)
+        finally:
+            close_shell(shell)
+            proxy.stop()
+        return results, block_owners(workload, server)
     finally:
-        close_shell(shell)
-        proxy.stop()
-    owners = block_owners(workload, server)
-    server.kill()
-    return results, owners
+        server.kill()
 
 
 def run_array(pool, workload, n):
@@ -202,7 +229,7 @@ def run_array(pool, workload, n):
     array = raid.RaidServers(pool, n, workload.nb, workload.bs)
     shell = None
     try:
-        shell = shells.InteractiveShell(array.shell_args(*workload.shell_flags()))
+        shell = start_shell(array.shell_args(*workload.shell_flags()), "%s, N=%d" % (workload, n))
         results = run_phases(workload, shell, array.servers)
     finally:
         close_shell(shell)
@@ -305,7 +332,8 @@ def analyse(plan, files, log):
             for size_label in plan["file_sizes"]:
                 workload = Workload(bs, size_label, files)
                 started = time.monotonic()
-                baseline, owners = run_baseline(pool, workload)
+                baseline, owners = RUN.retrier.run("%s, N=1" % workload, run_baseline, pool,
+                                                   workload)
                 log("%s: baseline + trace %.1f s" % (workload, time.monotonic() - started))
                 traces = {phase: baseline[phase][1] for phase in PHASES}
                 for phase in PHASES:
@@ -320,7 +348,8 @@ def analyse(plan, files, log):
                 baseline_totals = {}
                 for n in plan["server_counts"]:
                     started = time.monotonic()
-                    measured = baseline if n == 1 else run_array(pool, workload, n)
+                    measured = baseline if n == 1 else RUN.retrier.run(
+                        "%s, N=%d" % (workload, n), run_array, pool, workload, n)
                     for phase in PHASES:
                         model = attribute(workload, owners, traces[phase], n)
                         rows = server_rows(workload, n, phase, measured[phase][0], model)
@@ -570,7 +599,7 @@ def baseline_plot(out_dir, workdir, imbalance, workloads, server_counts):
     script = """
 set terminal pngcairo size 1500,500 font 'Sans,10'
 set output '%s'
-set multiplot layout 1,3 title 'Compared with the single-server baseline (N=1), vs number of servers N (reads: total = baseline for every N)' font 'Sans,12'
+set multiplot layout 1,3 title 'Compared with the single-server baseline (N=1), vs number of servers N (Get+Put+RSM; Lock and Unlock of the recorded lock not counted)' font 'Sans,12'
 set xlabel 'number of servers N (1 = single-server baseline)'
 set xtics (%s)
 set xrange [0.5:%d.5]
@@ -843,7 +872,10 @@ def findings(per_server, imbalance, virtual, hot, workloads, counts):
         "1 Get + 2 Puts), Gets and RSMs cost 1; where the write phase is mostly bitmap Gets "
         "(large files) its total grows by only a few percent. Read phase: %s."
         % ("; ".join(cells), "x1.00 for every configuration (a healthy read is one Get)"
-           if read_ratios == [1.0] else "ratios %s" % read_ratios))
+           if read_ratios == [1.0] else
+           "x%s to x%s (a healthy read is one Get; what RAID-5 saves is the lock's RSM and "
+           "release Put of every command, which the recorded lock replaces by Lock and Unlock, "
+           "metadata requests not counted here)" % (fmt(read_ratios[0]), fmt(read_ratios[-1]))))
     return lines
 
 
@@ -869,12 +901,19 @@ def main(argv=None):
                         help="one block size (128), small files, N in {1, 4}: a few seconds")
     parser.add_argument("--files", type=int, default=FILES, help="files per workload")
     parser.add_argument("--build-dir", help="C++ build directory (overrides MEMORYFS_BUILD_DIR)")
+    parser.add_argument("--command-timeout", type=float, default=COMMAND_TIMEOUT, metavar="S",
+                        help="seconds one shell command may take (default %(default)s)")
+    runs.add_arguments(parser)
     args = parser.parse_args(argv)
     if args.build_dir:
         os.environ["MEMORYFS_BUILD_DIR"] = args.build_dir
     if not 1 <= args.files < MAX_INODES:
         parser.error("--files must be between 1 and %d" % (MAX_INODES - 1))
-    for binary in (servers.cpp_server_path(), shells.shell_path()):
+    RUN.program = runs.shell_program(args)
+    RUN.timeout_ms = args.shell_timeout_ms
+    RUN.command_timeout = args.command_timeout
+    RUN.retrier = runs.Retrier(args.retries)
+    for binary in (servers.cpp_server_path(), RUN.program):
         if not os.access(binary, os.X_OK):
             parser.error("not built: %s" % binary)
     if shutil.which("gnuplot") is None:
@@ -885,7 +924,11 @@ def main(argv=None):
     log = lambda message: print(message, file=sys.stderr, flush=True)
 
     started = time.monotonic()
-    per_server, imbalance, virtual, hot = analyse(plan, args.files, log)
+    try:
+        per_server, imbalance, virtual, hot = analyse(plan, args.files, log)
+    except runs.RunFailed as failure:
+        log("load_analysis: %s\n%s" % (failure, RUN.retrier.summary()))
+        return 1
     write_csv(out_dir / "per_server.csv", PER_SERVER_COLUMNS, per_server)
     write_csv(out_dir / "imbalance.csv", IMBALANCE_COLUMNS, imbalance)
     write_csv(out_dir / "virtual.csv", VIRTUAL_COLUMNS, virtual)
@@ -908,7 +951,7 @@ def main(argv=None):
                          elapsed))
 
     bad = [r for r in per_server if not r["model_matches"]]
-    log("wrote %s (%.0f s)" % (out_dir, elapsed))
+    log("wrote %s (%.0f s). %s" % (out_dir, elapsed, RUN.retrier.summary()))
     if bad:
         log("WARNING: the layout model differs from the measured Stats in %d server rows"
             % len(bad))
