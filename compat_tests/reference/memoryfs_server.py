@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Reference block server, written from /work/shared/spec/protocol.md (not course code).
+"""Reference block server, written from the course protocol's specification (not course code; docs/protocol.md describes the wire contract).
 
 It behaves like the course's Python ``memoryfs_server.py`` on the wire, so that the C++
 server can be compared with it request by request:

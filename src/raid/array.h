@@ -2,7 +2,7 @@
 // The file system above cannot tell it from one server. Knows stripes, servers and their
 // health; nothing about files.
 //
-// Contract (see docs and ../shared/spec/raid5.md):
+// Contract (see docs/report.md, sections 2.2 to 2.7):
 // - Layout: raid::Layout (left-asymmetric). The lock block (client::LockConvention: virtual
 //   block 0 in the 2022 edition, i.e. server 0, physical block 0) is excluded from parity; RSM
 //   is only valid on it and goes to its server only, as does its Put (the lock release). While
