@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Reference block server, written from the course protocol's specification (not course code; docs/protocol.md describes the wire contract).
+"""Reference block server, written from the course protocol's specification, not from course
+code (docs/protocol.md describes the wire contract).
 
 It behaves like the course's Python ``memoryfs_server.py`` on the wire, so that the C++
 server can be compared with it request by request:
