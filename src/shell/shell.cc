@@ -149,7 +149,7 @@ bool Shell::Execute(std::string_view line) {
        "the demo's servers (tools/cluster)"},
   };
   if (args[0] == "exit") return false;
-  if (args[0] == "help") {  // ours: the reference has no help
+  if (args[0] == "help" || args[0] == "?") {  // ours: the reference has no help
     Help(kCommands, args);
     out_.flush();
     return true;
@@ -198,7 +198,7 @@ void Shell::Help(const Table& commands, const Args& args) {
     if (args.size() == 1 && Available(command.name)) Print(line(command.usage, command.what));
   }
   if (args.size() == 1 || args[1] == "help")
-    Print(line("help [COMMAND]", "this list, or one line"));
+    Print(line("help [COMMAND]", "this list, or one line (also: ?)"));
   if (args.size() == 1 || args[1] == "exit") Print(line("exit", "leave the shell"));
   if (args.size() == 1) {
     Print("At a terminal: Left/Right edit the line, Up/Down recall earlier lines, Ctrl-C drops");

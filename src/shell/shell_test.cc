@@ -109,7 +109,7 @@ TEST_CASE("Shell: help lists the commands of this shell, help CMD one, and touch
   RunShell(device, Options(256, 128, 16, 16), "");
   device.ClearTrace();
   const testing::ShellRun run = RunShell(device, Options(256, 128, 16, 16, /*root_init=*/false),
-                                         "help\nhelp cat\nhelp slice\nhelp a b\n");
+                                         "help\nhelp cat\nhelp slice\nhelp a b\n?\n");
   CHECK(run.out.find("Commands:\n  cd PATH ") != std::string::npos);
   CHECK(run.out.find("  exit                        leave the shell\nAt a terminal: ") !=
         std::string::npos);
@@ -117,6 +117,12 @@ TEST_CASE("Shell: help lists the commands of this shell, help CMD one, and touch
   CHECK(run.out.find("%  cat FILE                    print a file\n") != std::string::npos);
   CHECK(run.out.find("Error: no command slice (help lists them)") != std::string::npos);
   CHECK(run.out.find("Error: help takes at most one command name") != std::string::npos);
+  size_t lists = 0;  // `?` is `help`: two lists
+  for (size_t at = run.out.find("Commands:\n"); at != std::string::npos;
+       at = run.out.find("Commands:\n", at + 1)) {
+    ++lists;
+  }
+  CHECK(lists == 2);
   for (const std::string& call : device.trace()) CHECK(call.rfind("Get ", 0) == 0);  // start-up
 }
 
