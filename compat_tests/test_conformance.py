@@ -8,6 +8,7 @@ checks that its defect concerns:
 (b) chatty_shell.py       a shell that repeats its failure message on every later command
 (c) bad_parity_shell.py   a shell whose parity is wrong in the last byte of every block
 (d) ignore_cblk_server.py a server that ignores -cblk
+(e) lock_in_parity_shell.py a shell whose lock release goes through the parity path
 
 Results are read from the kit's JUnit report (its machine-readable output); the Markdown
 report and the exit status are checked too, and Ctrl-C leaves no process behind."""
@@ -182,6 +183,19 @@ def test_a_server_ignoring_cblk_and_the_reports(tmp_path):
     assert protocol.get("failures") == "2"
 
 
+def test_a_shell_whose_lock_traffic_breaks_parity(tmp_path):
+    """(e), the classic bug, on Python servers (with ours, our shell takes the servers' own
+    Lock method instead of RSM on block 0)."""
+    _, shell = ours("2022")
+    code, results, out = run_kit(
+        tmp_path, "--server", "%s %s" % (PY, REFERENCE),
+        "--shell", "%s %s %s" % (PY, SABOTEURS / "lock_in_parity_shell.py", shell),
+        "--check", "shell.g01_basic", "--check", "raid.n4.g01_basic", "--check", "faults.*")
+    assert failing(results) == {"raid.n4.g01_basic", "faults.n4.kill_each", "faults.n4.repair",
+                                "faults.n4.lock_parity", "faults.n4.double_fault"}, out
+    assert "lock traffic through the parity path" in out
+
+
 def test_usage_and_list(tmp_path):
     proc = subprocess.run([PY, str(KIT), "--list", "--edition", "2023", "--raid", "4-5"],
                           capture_output=True, text=True, timeout=30)
@@ -193,6 +207,44 @@ def test_usage_and_list(tmp_path):
     bad = subprocess.run([PY, str(KIT), "--only", "nothing", "--server", "x"],
                          capture_output=True, text=True, timeout=30)
     assert bad.returncode == 2
+
+
+def test_the_parity_rule():
+    sys.path.insert(0, str(ROOT / "tools"))
+    from conformance_kit.parity import parity_errors
+    bs, zero, ones = 4, bytes(4), b"\x01" * 4
+    data = [b"\x05\x00\x00\x07", b"\x01\x02\x03\x04"]
+    parity = bytes(a ^ b for a, b in zip(*data))
+    # physical[server][row]; row 0 holds the free lock (zeros) on server 0
+    assert parity_errors([[zero, data[0]], [zero, data[1]], [zero, parity]], bs) == ([], "")
+    # lock traffic through the parity path: the parity XORed with 0x01 bytes, the lock free
+    bad, why = parity_errors([[zero, data[0]], [zero, data[1]], [ones, parity]], bs)
+    assert bad == [0] and "lock traffic through the parity path" in why
+    bad, why = parity_errors([[zero, data[0]], [zero, data[1]], [zero, data[0]]], bs)
+    assert bad == [1] and "byte 0" in why and "lock" not in why
+    # an unreadable block (-cblk) makes its row unverifiable, not wrong
+    assert parity_errors([[None, data[0]], [data[0], data[1]], [zero, parity]], bs)[0] == []
+
+
+def test_an_installed_copy_finds_its_package_and_data(tmp_path):
+    """The layout the install rule makes: the script and conformance_kit/ side by side, the
+    golden runs in conformance_kit/golden/, the script reached through a symlink."""
+    import shutil
+    share = tmp_path / "share"
+    shutil.copytree(ROOT / "tools" / "conformance_kit", share / "conformance_kit",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    shutil.copy(KIT, share / "conformance")
+    for edition in ("g22", "g23"):
+        shutil.copytree(ROOT / "compat_tests" / "golden" / edition,
+                        share / "conformance_kit" / "golden" / edition)
+    (tmp_path / "bin").mkdir()
+    (tmp_path / "bin" / "memoryfs-conformance").symlink_to(share / "conformance")
+    server, shell = ours("2022")
+    proc = subprocess.run([str(tmp_path / "bin" / "memoryfs-conformance"), "--server", server,
+                           "--shell", shell, "--check", "shell.g01_basic"],
+                          capture_output=True, text=True, timeout=60, cwd=str(tmp_path))
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "1 checks: 1 passed" in proc.stdout
 
 
 def test_ctrl_c_kills_everything_the_kit_started(tmp_path):

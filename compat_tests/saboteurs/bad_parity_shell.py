@@ -7,6 +7,7 @@ last byte of each Put of a row whose parity is on server i (left-asymmetric layo
 docs: parity of row r on server N-1 - r mod N). Single server: REAL_SHELL unchanged."""
 
 import os
+import subprocess
 import sys
 
 import forwarding
@@ -36,7 +37,6 @@ def main():
     i = args.index("-startport")
     rest = args[:i] + args[i + 2:]
     servers = ",".join("127.0.0.1:%d" % p for p in ports)
-    import subprocess
     sys.exit(subprocess.call([real, *rest, "-servers", servers]))
 
 

@@ -3,7 +3,6 @@
 REAL_SHELL FLAGS...`` runs REAL_SHELL and passes its output through; once it has printed a
 ``SERVER_DISCONNECTED`` line, that line is printed again before every later prompt."""
 
-import os
 import re
 import subprocess
 import sys

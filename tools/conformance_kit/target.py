@@ -3,6 +3,7 @@ kit runs them -- servers with the assignment's flags on free loopback ports (N o
 consecutive ports for ``-startport``), shells with the edition's flags, in batch or one
 command at a time. Every wait is bounded."""
 
+import signal
 import socket
 import subprocess
 import sys
@@ -13,6 +14,7 @@ import time
 from . import procs
 from .paths import PACKAGE_DIR
 from .results import Failed, Skipped
+from .rpc import read_blocks
 
 KIT_SERVER = [sys.executable, str(PACKAGE_DIR / "refserver.py")]
 START_TIMEOUT = 15.0
@@ -94,11 +96,9 @@ class Server:
             procs.kill(self.proc)
 
     def pause(self):
-        import signal
         procs.signal_group(self.proc, signal.SIGSTOP)
 
     def resume(self):
-        import signal
         procs.signal_group(self.proc, signal.SIGCONT)
 
     def restart(self):
@@ -146,7 +146,6 @@ class Array:
 
     def physical(self):
         """Every server's blocks (None where a Get did not answer a block)."""
-        from .rpc import read_blocks
         return [read_blocks(s.port, s.nb) for s in self.servers]
 
 
