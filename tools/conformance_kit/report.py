@@ -43,6 +43,12 @@ def markdown(results, title="Conformance report", preamble=""):
     return "\n".join(rows) + "\n"
 
 
+def _xml_safe(text):
+    """XML 1.0 has no place for most control characters; they become \\xNN."""
+    return "".join(c if c in "\t\n\r" or ord(c) >= 0x20 else "\\x%02x" % ord(c)
+                   for c in str(text))
+
+
 def junit(results, name="conformance"):
     suites = ET.Element("testsuites", name=name)
     groups = []
@@ -58,11 +64,12 @@ def junit(results, name="conformance"):
         for r in members:
             case = ET.SubElement(suite, "testcase", name=r.id, classname=r.group,
                                  time="%.3f" % r.seconds)
-            ET.SubElement(case, "system-out").text = r.description
+            ET.SubElement(case, "system-out").text = _xml_safe(r.description)
+            detail = _xml_safe(r.detail)
             if r.status == FAIL:
-                ET.SubElement(case, "failure", message=r.detail[:500]).text = r.detail
+                ET.SubElement(case, "failure", message=detail[:500]).text = detail
             elif r.status == SKIP:
-                ET.SubElement(case, "skipped", message=r.detail)
+                ET.SubElement(case, "skipped", message=detail)
     return ET.tostring(suites, encoding="unicode", xml_declaration=True) + "\n"
 
 
