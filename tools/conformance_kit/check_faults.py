@@ -182,9 +182,12 @@ def repair(impl, base, run, k):
 
 
 def first_problem(outcome, which):
-    for k, problems in sorted(outcome.items()):
-        if problems[which]:
-            raise Failed(problems[which])
+    """Fails with the first failed server's problem, naming every server that failed."""
+    failed = [k for k, problems in sorted(outcome.items()) if problems[which]]
+    if failed:
+        raise Failed("%s [failed for server%s %s of %s]" % (
+            outcome[failed[0]][which], "s"[:len(failed) > 1], ", ".join(map(str, failed)),
+            ", ".join(map(str, sorted(outcome)))))
 
 
 def hang(impl, base):
