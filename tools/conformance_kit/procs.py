@@ -19,8 +19,11 @@ _scopes = []       # stack of lists: the processes started inside the current ch
 
 
 def command_words(command):
-    """A command line given as one string (shell-like quoting) or as a list of words."""
-    return shlex.split(command) if isinstance(command, str) else [str(w) for w in command]
+    """A command line given as one string (shell-like quoting, a leading ``~`` expanded, as
+    a shell would) or as a list of words."""
+    if isinstance(command, str):
+        return [os.path.expanduser(w) if w.startswith("~") else w for w in shlex.split(command)]
+    return [str(w) for w in command]
 
 
 def spawn(command, args=(), **popen_kwargs):
