@@ -92,13 +92,15 @@ def test_our_programs_pass_everything_2022(tmp_path):
 
 def test_our_programs_pass_everything_2023(tmp_path):
     """The 2023 programs (same server under its 2023 name, fsmain): every check on N = 4, 5, 8
-    (the protocol group once more is left to the 2022 test, but for -cblk)."""
+    (the protocol group once more is left to the 2022 test, but for -cblk and the 2023-only
+    -delayat checks)."""
     server, shell = ours("2023")
     code, results, out = run_kit(tmp_path, "--server", server, "--shell", shell,
                                  "--edition", "2023", "--raid", "4-5,8", "--check", "shell.*",
                                  "--check", "raid.*", "--check", "faults.*",
-                                 "--check", "protocol.cblk*")
+                                 "--check", "protocol.cblk*", "--check", "protocol.delayat*")
     assert code == 0 and failing(results) == set(), out
+    assert results["protocol.delayat"] == results["protocol.delayat_zero"] == "PASS"
     assert "SKIP" not in results.values(), out
     assert results["shell.g08_two_clients"] == "PASS"
     assert {"raid.n8.g07_slice_mirror", "raid.n5.g01_basic", "faults.n4.hang"} <= set(results)

@@ -233,6 +233,48 @@ def cblk_zero(impl):
     _cblk(impl, 0)
 
 
+def delayat(impl):
+    """2023 blockserver, -delayat 3: the third request does its work, then the server sleeps
+    10 s before answering, and (single-threaded) answers nobody else meanwhile."""
+    port = _server(impl, ["-delayat", 3]).port
+    for n in (0, 1):
+        started = time.monotonic()
+        rpc.call(port, "Get", n, timeout=30)
+        require(time.monotonic() - started < 3, "-delayat 3: request %d took %.1f s"
+                % (n + 1, time.monotonic() - started))
+    done = {}
+
+    def timed(name, method, *params):
+        done[name + "_outcome"] = rpc.call(port, method, *params, timeout=30)
+        done[name] = time.monotonic()
+
+    started = time.monotonic()
+    third = threading.Thread(target=timed, args=("third", "Put", 2, b"\x03" * BS), daemon=True)
+    third.start()
+    time.sleep(1.0)
+    other = threading.Thread(target=timed, args=("other", "Get", 4), daemon=True)
+    other.start()
+    third.join(30)
+    other.join(30)
+    require("third" in done and "other" in done, "-delayat 3: no answer within 30 s")
+    stall = done["third"] - started
+    require(stall >= 8.5, "-delayat 3: the third request was answered after %.1f s, not after "
+            "its 10 s sleep" % stall)
+    require(done["other"] >= done["third"] - 0.5, "-delayat 3: another client's request was "
+            "answered %.1f s before the sleeping one" % (done["third"] - done["other"]))
+    _expect_block(rpc.call(port, "Get", 2), b"\x03" * BS, "-delayat 3: Get(2) after the "
+                  "delayed Put (its work is done before the sleep)")
+
+
+def delayat_zero(impl):
+    port = _server(impl, ["-delayat", 0]).port
+    started = time.monotonic()
+    for n in range(12):
+        rpc.call(port, "Get", n % NB, timeout=30)
+    require(time.monotonic() - started < 5, "-delayat 0: 12 requests took %.1f s (0 means no "
+            "delay)" % (time.monotonic() - started))
+
+
 def checks(impl):
     c = lambda name, text, fn, timeout=None: Check("protocol." + name, "protocol", text,
                                                    lambda: fn(impl), timeout)
@@ -260,4 +302,8 @@ def checks(impl):
         c("cblk", "-cblk B: Get and RSM of block B answer a checksum error, for good; other "
           "blocks fine", cblk),
         c("cblk_zero", "-cblk 0 works too (not taken for 'no -cblk')", cblk_zero),
-    ]
+    ] + ([
+        c("delayat", "2023 -delayat 3: the 3rd request's work done, its answer after a 10 s "
+          "sleep that stalls every client", delayat, 60),
+        c("delayat_zero", "2023 -delayat 0: no delay", delayat_zero),
+    ] if impl.edition == "2023" else [])
