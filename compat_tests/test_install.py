@@ -276,3 +276,21 @@ def test_deb_dpkg_install(deb):
         _run(["dpkg", "-r", "memoryfs"], timeout=120)
     assert "memoryfs" not in _installed_packages()
     assert not Path("/usr/bin/memoryfs_server").exists()
+
+
+def test_cmake_install_conformance_kit_runs(installed, tmp_path):
+    """memoryfs-conformance, installed with its package and the golden runs, works from any
+    directory: it lists its checks and passes the protocol checks of the installed server."""
+    kit = installed / "bin" / "memoryfs-conformance"
+    assert kit.is_file() and os.access(kit, os.X_OK)
+    golden = installed / "share" / "memoryfs" / "tools" / "conformance_kit" / "golden"
+    assert (golden / "g22" / "g01_basic.in").is_file() and (golden / "g23").is_dir()
+    env = {k: v for k, v in os.environ.items() if k != "MEMORYFS_CONFORMANCE_DATA"}
+    listing = subprocess.run([str(kit), "--list"], cwd=tmp_path, env=env, capture_output=True,
+                             text=True, timeout=60)
+    assert listing.returncode == 0, listing.stderr
+    assert "shell.g01_basic" in listing.stdout
+    run = subprocess.run([str(kit), "--server", str(installed / "bin" / "memoryfs_server"),
+                          "--only", "protocol"], cwd=tmp_path, env=env, capture_output=True,
+                         text=True, timeout=300)
+    assert run.returncode == 0, run.stdout[-2000:] + run.stderr[-2000:]
