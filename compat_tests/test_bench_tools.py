@@ -147,3 +147,18 @@ def test_perf_report_merges_runs():
     assert merged[2] == "| x | 0.5 / 1.5 / 2.5 | 1.0 / 1.5 / 3.0 |"
     assert merged[3] == "| g01_basic | 7 | n/a |"
     assert merged[4] == "note 2"
+
+
+def test_perf_report_renders_from_saved_tables(tmp_path):
+    (tmp_path / "bench_latency.md").write_text("| a | b |\n|---|---:|\n| x | 1 |\n")
+    (tmp_path / "meta.json").write_text('{"took": 12.0, "date": "2026-12-01T10:00:00+00:00"}')
+    out = tmp_path / "performance.md"
+    result = subprocess.run([sys.executable, str(TOOLS / "perf_report.py"), "--from-dir",
+                             str(tmp_path), "--only", "latency", "--output", str(out)],
+                            capture_output=True, text=True, timeout=30)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    assert text.startswith("# Performance")
+    assert "tools/perf_report.py --only latency" in text and "2026-12-01 10:00 UTC" in text
+    assert "## A simulated network" in text and "| x | 1 |" in text
+    assert "## Big arrays" not in text

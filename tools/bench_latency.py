@@ -109,6 +109,7 @@ def main():
     goldens = {c: [golden_by_prefix(CONFIGS[c][0], p) for p in prefixes] for c in configs}
     # results[(config, delay)] = list over repetitions of (net seconds, net rounds, requests)
     results = {(c, d): [] for c in configs for d in delays}
+    zeros = {(c, d): [] for c in configs for d in delays}  # start-up: (seconds, rounds)
     per_workload = {(c, d, g.name): [] for c in configs for d in delays for g in goldens[c]}
     began = time.monotonic()
     with servers.ServerPool() as pool:
@@ -116,6 +117,7 @@ def main():
             for d in delays:
                 for c in configs:
                     total = [0.0, 0, 0]
+                    zero_total = [0.0, 0]
                     for g in goldens[c]:
                         zero = one_run(pool, c, g, b"exit\n", d, check=False)
                         run = one_run(pool, c, g, g.stdin, d, check=True)
@@ -123,7 +125,10 @@ def main():
                         per_workload[(c, d, g.name)].append(net)
                         for i in range(3):
                             total[i] += net[i]
+                        zero_total[0] += zero[0]
+                        zero_total[1] += zero[1]
                     results[(c, d)].append(tuple(total))
+                    zeros[(c, d)].append(tuple(zero_total))
                     print("run %d  %5.2f ms  %-18s %7.3f s  %5d rounds  %5d requests"
                           % (rep + 1, d, c, total[0], total[1], total[2]), file=sys.stderr)
     took = time.monotonic() - began
@@ -133,12 +138,14 @@ def main():
         "Golden workloads (%s; the g23 inputs for fsmain), each server behind a latency proxy; "
         "time minus start-up (the same flags with a workload of just `exit`), summed over the "
         "workloads, min / median / max of %d runs; rounds: requests sent while none was in "
-        "flight at any proxy (start-up's subtracted). Ratio: median time / (rounds x RTT); "
+        "flight at any proxy (start-up's subtracted; the last column is the start-up's, "
+        "medians, summed over the workloads). Ratio: median time / (rounds x RTT); "
         "added: (median time - median time at 0 ms) / (rounds x RTT). The whole run took "
         "%.0f s." % (names, args.repeat, took), "",
         "| configuration | one-way delay | time (s) | rounds | requests | RTT (ms) "
-        "| rounds x RTT (s) | time / (rounds x RTT) | added / (rounds x RTT) |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+        "| rounds x RTT (s) | time / (rounds x RTT) | added / (rounds x RTT) "
+        "| start-up: time (s), rounds |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for c in configs:
         zero_median = None
         if 0.0 in delays:
@@ -155,8 +162,11 @@ def main():
                 1e6 * median / rounds if rounds else 0)
             added = ("%.2f" % ((median - zero_median) / ideal)
                      if ideal and zero_median is not None else "")
-            lines.append("| %s | %g ms | %s | %d | %d | %g | %.3f | %s | %s |" % (
-                c, d, spread(times), rounds, requests, 2 * d, ideal, ratio, added))
+            start_time = statistics.median(z[0] for z in zeros[(c, d)])
+            start_rounds = statistics.median(z[1] for z in zeros[(c, d)])
+            lines.append("| %s | %g ms | %s | %d | %d | %g | %.3f | %s | %s | %.3f, %d |" % (
+                c, d, spread(times), rounds, requests, 2 * d, ideal, ratio, added, start_time,
+                start_rounds))
     biggest = max(delays)
     lines += ["", "Per workload at %g ms one way (median time minus start-up, s; rounds):"
               % biggest, "",

@@ -18,11 +18,14 @@ several (already a spread) keeps its text with each number replaced by its media
 runs; everything else is the last run's. The tables each tool wrote are kept in --out-dir.
 
 Options: --repeat R (5) --runs K (5) --big-sizes S --only NAME,... --out-dir DIR
-         --output FILE (docs/performance.md) --build-dir DIR
+         --output FILE (docs/performance.md) --build-dir DIR --note TEXT
+         --from-dir DIR: run nothing, rewrite the page from the tables of an earlier --out-dir
+         (to change the page's text without measuring again)
 """
 
 import argparse
 import datetime
+import json
 import os
 import platform
 import re
@@ -36,6 +39,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
 TOOLS = REPO / "tools"
+BIG_SIZES = "1024,4096,16384"
 NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 INTRO = """# Performance
@@ -59,8 +63,8 @@ Generated {date} in {took:.0f} s on {machine}.{note}
 SECTIONS = {
     "server": ("Server: calls/s, ours vs the Python reference server (`tools/bench_server.py`)",
                """The tool measures each case for a fixed time against both servers, one after
-the other in one run; it was run {runs} times and each cell is min / median / max over the runs.
-Python `xmlrpc.client.ServerProxy` clients (C++ `memoryfs_bench_client` where the case says so).
+the other in one run; it was run {runs} times and each cell is min / median / max over the runs
+(the C++ / ref ratio of each run, then their spread).
 
 Why two concurrency rows. With 8 Python client processes the *clients* are the bottleneck: a
 Python `ServerProxy` call costs about 180 µs of CPU, so 8 of them saturate both cores at about
@@ -86,10 +90,11 @@ Get each, so the array adds few RPCs (every virtual Put becomes 2 Gets + 2 Puts)
 requests to different servers run in parallel. The records add a few RPCs per command (the N-1
 member records read in the Lock's round, and 3 intent requests per writing command in one more
 round). The 2022 shell's opt-in cache (`-cache 1`) cuts the golden workloads' requests to a
-fraction of what the reference makes (its one Stats per command included). Repair rebuilds a
-server more slowly than one server absorbs plain writes, because every rebuilt block needs N-1
-reads before its write (this table's repair uses blocks of 128 bytes; the next two sections
-measure the batched repair).
+fraction of what the reference makes (its one Stats per command included). In the last table
+`load` writes one block per Put, while `repair` reads and writes with the batch calls
+`GetBlocks`/`PutBlocks` (next section): every rebuilt block still needs N-1 reads before its
+write, but a call now carries up to 256 blocks of 128 bytes, so the ratio compares batched
+rebuilding with unbatched writing.
 """),
     "repair": ("Repair and scrub: batched calls vs block by block (`tools/bench_repair.py`)",
                """RAID-5 over 4 servers; server 1 is killed, restarted blank and rebuilt with `repair 1`,
@@ -107,7 +112,18 @@ the array only); then `repair` of one member restarted blank and a `scrub`, --re
 times. The second table divides each cost by what it should be proportional to: a cost linear
 in the blocks has a per-block ratio near 1 across sizes, a cost independent of them an absolute
 ratio near 1. Sizes of this run: {big_sizes} blocks per server{big_note}.
-""", ""),
+""", """Reading the tables: the server keeps its blocks in one zero-initialised array and an MD5 per
+block (`src/server/block_store.cc`), so its memory is the blocks' bs + 16 bytes plus a fixed
+few MiB, and it touches all of it at start-up: the RSS after start-up is already that of the
+full server, and start-up time grows linearly with the blocks (zeroing 256 MiB takes some
+100 ms), while a lazily allocated store would start in constant time but fill its memory as it
+is written. The shell's start-up does not depend on the array's size (it reads a few
+file-system blocks and each member's record, it does not scan the array). Repair and scrub are
+linear: per block rebuilt, N-1 blocks are read in batches and one is written; per stripe, N
+blocks read and checked. On this shared machine their per-block cost varies between sizes by
+up to about 2x from load alone; where it grows with the size, memory (caches, page faults
+of the blank member being refilled) is the likely reason.
+"""),
     "latency": ("A simulated network (`tools/bench_latency.py`, `tools/latency_proxy.py`)",
                 """No netem here: each server sits behind `tools/latency_proxy.py`, a TCP proxy that
 holds each direction's bytes back by a one-way delay, in order. The golden workloads run
@@ -121,7 +137,15 @@ own cost per hop (thread wake-ups, tens of µs). RAID-5 sends the requests of on
 operation to different servers in parallel, so it makes more requests than rounds. The 2023
 edition (`fsmain`) always caches blocks; the 2022 shell only with `-cache 1`. The
 configurations and delays are alternated within each of the --repeat {repeat} repetitions.
-""", ""),
+""", """Reading the table: each round costs one RTT plus the client's and server's own time for it
+(the 0 ms row's µs / round, 80-200 µs on this machine, most of it the shell's and the proxy's
+Python) plus the proxy's wake-ups; so at 0.25 ms one way the local time is still a large part
+and the ratio is well above 1, at 1 ms the RTT dominates. Over a real network a workload's time
+is therefore about its rounds x RTT, and what saves time is fewer rounds: the 2022 cache cuts
+them to about a third, the 2023 edition's cache to under half (each lock taken also reads
+the last-writer block, rewritten when another client wrote last: docs/edition2023.md), and RAID-5 adds fewer rounds than requests because its requests
+to different servers go out together.
+"""),
 }
 
 
@@ -161,6 +185,7 @@ def run_tool(script, args, log):
         out.write("$ %s\n" % " ".join(argv))
         out.flush()
         subprocess.run(argv, check=True, stdout=out, stderr=out, cwd=REPO)
+        out.write("# took %.1f s\n" % (time.monotonic() - started))
     print("  %.0f s" % (time.monotonic() - started), file=sys.stderr, flush=True)
 
 
@@ -209,12 +234,55 @@ def merge_runs(texts):
     return "\n".join(merged) + "\n"
 
 
+def run_all(out, only, args):
+    """Runs the tools; their tables go to ``out``."""
+    log = out / "perf_report.log"
+    r = args.repeat
+    if "server" in only:
+        for i in range(args.runs):
+            run_tool("bench_server.py", ["--markdown", out / ("bench_server.%d.md" % i)], log)
+    if "raid" in only:
+        for i in range(args.runs):
+            run_tool("bench_raid.py", ["--repeat", r, "--markdown",
+                                       out / ("bench_raid.%d.md" % i)], log)
+    if "repair" in only:
+        run_tool("bench_repair.py", ["--repeat", r, "--markdown", out / "bench_repair.md"], log)
+    if "big" in only:
+        run_tool("bench_big.py", ["--repeat", r, "--sizes", args.big_sizes, "--markdown",
+                                  out / "bench_big.md"], log)
+    if "latency" in only:
+        run_tool("bench_latency.py", ["--repeat", r, "--markdown", out / "bench_latency.md"],
+                 log)
+
+
+def load_tables(out, only):
+    """(tables by section, seconds the run took, its date) from a run's directory."""
+    tables = {}
+    for name in ("server", "raid"):
+        files = sorted(out.glob("bench_%s.*.md" % name))
+        if name in only and files:
+            tables[name] = merge_runs([f.read_text() for f in files])
+    for name in ("repair", "big", "latency"):
+        f = out / ("bench_%s.md" % name)
+        if name in only and f.exists():
+            tables[name] = f.read_text()
+    meta = out / "meta.json"
+    if meta.exists():
+        m = json.loads(meta.read_text())
+        return tables, m["took"], datetime.datetime.fromisoformat(m["date"])
+    # A run interrupted before its meta file: the tools' own times from the log.
+    log = (out / "perf_report.log").read_text() if (out / "perf_report.log").exists() else ""
+    took = sum(float(x) for x in re.findall(r"^# took (\d+(?:\.\d+)?) s$", log, re.M))
+    newest = max((f.stat().st_mtime for f in out.glob("*.md")), default=time.time())
+    return tables, took, datetime.datetime.fromtimestamp(newest, datetime.timezone.utc)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=5, help="--repeat of each tool")
     parser.add_argument("--runs", type=int, default=5,
                         help="runs of bench_server and bench_raid (merged)")
-    parser.add_argument("--big-sizes", default="1024,4096,16384",
+    parser.add_argument("--big-sizes", default=BIG_SIZES,
                         help="bench_big.py --sizes (the issue's: 4096,16384,65536)")
     parser.add_argument("--only", help="comma-separated subset of: " + ",".join(SECTIONS))
     parser.add_argument("--out-dir", help="where the tools' tables and log go (default: temp)")
@@ -222,57 +290,41 @@ def main():
     parser.add_argument("--build-dir", help="C++ build directory (else $MEMORYFS_BUILD_DIR "
                         "or <repo>/build)")
     parser.add_argument("--note", default="", help="a sentence added to the intro")
+    parser.add_argument("--from-dir", help="run nothing: rewrite the page from the tables an "
+                        "earlier run left in this --out-dir")
     args = parser.parse_args()
     if args.build_dir:
         os.environ["MEMORYFS_BUILD_DIR"] = str(Path(args.build_dir).resolve())
-    out = Path(args.out_dir or tempfile.mkdtemp(prefix="perf_report."))
-    out.mkdir(parents=True, exist_ok=True)
-    log = out / "perf_report.log"
     only = args.only.split(",") if args.only else list(SECTIONS)
-    began = time.monotonic()
-    tables = {}
-    r = args.repeat
-    if "server" in only:
-        texts = []
-        for i in range(args.runs):
-            f = out / ("bench_server.%d.md" % i)
-            run_tool("bench_server.py", ["--markdown", f], log)
-            texts.append(f.read_text())
-        tables["server"] = merge_runs(texts)
-    if "raid" in only:
-        texts = []
-        for i in range(args.runs):
-            f = out / ("bench_raid.%d.md" % i)
-            run_tool("bench_raid.py", ["--repeat", r, "--markdown", f], log)
-            texts.append(f.read_text())
-        tables["raid"] = merge_runs(texts)
-    if "repair" in only:
-        run_tool("bench_repair.py", ["--repeat", r, "--markdown", out / "bench_repair.md"], log)
-        tables["repair"] = (out / "bench_repair.md").read_text()
-    if "big" in only:
-        run_tool("bench_big.py", ["--repeat", r, "--sizes", args.big_sizes, "--markdown",
-                                  out / "bench_big.md"], log)
-        tables["big"] = (out / "bench_big.md").read_text()
-    if "latency" in only:
-        run_tool("bench_latency.py", ["--repeat", r, "--markdown", out / "bench_latency.md"],
-                 log)
-        tables["latency"] = (out / "bench_latency.md").read_text()
-    took = time.monotonic() - began
+    if args.from_dir:
+        out = Path(args.from_dir)
+        tables, took, date = load_tables(out, only)
+        args.runs = len(list(out.glob("bench_server.*.md"))) or args.runs
+    else:
+        out = Path(args.out_dir or tempfile.mkdtemp(prefix="perf_report."))
+        out.mkdir(parents=True, exist_ok=True)
+        began = time.monotonic()
+        run_all(out, only, args)
+        took = time.monotonic() - began
+        date = datetime.datetime.now(datetime.timezone.utc)
+        (out / "meta.json").write_text(json.dumps({"took": took, "date": date.isoformat()}))
+        tables, _, _ = load_tables(out, only)
 
-    command = "/usr/bin/python3 tools/perf_report.py"
-    extra = [a for a in sys.argv[1:]]
-    if extra:
-        command += " " + " ".join(shlex.quote(a) for a in extra)
+    command = "/usr/bin/python3 tools/perf_report.py"  # what was measured, not where it went
+    for flag, value, default in (("--runs", args.runs, 5), ("--repeat", args.repeat, 5),
+                                 ("--big-sizes", args.big_sizes, BIG_SIZES),
+                                 ("--only", args.only, None)):
+        if value != default:
+            command += " %s %s" % (flag, value)
     biggest = max(int(s) for s in args.big_sizes.split(","))
     big_note = ("" if biggest >= 65536 else
                 "; the issue's size, 8 x 65,536 blocks of 4 KiB (2 GiB), is "
-                "`--big-sizes 4096,16384,65536` (about 8 more minutes)")
-    fields = dict(runs=args.runs, repeat=r, big_sizes=args.big_sizes.replace(",", ", "),
+                "`--big-sizes 4096,16384,65536` (about 5 more minutes)")
+    fields = dict(runs=args.runs, repeat=args.repeat, big_sizes=args.big_sizes.replace(",", ", "),
                   big_note=big_note)
     note = (" " + args.note) if args.note else ""
-    parts = [INTRO.format(command=command, date=datetime.datetime.now(
-        datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), took=took, machine=machine(),
-        note=note)]
+    parts = [INTRO.format(command=command, date=date.strftime("%Y-%m-%d %H:%M UTC"), took=took,
+                          machine=machine(), note=note)]
     for name, (title, before, after) in SECTIONS.items():
         if name not in tables:
             continue
