@@ -115,14 +115,15 @@ ratio near 1. Sizes of this run: {big_sizes} blocks per server{big_note}.
 """, """Reading the tables: the server keeps its blocks in one zero-initialised array and an MD5 per
 block (`src/server/block_store.cc`), so its memory is the blocks' bs + 16 bytes plus a fixed
 few MiB, and it touches all of it at start-up: the RSS after start-up is already that of the
-full server, and start-up time grows linearly with the blocks (zeroing 256 MiB takes some
-100 ms), while a lazily allocated store would start in constant time but fill its memory as it
-is written. The shell's start-up does not depend on the array's size (it reads a few
-file-system blocks and each member's record, it does not scan the array). Repair and scrub are
-linear: per block rebuilt, N-1 blocks are read in batches and one is written; per stripe, N
-blocks read and checked. On this shared machine their per-block cost varies between sizes by
-up to about 2x from load alone; where it grows with the size, memory (caches, page faults
-of the blank member being refilled) is the likely reason.
+full server, and start-up time grows linearly with the blocks (about 100 ms or more for
+256 MiB), where a lazily allocated store would start in constant time and fill its memory as
+it is written. The shell's start-up, to its prompt or for `-command status`, does not grow
+measurably with the array's size. Repair and scrub are linear in the blocks: per block rebuilt,
+N-1 blocks are read in batches and one is written; per stripe, N blocks are read and checked.
+On this shared machine their per-block cost moves between sizes by tens of per cent from load
+alone (compare two runs); a per-block cost that grows steadily with the size would point at
+memory effects (caches, the blank member's pages faulted in as it is refilled), which these
+numbers neither show nor rule out.
 """),
     "latency": ("A simulated network (`tools/bench_latency.py`, `tools/latency_proxy.py`)",
                 """No netem here: each server sits behind `tools/latency_proxy.py`, a TCP proxy that
@@ -137,14 +138,14 @@ own cost per hop (thread wake-ups, tens of µs). RAID-5 sends the requests of on
 operation to different servers in parallel, so it makes more requests than rounds. The 2023
 edition (`fsmain`) always caches blocks; the 2022 shell only with `-cache 1`. The
 configurations and delays are alternated within each of the --repeat {repeat} repetitions.
-""", """Reading the table: each round costs one RTT plus the client's and server's own time for it
-(the 0 ms row's µs / round, 80-200 µs on this machine, most of it the shell's and the proxy's
-Python) plus the proxy's wake-ups; so at 0.25 ms one way the local time is still a large part
-and the ratio is well above 1, at 1 ms the RTT dominates. Over a real network a workload's time
-is therefore about its rounds x RTT, and what saves time is fewer rounds: the 2022 cache cuts
-them to about a third, the 2023 edition's cache to under half (each lock taken also reads
-the last-writer block, rewritten when another client wrote last: docs/edition2023.md), and RAID-5 adds fewer rounds than requests because its requests
-to different servers go out together.
+""", """Reading the table: each round costs one RTT plus the work done for it locally (the 0 ms row's
+µs / round: the shell's, the server's and the Python proxy's, some 60-200 µs on this machine)
+plus the proxy's late wake-ups; so at 0.25 ms one way the local part is still large and the
+ratio well above 1, while at 1 ms the RTT dominates. Over a real network a workload's time is
+therefore about its rounds x RTT, and what saves time is fewer rounds: the 2022 cache cuts them
+to about a third, the 2023 edition's cache to under half (each lock taken also reads the
+last-writer block, rewritten when another client wrote last: docs/edition2023.md), and RAID-5
+makes fewer rounds than requests because its requests to different servers go out together.
 """),
 }
 
