@@ -14,9 +14,10 @@
 // - Signals: the reader installs no handler and asks libedit for none (EL_SIGNAL off, as it
 //   re-raises them to the whole process group; a window resized while a line is typed is
 //   noticed at the next line). main()'s SIGINT handler calls CancelLine(): the line being
-//   typed is dropped, a newline is shown, and ReadLine prompts again. A handler that ends the process calls RestoreTerminal() first, and main()'s
-//   SIGCONT handler calls ResumeEditing(). All three are async-signal-safe and callable from
-//   any thread; they act on the one reader that exists (Create refuses a second).
+//   typed is dropped, a newline is shown, and ReadLine prompts again. A handler that ends the
+//   process calls RestoreTerminal() first, and main()'s SIGCONT handler calls ResumeEditing().
+//   All three are async-signal-safe and callable from any thread; they act on the one reader
+//   that exists (Create refuses a second).
 // - History file (HistoryFile()): loaded by Create, rewritten after each line entered
 //   (libedit's format); its errors are ignored, the history being a comfort.
 // - Characters: decoded with the environment's LC_CTYPE, or C.UTF-8 when that is plain ASCII
