@@ -46,13 +46,14 @@ void Fanout::RunAll(std::vector<Task> tasks) {
   std::vector<std::function<void()>*> here;
   std::mutex mu;
   std::condition_variable done_cv;
+  // Counted before the first hand-off: workers decrement it (under mu) as soon as they start.
   size_t remaining = 0;
+  for (const Task& t : tasks) remaining += t.server == inline_server ? 0 : 1;
   for (Task& t : tasks) {
     if (t.server == inline_server) {
       here.push_back(&t.work);
       continue;
     }
-    ++remaining;
     Worker* w = workers_[t.server].get();
     {
       std::lock_guard<std::mutex> lock(w->mu);
