@@ -15,6 +15,12 @@ def data_location(v, n):
     return d, stripe
 
 
+def first_block_on(server, n, end, start=1):
+    """The first virtual block in [start, end) whose data is on `server` (block 0, the 2022
+    lock, is skipped by default): one to read to make a shell meet that server's failure."""
+    return next(v for v in range(start, end) if data_location(v, n)[0] == server)
+
+
 def parity_server(stripe, n):
     return (n - 1) - (stripe % n)
 

@@ -40,7 +40,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import data_location, parity_server  # noqa: E402
+from raid import data_location, first_block_on, parity_server  # noqa: E402
+import runs  # noqa: E402
 
 VICTIM = 1
 CHECKSUM_BYTES = 16  # MD5 per block
@@ -157,8 +158,7 @@ class Array:
     def repair(self):
         shell, victim = self.shell, self.servers[VICTIM]
         victim.kill()
-        probe = next(v for v in range(1, self.blocks * (self.n - 1))
-                     if data_location(v, self.n)[0] == VICTIM)
+        probe = first_block_on(VICTIM, self.n, self.blocks * (self.n - 1))
         shell.send("showblockslice %d 0 1" % probe)  # meets the failure
         self.r["start"].append(timed_start(victim))  # blank
         started = time.monotonic()
@@ -202,9 +202,6 @@ def measure(pool, n, sizes, bs, repeat):
     return {a.blocks: a.r for a in arrays}
 
 
-def spread(values, scale=1.0, fmt="%.0f"):
-    return " / ".join(fmt % (v * scale) for v in (min(values), statistics.median(values),
-                                                  max(values)))
 
 
 def main():
@@ -239,12 +236,12 @@ def main():
         r = results[blocks]
         raw = blocks * n * bs
         lines.append("| %d | %s | %s | %.0f (%.0f) | %.0f (%.0f) | %.0f | %s | %s | %s | %s |" % (
-            blocks, "%.0f MiB" % (raw / 2**20), spread(r["start"], 1000),
+            blocks, "%.0f MiB" % (raw / 2**20), runs.spread(r["start"], 1000),
             med(r["rss"]) / blocks, med(r["rss_fresh"]) / blocks,
             (med(r["rss"]) - fixed) / blocks, (med(r["rss_fresh"]) - fixed) / blocks,
             blocks * n / r["fill"],
-            spread(r["prompt"], 1000), spread(r["status"], 1000),
-            spread(r["repair"], 1, "%.2f"), spread(r["scrub"], 1, "%.2f")))
+            runs.spread(r["prompt"], 1000), runs.spread(r["status"], 1000),
+            runs.spread(r["repair"], 1, "%.2f"), runs.spread(r["scrub"], 1, "%.2f")))
     base = sizes[0]
     for blocks in sizes:
         results[blocks]["rss_above"] = [v - fixed for v in results[blocks]["rss"]]
@@ -275,10 +272,7 @@ def main():
             ratios.append("%.2f, %.2f" % (pb, ab))
         lines.append("| %s | %s | %s | %s |" % (label, unit, " | ".join(cells),
                                                  " | ".join(ratios)))
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).write_text(text)
+    runs.emit(lines, args.markdown)
 
 
 if __name__ == "__main__":

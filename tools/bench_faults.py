@@ -39,7 +39,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import runs  # noqa: E402
 import servers  # noqa: E402
-from raid import RaidServers, data_location  # noqa: E402
+from raid import RaidServers, first_block_on  # noqa: E402
 
 BS = 128
 FS = ["-is", 128, "-ni", 16, "-cid", 0]  # 29 block pointers per inode
@@ -90,7 +90,7 @@ class Array:
     def victim_block(self):
         """A virtual block of the victim server that is file-system metadata (the bitmap or
         the inode table): reading it does not change what the measured commands do."""
-        return next(v for v in range(1, 18) if data_location(v, self.n)[0] == VICTIM)
+        return first_block_on(VICTIM, self.n, 18)
 
     def expect_event(self, out, what):
         events = [m.group(0).decode() for m in EVENT.finditer(out)]
@@ -184,15 +184,16 @@ def bench_detection(pool, n, file_blocks, timeouts, repeat):
     return results
 
 
-def spread(values, scale=1000.0, digits=1):
-    """"min / median / max" of values * scale."""
-    return " / ".join("%.*f" % (digits, v * scale)
-                      for v in (min(values), statistics.median(values), max(values)))
 
 
 def counts(values):
     low, high = min(values), max(values)
     return "%d" % low if low == high else "%d-%d" % (low, high)
+
+
+def millis(seconds):
+    """"min / median / max" of durations in seconds, shown in ms."""
+    return runs.spread(seconds, 1000.0, "%.1f")
 
 
 def cost_lines(cost, repeat, file_blocks):
@@ -206,8 +207,8 @@ def cost_lines(cost, repeat, file_blocks):
             d_times, d_rpcs = results[(command, "degraded")]
             lines.append("| %d | %s | %s | %s | %.2f | %s | %s | %.2f |" % (
                 n, shown, counts(h_rpcs), counts(d_rpcs),
-                statistics.median(d_rpcs) / statistics.median(h_rpcs), spread(h_times),
-                spread(d_times), statistics.median(d_times) / statistics.median(h_times)))
+                statistics.median(d_rpcs) / statistics.median(h_rpcs), millis(h_times),
+                millis(d_times), statistics.median(d_times) / statistics.median(h_times)))
     return lines + ["", "Degraded: server %d SIGKILLed and marked failed by the shell before "
                     "the measured commands; RPCs are those the live servers served (their "
                     "`Stats`: Get, Put, RSM and metadata requests); %d runs of each state, "
@@ -218,7 +219,7 @@ def detection_lines(detection, n, repeat):
     lines = ["| fault (server %d of N=%d) | shell -timeout (ms) | time to SERVER_DISCONNECTED "
              "(ms) min / median / max | runs |" % (VICTIM, n), "|---|---:|---:|---:|"]
     for (fault, timeout_ms), values in sorted(detection.items(), key=lambda kv: kv[0]):
-        lines.append("| SIG%s | %d | %s | %d |" % (fault.upper(), timeout_ms, spread(values),
+        lines.append("| SIG%s | %d | %s | %d |" % (fault.upper(), timeout_ms, millis(values),
                                                    len(values)))
     return lines + ["", "From the signal to the line, the next command (`cat` of the file) "
                     "sent right after the signal.", ""]
@@ -264,10 +265,7 @@ def main(argv=None):
     lines += detection_lines(detection, args.detect_n, args.repeat)
     lines.append("C++ servers on loopback, -bs %d, %d CPUs; measurement shells -timeout %d ms. "
                  "%s" % (BS, os.cpu_count(), args.shell_timeout_ms, RUN.retrier.summary()))
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).write_text(text)
+    runs.emit(lines, args.markdown)
     return 0
 
 

@@ -37,6 +37,7 @@ import servers  # noqa: E402
 import shells  # noqa: E402
 from latency_proxy import LatencyProxy, RoundCounter  # noqa: E402
 from raid import server_blocks  # noqa: E402
+import runs  # noqa: E402
 
 CONFIGS = {  # name: (golden dir, servers, extra shell flags, program)
     "N=1": (shells.GOLDEN_DIR, 1, [], "shell"),
@@ -85,9 +86,6 @@ def one_run(pool, config, golden, stdin, delay_ms, check):
     return elapsed, rounds, requests
 
 
-def spread(values, scale=1.0, fmt="%.3f"):
-    return " / ".join(fmt % (v * scale) for v in (min(values), statistics.median(values),
-                                                  max(values)))
 
 
 def main():
@@ -151,10 +149,10 @@ def main():
         if 0.0 in delays:
             zero_median = statistics.median(r[0] for r in results[(c, 0.0)])
         for d in delays:
-            runs = results[(c, d)]
-            times = [r[0] for r in runs]
-            rounds = statistics.median(r[1] for r in runs)
-            requests = statistics.median(r[2] for r in runs)
+            measured = results[(c, d)]
+            times = [r[0] for r in measured]
+            rounds = statistics.median(r[1] for r in measured)
+            requests = statistics.median(r[2] for r in measured)
             rtt = 2 * d / 1000.0
             ideal = rounds * rtt
             median = statistics.median(times)
@@ -165,8 +163,8 @@ def main():
             start_time = statistics.median(z[0] for z in zeros[(c, d)])
             start_rounds = statistics.median(z[1] for z in zeros[(c, d)])
             lines.append("| %s | %g ms | %s | %d | %d | %g | %.3f | %s | %s | %.3f, %d |" % (
-                c, d, spread(times), rounds, requests, 2 * d, ideal, ratio, added, start_time,
-                start_rounds))
+                c, d, runs.spread(times, 1.0, "%.3f"), rounds, requests, 2 * d, ideal, ratio,
+                added, start_time, start_rounds))
     biggest = max(delays)
     lines += ["", "Per workload at %g ms one way (median time minus start-up, s; rounds):"
               % biggest, "",
@@ -175,14 +173,11 @@ def main():
     for i, prefix in enumerate(prefixes):
         cells = []
         for c in configs:
-            runs = per_workload[(c, biggest, goldens[c][i].name)]
-            cells.append("%.3f s, %d" % (statistics.median(r[0] for r in runs),
-                                         statistics.median(r[1] for r in runs)))
+            measured = per_workload[(c, biggest, goldens[c][i].name)]
+            cells.append("%.3f s, %d" % (statistics.median(r[0] for r in measured),
+                                         statistics.median(r[1] for r in measured)))
         lines.append("| %s | %s |" % (goldens[configs[0]][i].name, " | ".join(cells)))
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).write_text(text)
+    runs.emit(lines, args.markdown)
 
 
 if __name__ == "__main__":

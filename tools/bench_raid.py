@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import RaidServers, data_location  # noqa: E402
+from raid import RaidServers, first_block_on  # noqa: E402
 from trace_proxy import TraceProxy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -203,7 +203,7 @@ def repair_rate(pool, n, server_blocks):
         shell = tool_shell(array.shell_args(*FS), "repair shell")
         victim = 1
         array.servers[victim].kill()
-        probe = next(v for v in range(1, nb) if data_location(v, n)[0] == victim)
+        probe = first_block_on(victim, n, nb)
         shell.send("showblockslice %d 0 1" % probe)  # detects the failure
         array.servers[victim].start()  # blank
         started = time.monotonic()
@@ -343,10 +343,7 @@ def main(argv=None):
     lines += ["Workload: %d files of %d bytes (-bs %d): create, append, cat each; %d CPUs; "
               "shell -timeout %d ms. %s" % (args.files, args.size, BS, os.cpu_count(),
                                             args.shell_timeout_ms, RUN.retrier.summary())]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).write_text(text)
+    runs.emit(lines, args.markdown)
     return 0
 
 

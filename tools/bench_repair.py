@@ -28,7 +28,8 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import RaidServers, data_location  # noqa: E402
+from raid import RaidServers, first_block_on  # noqa: E402
+import runs  # noqa: E402
 
 FS = ["-is", 64, "-ni", 32, "-cid", 0, "-timeout", 60000]
 
@@ -60,7 +61,7 @@ def one_run(pool, build, kind, extra, n, blocks, bs):
         try:
             victim = 1
             array.servers[victim].kill()
-            probe = next(v for v in range(1, nb) if data_location(v, n)[0] == victim)
+            probe = first_block_on(victim, n, nb)
             shell.send("showblockslice %d 0 1" % probe)  # detects the failure
             array.servers[victim].start()  # blank
             started = time.monotonic()
@@ -80,8 +81,6 @@ def one_run(pool, build, kind, extra, n, blocks, bs):
     return blocks / repair_s, blocks * n / scrub_s
 
 
-def spread(values):
-    return "%.0f / %.0f / %.0f" % (min(values), statistics.median(values), max(values))
 
 
 def main():
@@ -121,16 +120,13 @@ def main():
     for name, *_ in configs:
         repair, scrub = results[name]
         lines.append("| %s | %s | %.2fx | %s | %.2fx |" % (
-            name, spread(repair), statistics.median(repair) / base[0], spread(scrub),
+            name, runs.spread(repair), statistics.median(repair) / base[0], runs.spread(scrub),
             statistics.median(scrub) / base[1]))
     if args.baseline_build and "python-base" in results:
         py_now = statistics.median(results["python"][0])
         py_base = statistics.median(results["python-base"][0])
         lines += ["", "Python servers, repair now / before: %.2fx" % (py_now / py_base)]
-    text = "\n".join(lines) + "\n"
-    print(text)
-    if args.markdown:
-        Path(args.markdown).write_text(text)
+    runs.emit(lines, args.markdown)
 
 
 if __name__ == "__main__":

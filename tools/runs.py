@@ -1,5 +1,5 @@
 """Runs that survive a busy machine: shared by the measurement tools (bench_raid.py,
-bench_server.py, load_analysis.py, bench_faults.py).
+bench_server.py, load_analysis.py, bench_faults.py; spread and emit by the benchmarks too).
 
 * ``RunFailed``: a run that did not complete, with the reason as text: the exit status, the
   last lines of stderr and of stdout (never a bytes repr of a whole output).
@@ -10,6 +10,8 @@ bench_server.py, load_analysis.py, bench_faults.py).
   that a tool can print how many of its runs were retried.
 * ``ToolShell``: shells.InteractiveShell with a configurable prompt timeout whose failures
   are RunFailed with the reason.
+* ``spread(values)``: "min / median / max" of repeated measurements; ``emit(lines, path)``:
+  a tool's table printed, and written to its ``--markdown`` file when given.
 
 Timeouts sized for measurement: the tools pass the shell ``-timeout MS`` (``--shell-timeout-ms``,
 default DEFAULT_SHELL_TIMEOUT_MS) so that a loaded machine makes a run slower, not failed.
@@ -17,6 +19,7 @@ default DEFAULT_SHELL_TIMEOUT_MS) so that a loaded machine makes a run slower, n
 
 import os
 import re
+import statistics
 import sys
 import threading
 from pathlib import Path
@@ -35,6 +38,20 @@ TAIL_WIDTH = 160
 # An error of the device, not of the file system (Error: UNAVAILABLE: ... timed out after 1000
 # ms): fatal to a measurement even where the workload expects Error: ERROR_... lines.
 STATUS_ERROR = re.compile(rb"Error: (?!ERROR_)[A-Z_]{4,}: [^\n]*")
+
+
+def spread(values, scale=1.0, fmt="%.0f"):
+    """"min / median / max" of values * scale, each formatted with fmt."""
+    return " / ".join(fmt % (v * scale)
+                      for v in (min(values), statistics.median(values), max(values)))
+
+
+def emit(lines, markdown=None):
+    """Prints a tool's result (lines of Markdown) and writes it to `markdown` when given."""
+    text = "\n".join(lines) + "\n"
+    print(text)
+    if markdown:
+        Path(markdown).write_text(text)
 
 
 class RunFailed(RuntimeError):

@@ -6,8 +6,6 @@ REAL_SHELL (ours: it takes ``-servers``) through them. The forwarder of server i
 last byte of each Put of a row whose parity is on server i (left-asymmetric layout, as in
 docs: parity of row r on server N-1 - r mod N). Single server: REAL_SHELL unchanged."""
 
-import os
-import subprocess
 import sys
 
 import forwarding
@@ -16,9 +14,6 @@ import forwarding
 def main():
     real, args = sys.argv[1], sys.argv[2:]
     n = forwarding.flag(args, "-ns", 1)
-    if n <= 1 or "-startport" not in args:
-        os.execv(real, [real, *args])
-    start = forwarding.flag(args, "-startport")
 
     def rewriter(i):
         def rewrite(method, params):
@@ -29,15 +24,7 @@ def main():
             return None
         return rewrite
 
-    ports = []
-    for i in range(n):
-        port = forwarding.free_port()
-        forwarding.serve(port, start + i, rewriter(i), background=True)
-        ports.append(port)
-    i = args.index("-startport")
-    rest = args[:i] + args[i + 2:]
-    servers = ",".join("127.0.0.1:%d" % p for p in ports)
-    sys.exit(subprocess.call([real, *rest, "-servers", servers]))
+    forwarding.run_shell_through(real, args, rewriter)
 
 
 if __name__ == "__main__":

@@ -4,9 +4,12 @@ forward unchanged, ("answer", value) to answer without forwarding, or ("forward"
 forward other params. Standard library only."""
 
 import http.client
+import os
 import http.server
 import socket
 import socketserver
+import subprocess
+import sys
 import threading
 import time
 import xmlrpc.client
@@ -97,3 +100,24 @@ def replace_flag(args, name, value):
     args = list(args)
     args[args.index(name) + 1] = str(value)
     return args
+
+
+def run_shell_through(real, args, rewriter):
+    """Runs the shell REAL with ``args`` (which hold ``-ns N -startport P``, N > 1) through one
+    forwarder per server, ``rewriter(i)`` the rewrite of server i's (P+i's) forwarder, and
+    exits with the shell's status. With one server, or without -startport, execs REAL as
+    is."""
+    n = flag(args, "-ns", 1)
+    if n <= 1 or "-startport" not in args:
+        os.execv(real, [real, *args])
+    start = flag(args, "-startport")
+    ports = []
+    for i in range(n):
+        port = free_port()
+        serve(port, start + i, rewriter(i), background=True)
+        ports.append(port)
+    i = args.index("-startport")
+    rest = args[:i] + args[i + 2:]
+    servers = ",".join("127.0.0.1:%d" % p for p in ports)
+    sys.exit(subprocess.call([real, *rest, "-servers", servers]))
+

@@ -10,8 +10,6 @@ forwarders in front of the servers and runs REAL_SHELL (ours: ``-servers``) thro
 forwarder of server 0 applies the parity update of each Put to row 0 to server N-1 (row 0's
 parity server in the left-asymmetric layout). Single server: REAL_SHELL unchanged."""
 
-import os
-import subprocess
 import sys
 import xmlrpc.client
 
@@ -21,9 +19,7 @@ import forwarding
 def main():
     real, args = sys.argv[1], sys.argv[2:]
     n = forwarding.flag(args, "-ns", 1)
-    if n <= 1 or "-startport" not in args:
-        os.execv(real, [real, *args])
-    start = forwarding.flag(args, "-startport")
+    start = forwarding.flag(args, "-startport", 0)
     url = lambda i: "http://127.0.0.1:%d" % (start + i)
 
     def lock_through_parity(method, params):
@@ -35,16 +31,8 @@ def main():
             parity.Put(0, bytes(a ^ b ^ c for a, b, c in zip(block, old, new)))
         return None
 
-    ports = []
-    for i in range(n):
-        port = forwarding.free_port()
-        forwarding.serve(port, start + i, lock_through_parity if i == 0 else lambda m, p: None,
-                         background=True)
-        ports.append(port)
-    i = args.index("-startport")
-    rest = args[:i] + args[i + 2:]
-    servers = ",".join("127.0.0.1:%d" % p for p in ports)
-    sys.exit(subprocess.call([real, *rest, "-servers", servers]))
+    forwarding.run_shell_through(
+        real, args, lambda i: lock_through_parity if i == 0 else (lambda m, p: None))
 
 
 if __name__ == "__main__":
