@@ -52,11 +52,16 @@ int Shell::RunCommand(std::string_view line) {
     return 1;
   }
   exit_status_ = 0;
-  if (hooks_.command_boundary) hooks_.command_boundary(true);
-  Execute(line);
-  if (hooks_.command_boundary) hooks_.command_boundary(false);
+  ExecuteBounded(line);
   out_.flush();
   return exit_status_;
+}
+
+bool Shell::ExecuteBounded(std::string_view line) {
+  if (hooks_.command_boundary) hooks_.command_boundary(true);
+  const bool go_on = Execute(line);
+  if (hooks_.command_boundary) hooks_.command_boundary(false);
+  return go_on;
 }
 
 int Shell::Run() {
@@ -69,10 +74,7 @@ int Shell::Run() {
   while (true) {
     const std::optional<std::string> line = reader_->ReadLine(PromptText());
     if (!line) return 0;  // end of input: a clean exit (deviation 3)
-    if (hooks_.command_boundary) hooks_.command_boundary(true);
-    const bool go_on = Execute(*line);
-    if (hooks_.command_boundary) hooks_.command_boundary(false);
-    if (!go_on) break;
+    if (!ExecuteBounded(*line)) break;
   }
   out_.flush();
   return 0;

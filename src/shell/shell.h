@@ -200,6 +200,8 @@ class Shell {
   void DoRm(const std::string& name);
   void DoAppend(const std::string& path, const std::string& text);
 
+  // Execute(line) between the command_boundary hook's calls (true before, false after).
+  bool ExecuteBounded(std::string_view line);
   // Whether the command exists here (its hook is set; the dialect has it).
   bool Available(const std::string& name) const;
   // help [COMMAND]: the available commands with their usage, or one of them.

@@ -1,7 +1,6 @@
 #include "shell/status.h"
 
 #include <iomanip>
-#include <sstream>
 
 namespace memoryfs::shell {
 namespace {
@@ -136,11 +135,8 @@ const char* HealthName(Health health) {
 Health PrintStatus(raid::Array* array,
                    const std::vector<std::unique_ptr<client::RemoteDevice>>& remotes,
                    const std::string& last_scrub, std::ostream& out) {
-  std::ostringstream text;
-  const Health health = array != nullptr ? PrintArrayStatus(*array, remotes, last_scrub, text)
-                                         : PrintServerStatus(*remotes.front(), text);
-  out << text.str();
-  return health;
+  return array != nullptr ? PrintArrayStatus(*array, remotes, last_scrub, out)
+                          : PrintServerStatus(*remotes.front(), out);
 }
 
 }  // namespace memoryfs::shell
