@@ -8,7 +8,6 @@ import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
@@ -125,6 +124,23 @@ def test_bench_latency_tiniest(tmp_path):
     cells = [c.strip() for c in row.strip("|").split("|")]
     assert int(cells[3]) > 50  # g02 makes ~170 dependent rounds after start-up
     assert float(cells[7]) >= 0.9  # each round costs at least its RTT
+
+
+def test_bench_fanout_tiniest(tmp_path):
+    require_kind("cpp")
+    if not shells.shell_available():
+        pytest.skip("shell not built")
+    out = tmp_path / "fanout.md"
+    result = run_tool("bench_fanout.py", "--repeat", 1, "--seconds", 0.1, "--markdown", out,
+                      timeout=120)
+    assert result.returncode == 0, result.stderr
+    text = out.read_text()
+    for row in ("| single Get (no fan-out) |", "| fiber loop (raid::Fanout) |",
+                "| a thread per server (before) |", "| this | idle |", "| this | busy |"):
+        assert row in text
+    fiber = next(l for l in text.splitlines() if l.startswith("| fiber loop"))
+    per_round = float(fiber.split("|")[2].split("/")[1])
+    assert 0 < per_round < 100000  # a median in µs
 
 
 def test_bench_big_tiniest(tmp_path):

@@ -1,32 +1,31 @@
-// Fanout: runs requests to different servers concurrently, one worker thread per server.
+// Fanout: runs the requests of one round to different servers concurrently, on the calling
+// thread: one lane per server on an rpc::FiberLoop, so the round's requests go out on every
+// connection before any answer is awaited, and the answers are collected in one poll() loop.
 //
 // The rule that keeps devices safe (a device is not thread-safe, see remote_device.h): every
-// device is used by at most one thread at a time. It holds because
-// - a round's tasks for one server run in order on one thread: the calling thread for the
-//   first task's server, that server's worker for the others; never on two threads at once;
-// - RunAll returns only after every task of the round has finished, and the mutex hand-offs
-//   order a task's effects before RunAll's return;
+// device is used by one lane at a time, on the owner's thread. It holds because
+// - a round's tasks for one server run in order in one lane: the first task's server's on the
+//   caller's own stack, each other server's on a fiber of its own;
+// - RunAll returns only after every task of the round has finished;
 // - the owner (raid::Array, and through it repair and the shell's showload) calls a device
-//   directly only from its own thread and never while a RunAll is in progress, since the array
-//   has one caller at a time.
-// So a device's calls may move between the caller's thread and its worker, but never overlap.
+//   directly only outside RunAll, since the array has one caller at a time.
+// Lanes interleave only where one waits for a socket (fiber_loop.h): a task that blocks any
+// other way (a sleep) holds up the whole round.
 //
-// Lifetime: the destructor stops and joins every worker; it must not run during RunAll.
+// Lifetime: must not be destroyed during RunAll.
 #pragma once
 
-#include <condition_variable>
-#include <deque>
 #include <functional>
-#include <mutex>
-#include <thread>
 #include <vector>
+
+#include "rpc/fiber_loop.h"
 
 namespace memoryfs::raid {
 
 class Fanout {
  public:
-  explicit Fanout(int num_servers);
-  ~Fanout();
+  // num_servers: the servers tasks may name (0 .. num_servers-1).
+  explicit Fanout(int num_servers) : num_servers_(num_servers) {}
   Fanout(const Fanout&) = delete;
   Fanout& operator=(const Fanout&) = delete;
 
@@ -34,22 +33,16 @@ class Fanout {
     int server;
     std::function<void()> work;
   };
-  // Runs every task and returns when all have finished: the tasks of the first task's server
-  // on the calling thread, every other server's on its worker, concurrently. Tasks for the
-  // same server run in order, on one thread.
+  // Runs every task and returns when all have finished: each server's tasks in order in one
+  // lane, the lanes concurrently. An exception from a task is rethrown after all finished.
   void RunAll(std::vector<Task> tasks);
 
- private:
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> queue;
-    bool stop = false;
-    std::thread thread;
-  };
-  void Loop(Worker* w);
+  // Context switches between lanes so far (rpc::FiberLoop::switches).
+  long long switches() const { return loop_.switches(); }
 
-  std::vector<std::unique_ptr<Worker>> workers_;
+ private:
+  int num_servers_;
+  rpc::FiberLoop loop_;
 };
 
 }  // namespace memoryfs::raid

@@ -1,13 +1,12 @@
 #include "raid/fanout.h"
 
 #include <doctest/doctest.h>
+#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
-#include <set>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -17,23 +16,24 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// A meeting point for `expected` threads that gives up after a timeout instead of hanging.
-class Rendezvous {
- public:
-  explicit Rendezvous(int expected) : expected_(expected) {}
-  // True when all `expected` callers arrived before the timeout.
-  bool ArriveAndWait(milliseconds timeout) {
-    std::unique_lock<std::mutex> lock(mu_);
-    if (++arrived_ == expected_) cv_.notify_all();
-    return cv_.wait_for(lock, timeout, [this] { return arrived_ >= expected_; });
+// Both ends of a connected, non-blocking stream socket pair.
+struct Pipe {
+  rpc::Socket in, out;
+  Pipe() {
+    int fds[2];
+    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
+    in = rpc::Socket(fds[0]);
+    out = rpc::Socket(fds[1]);
   }
-
- private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  int expected_;
-  int arrived_ = 0;
 };
+
+bool Send(const Pipe& to) { return rpc::SendAll(to.out, "x", rpc::DeadlineIn(1000)).ok(); }
+
+// One byte from the pipe within ms; "" when none came.
+std::string ReadByte(const Pipe& from, int ms) {
+  std::string got;
+  return rpc::ReceiveSome(from.in, &got, rpc::DeadlineIn(ms)).ok() ? got : "";
+}
 
 long long ElapsedMs(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -78,93 +78,77 @@ TEST_CASE("Fanout: RunAll of no tasks returns at once") {
 }
 
 TEST_CASE("Fanout: tasks of different servers run concurrently") {
-  // Each task waits for the other: run one after the other, both would time out.
-  Fanout fanout(2);
-  Rendezvous meet(2);
-  std::atomic<bool> met0{false}, met1{false};
-  const auto start = std::chrono::steady_clock::now();
-  fanout.RunAll({{0, [&] { met0 = meet.ArriveAndWait(milliseconds(1500)); }},
-                 {1, [&] { met1 = meet.ArriveAndWait(milliseconds(1500)); }}});
-  CHECK(met0);
-  CHECK(met1);
-  CHECK(ElapsedMs(start) < 1000);
-
-  // All N servers at once, too.
+  // Each server's task waits for a byte the other's sends after its own wait began: run one
+  // after the other, the first would time out.
   constexpr int kServers = 6;
-  Fanout wide(kServers);
-  Rendezvous all(kServers);
-  std::atomic<int> met{0};
+  std::vector<Pipe> inbox(kServers);
+  std::vector<std::string> got(kServers);
+  Fanout fanout(kServers);
   std::vector<Fanout::Task> tasks;
   for (int s = 0; s < kServers; ++s) {
-    tasks.push_back({s, [&] { met += all.ArriveAndWait(milliseconds(1500)) ? 1 : 0; }});
+    tasks.push_back({s, [&, s] {
+                       if (s == 0) REQUIRE(Send(inbox[1]));
+                       got[s] = ReadByte(inbox[s], 1500);
+                       if (s != 0) REQUIRE(Send(inbox[(s + 1) % kServers]));
+                     }});
   }
-  wide.RunAll(std::move(tasks));
-  CHECK(met == kServers);
+  const auto start = std::chrono::steady_clock::now();
+  fanout.RunAll(std::move(tasks));
+  CHECK(ElapsedMs(start) < 1000);
+  for (int s = 0; s < kServers; ++s) CHECK(got[s] == "x");
 }
 
-TEST_CASE("Fanout: tasks of one server run in order on one thread, each server its own") {
-  // Server 0's task comes first in each round: its tasks run on the calling thread.
+TEST_CASE(
+    "Fanout: tasks of one server run in order and never overlap, all on the caller's thread") {
   constexpr int kServers = 3;
   constexpr int kPerServer = 100;
   Fanout fanout(kServers);
-  std::mutex mu;
   std::vector<std::vector<int>> order(kServers);
-  std::vector<std::set<std::thread::id>> threads(kServers);
-  std::vector<std::atomic<int>> running(kServers);
-  for (auto& r : running) r = 0;
-  std::atomic<bool> overlapped{false};
+  std::vector<int> running(kServers, 0);
+  bool overlapped = false, elsewhere = false;
+  std::vector<Pipe> idle(kServers);
   const auto record = [&](int server, int i) {
-    if (++running[server] != 1) overlapped = true;  // two tasks of one server at once
-    {
-      std::lock_guard<std::mutex> lock(mu);
-      order[server].push_back(i);
-      threads[server].insert(std::this_thread::get_id());
-    }
+    if (++running[server] != 1) overlapped = true;     // two tasks of one server at once
+    if (i % 25 == 0) (void)ReadByte(idle[server], 2);  // a wait: the other lanes run meanwhile
+    order[server].push_back(i);
     --running[server];
   };
+  const std::thread::id caller = std::this_thread::get_id();
   for (int round = 0; round < 3; ++round) {
     std::vector<Fanout::Task> tasks;
     // Interleaved across servers, in order within each.
     for (int i = 0; i < kPerServer; ++i) {
-      for (int s = 0; s < kServers; ++s) tasks.push_back({s, [&, s, i] { record(s, i); }});
+      for (int s = 0; s < kServers; ++s) {
+        tasks.push_back({s, [&, s, i] {
+                           if (std::this_thread::get_id() != caller) elsewhere = true;
+                           record(s, i);
+                         }});
+      }
     }
     fanout.RunAll(std::move(tasks));
   }
   CHECK_FALSE(overlapped);
-  std::set<std::thread::id> all;
+  CHECK_FALSE(elsewhere);
   for (int s = 0; s < kServers; ++s) {
     CAPTURE(s);
     std::vector<int> expected;
     for (int k = 0; k < 3 * kPerServer; ++k) expected.push_back(k % kPerServer);
     CHECK(order[s] == expected);
-    CHECK(threads[s].size() == 1);  // the same thread over all rounds
-    CHECK((threads[s].count(std::this_thread::get_id()) == 1) == (s == 0));
-    all.insert(threads[s].begin(), threads[s].end());
   }
-  CHECK(all.size() == kServers);
 }
 
-TEST_CASE("Fanout: the first task's server runs on the calling thread") {
+TEST_CASE("Fanout: a round of one server makes no context switch") {
   Fanout fanout(4);
   for (int server = 0; server < 4; ++server) {
     CAPTURE(server);
-    std::thread::id ran_on;
     int runs = 0;
-    fanout.RunAll({{server, [&] {
-                      ran_on = std::this_thread::get_id();
-                      ++runs;
-                    }}});
-    CHECK(runs == 1);
-    CHECK(ran_on == std::this_thread::get_id());
+    fanout.RunAll({{server, [&] { ++runs; }}, {server, [&] { ++runs; }}});
+    CHECK(runs == 2);
   }
-  // Two tasks of one server: both on the calling thread. A second server's: its worker.
-  std::thread::id first, second, other;
-  fanout.RunAll({{1, [&] { first = std::this_thread::get_id(); }},
-                 {2, [&] { other = std::this_thread::get_id(); }},
-                 {1, [&] { second = std::this_thread::get_id(); }}});
-  CHECK(first == std::this_thread::get_id());
-  CHECK(second == first);
-  CHECK(other != first);
+  CHECK(fanout.switches() == 0);
+  // Two servers: the second's lane is a fiber, entered and left.
+  fanout.RunAll({{1, [] {}}, {2, [] {}}});
+  CHECK(fanout.switches() == 1);
 }
 
 TEST_CASE("Fanout: 10,000 rounds in a row") {
@@ -184,7 +168,7 @@ TEST_CASE("Fanout: 10,000 rounds in a row") {
   CHECK(sum == expected);
 }
 
-TEST_CASE("Fanout: destruction joins the workers promptly, used or not") {
+TEST_CASE("Fanout: destruction is prompt, used or not") {
   const auto start = std::chrono::steady_clock::now();
   { Fanout unused(8); }
   std::atomic<int> ran{0};
@@ -195,7 +179,7 @@ TEST_CASE("Fanout: destruction joins the workers promptly, used or not") {
     used.RunAll(std::move(tasks));
   }
   {
-    Fanout none(0);  // no workers at all
+    Fanout none(0);  // no servers at all
   }
   CHECK(ran == 5);
   CHECK(ElapsedMs(start) < 1000);

@@ -27,6 +27,10 @@ Result<std::string> HttpClient::Post(const std::string& path, const std::string&
   RETURN_IF_ERROR(EnsureConnected(deadline));
   Status sent = SendAll(socket_, FormatPost(endpoint_.ToString(), path, body), deadline);
   if (!sent.ok()) return Fail(sent);
+  // The reply cannot be there yet: wait for it rather than try a read first (a system call
+  // saved per call; within a FiberLoop, the other lanes run meanwhile).
+  Status readable = WaitReadable(socket_, deadline);
+  if (!readable.ok()) return Fail(readable);
   std::string buf;
   HttpMessage reply;
   for (;;) {

@@ -12,6 +12,8 @@
 
 #include <cstring>
 
+#include "rpc/fiber_loop.h"
+
 namespace memoryfs::rpc {
 
 namespace {
@@ -38,14 +40,11 @@ Result<sockaddr_in> Resolve(const std::string& host, int port) {
   return addr;
 }
 
-int MillisLeft(Deadline deadline) {
-  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
-  // Round up so that a sub-millisecond remainder still polls once.
-  return left.count() < 0 ? 0 : static_cast<int>(left.count()) + 1;
-}
-
-// Waits for `events` on the socket until the deadline.
+// Waits for `events` on the socket until the deadline: within the FiberLoop running on this
+// thread, if any (rpc/fiber_loop.h), else by polling this one socket.
 Status WaitFor(int fd, short events, Deadline deadline) {
+  Status in_loop;
+  if (WaitInLoop(fd, events, deadline, &in_loop)) return in_loop;
   for (;;) {
     int left = MillisLeft(deadline);
     if (left <= 0 && Clock::now() >= deadline) {
@@ -61,6 +60,13 @@ Status WaitFor(int fd, short events, Deadline deadline) {
 }
 
 }  // namespace
+
+int MillisLeft(Deadline deadline) {
+  if (deadline == Deadline::max()) return -1;
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - Clock::now());
+  // Round up so that a sub-millisecond remainder still polls once.
+  return left.count() < 0 ? 0 : static_cast<int>(left.count()) + 1;
+}
 
 Socket& Socket::operator=(Socket&& other) noexcept {
   if (this != &other) {
@@ -145,6 +151,10 @@ Result<size_t> ReceiveSome(const Socket& socket, std::string* out, Deadline dead
     if (errno != EAGAIN && errno != EWOULDBLOCK) return Errno(Code::kUnavailable, "recv");
     RETURN_IF_ERROR(WaitFor(socket.fd(), POLLIN, deadline));
   }
+}
+
+Status WaitReadable(const Socket& socket, Deadline deadline) {
+  return WaitFor(socket.fd(), POLLIN, deadline);
 }
 
 bool PeerClosed(const Socket& socket) {

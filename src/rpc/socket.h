@@ -52,9 +52,18 @@ Status SendAll(const Socket& socket, const std::string& data, Deadline deadline)
 // Returns the number of bytes read; 0 means the peer closed the connection.
 Result<size_t> ReceiveSome(const Socket& socket, std::string* out, Deadline deadline);
 
+// Waits until the socket is readable (data, end of stream or an error) before the deadline:
+// for a reply that cannot have arrived yet, instead of a read that would find nothing.
+Status WaitReadable(const Socket& socket, Deadline deadline);
+
 // True when a kept-alive connection has been closed by the peer (or has unexpected data):
 // checked without blocking before a connection is reused, so that nothing is ever re-sent.
 bool PeerClosed(const Socket& socket);
+
+// The poll() timeout that reaches the deadline: milliseconds left, rounded up (a
+// sub-millisecond remainder still polls once; callers re-check the deadline precisely), 0 once
+// it has passed, -1 (no timeout) for Deadline::max().
+int MillisLeft(Deadline deadline);
 
 // Deadline `ms` milliseconds from now.
 inline Deadline DeadlineIn(int ms) { return Clock::now() + std::chrono::milliseconds(ms); }
