@@ -3,6 +3,10 @@
 // list of fault rules; RemoteDevice asks this module to encode a call and to decode its reply
 // and never looks at XML or fault texts itself.
 //
+// Get, Put and RSM in their usual shapes go through rpc/block_xml (formatted and parsed by hand,
+// the same bytes and results as xmlrpc-c's); every other document, and every fault, through
+// xmlrpc-c.
+//
 // Adding a method is one row in kMethods (wire.cc), one Method value, and a Reply field when
 // its reply has a new shape.
 //

@@ -28,34 +28,48 @@ struct DecodeTable {
 };
 constexpr DecodeTable kDecode;
 
+// Writes the base64 of data[0, n) (n a multiple of 3, or the last bytes) at out; returns the end.
+char* EncodeQuads(const uint8_t* data, size_t n, char* out) {
+  size_t i = 0;
+  for (; i + 3 <= n; i += 3) {
+    const uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
+    out[0] = kAlphabet[v >> 18];
+    out[1] = kAlphabet[(v >> 12) & 63];
+    out[2] = kAlphabet[(v >> 6) & 63];
+    out[3] = kAlphabet[v & 63];
+    out += 4;
+  }
+  if (i < n) {
+    const uint32_t v = (data[i] << 16) | (i + 1 < n ? data[i + 1] << 8 : 0);
+    out[0] = kAlphabet[v >> 18];
+    out[1] = kAlphabet[(v >> 12) & 63];
+    out[2] = i + 1 < n ? kAlphabet[(v >> 6) & 63] : '=';
+    out[3] = '=';
+    out += 4;
+  }
+  return out;
+}
+
 // <value><base64>, the lines, </base64></value>.
 void AppendBase64Value(const Bytes& data, std::string* out) {
-  *out += "<value><base64>\r\n";
+  constexpr std::string_view kOpen = "<value><base64>\r\n";
+  constexpr std::string_view kClose = "</base64></value>";
   const size_t lines = data.empty() ? 1 : (data.size() + kLineBytes - 1) / kLineBytes;
-  out->reserve(out->size() + data.size() * 4 / 3 + lines * 2 + 64);
-  for (size_t at = 0; at < data.size(); at += kLineBytes) {
-    const size_t end = std::min(data.size(), at + kLineBytes);
-    size_t i = at;
-    for (; i + 2 < end; i += 3) {
-      const uint32_t v = (data[i] << 16) | (data[i + 1] << 8) | data[i + 2];
-      const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
-                            kAlphabet[v & 63]};
-      out->append(quad, 4);
-    }
-    if (i + 1 == end) {
-      const uint32_t v = data[i] << 16;
-      const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], '=', '='};
-      out->append(quad, 4);
-    } else if (i + 2 == end) {
-      const uint32_t v = (data[i] << 16) | (data[i + 1] << 8);
-      const char quad[4] = {kAlphabet[v >> 18], kAlphabet[(v >> 12) & 63], kAlphabet[(v >> 6) & 63],
-                            '='};
-      out->append(quad, 4);
-    }
-    *out += "\r\n";
+  const size_t start = out->size();
+  const size_t text = (data.size() + 2) / 3 * 4 + lines * 2;
+  out->resize(start + kOpen.size() + text + kClose.size());
+  char* at = out->data() + start;
+  at = std::copy(kOpen.begin(), kOpen.end(), at);
+  for (size_t from = 0; from < data.size(); from += kLineBytes) {
+    at = EncodeQuads(data.data() + from, std::min(kLineBytes, data.size() - from), at);
+    *at++ = '\r';
+    *at++ = '\n';
   }
-  if (data.empty()) *out += "\r\n";
-  *out += "</base64></value>";
+  if (data.empty()) {
+    *at++ = '\r';
+    *at++ = '\n';
+  }
+  std::copy(kClose.begin(), kClose.end(), at);
 }
 
 void AppendIntValue(int value, std::string* out) {
@@ -64,36 +78,62 @@ void AppendIntValue(int value, std::string* out) {
   *out += "</i4></value>";
 }
 
-// Decodes base64 text of the accepted subset (see block_xml.h); nullopt otherwise.
-std::optional<Bytes> DecodeBase64(std::string_view text) {
-  Bytes out;
-  out.reserve(text.size() / 4 * 3);
+// Decodes base64 text of the accepted subset (see block_xml.h) into out from *n on, one
+// character at a time; false when the text is outside the subset.
+bool DecodeBase64Tail(std::string_view text, uint8_t* out, size_t* n) {
   uint32_t quad = 0;
   int filled = 0;  // characters in quad
   int pad = 0;     // '=' seen
   for (char ch : text) {
     if (ch == '\r' || ch == '\n') continue;
     const uint8_t v = kDecode.value[static_cast<uint8_t>(ch)];
-    if (v == 255) return std::nullopt;
+    if (v == 255) return false;
     if (v == 64) {
-      if (filled < 2) return std::nullopt;  // "=" in the first two places of a quad
+      if (filled < 2) return false;  // "=" in the first two places of a quad
       ++pad;
     } else if (pad > 0) {
-      return std::nullopt;  // data after padding
+      return false;  // data after padding
     }
     quad = (quad << 6) | (v & 63);
     if (++filled < 4) continue;
-    out.push_back(static_cast<uint8_t>(quad >> 16));
-    if (pad < 2) out.push_back(static_cast<uint8_t>(quad >> 8));
-    if (pad < 1) out.push_back(static_cast<uint8_t>(quad));
     if ((pad == 1 && (quad & 0xff) != 0) || (pad == 2 && (quad & 0xffff) != 0)) {
-      return std::nullopt;  // unused bits set
+      return false;  // unused bits set
     }
+    out[(*n)++] = static_cast<uint8_t>(quad >> 16);
+    if (pad < 2) out[(*n)++] = static_cast<uint8_t>(quad >> 8);
+    if (pad < 1) out[(*n)++] = static_cast<uint8_t>(quad);
     if (pad > 0) pad = 3;  // padding ends the data: any later character is refused above
     quad = 0;
     filled = 0;
   }
-  if (filled != 0) return std::nullopt;
+  return filled == 0;
+}
+
+// Decodes base64 text of the accepted subset; nullopt otherwise. Whole quads of the alphabet
+// are decoded four characters at a time, the rest (padding, a line break inside a quad,
+// refused characters) by DecodeBase64Tail from the quad where they start.
+std::optional<Bytes> DecodeBase64(std::string_view text) {
+  Bytes out(text.size() / 4 * 3 + 3);
+  size_t n = 0;
+  size_t i = 0;
+  const auto* p = reinterpret_cast<const uint8_t*>(text.data());
+  while (i < text.size()) {
+    if (p[i] == '\r' || p[i] == '\n') {
+      ++i;
+      continue;
+    }
+    if (i + 4 > text.size()) break;
+    const uint8_t a = kDecode.value[p[i]], b = kDecode.value[p[i + 1]];
+    const uint8_t c = kDecode.value[p[i + 2]], d = kDecode.value[p[i + 3]];
+    if ((a | b | c | d) >= 64) break;
+    out[n] = static_cast<uint8_t>((a << 2) | (b >> 4));
+    out[n + 1] = static_cast<uint8_t>((b << 4) | (c >> 2));
+    out[n + 2] = static_cast<uint8_t>((c << 6) | d);
+    n += 3;
+    i += 4;
+  }
+  if (!DecodeBase64Tail(text.substr(i), out.data(), &n)) return std::nullopt;
+  out.resize(n);
   return out;
 }
 
@@ -231,6 +271,8 @@ std::string FormatCall(std::string_view method, int block, const Bytes* data) {
 
 std::string FormatBytesResponse(const Bytes& data) {
   std::string out;
+  out.reserve(kResponseHead.size() + kResponseTail.size() + data.size() * 4 / 3 + data.size() / 28 +
+              64);
   out += kResponseHead;
   AppendBase64Value(data, &out);
   out += kResponseTail;
