@@ -8,10 +8,12 @@ namespace memoryfs::rpc {
 
 namespace {
 
+char LowerChar(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+
+// ASCII lower case (header names and tokens are ASCII; no locale lookups).
 std::string Lower(std::string_view s) {
-  std::string out(s);
-  std::transform(out.begin(), out.end(), out.begin(),
-                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  std::string out(s.size(), '\0');
+  for (size_t i = 0; i < s.size(); ++i) out[i] = LowerChar(s[i]);
   return out;
 }
 
@@ -31,13 +33,20 @@ ParseOutcome Error(int status, std::string what) {
   return o;
 }
 
-bool HasToken(const std::string& value, std::string_view token) {
-  return Lower(value).find(token) != std::string::npos;
+// Whether value contains token (lower case), ignoring the case of value.
+bool HasToken(std::string_view value, std::string_view token) {
+  if (token.size() > value.size()) return false;
+  for (size_t at = 0; at + token.size() <= value.size(); ++at) {
+    size_t i = 0;
+    while (i < token.size() && LowerChar(value[at + i]) == token[i]) ++i;
+    if (i == token.size()) return true;
+  }
+  return false;
 }
 
 // Splits the head (start line + headers) off buf. Returns the start line; fills headers.
 // head_end is set to the offset just past the blank line, or 0 when incomplete.
-ParseOutcome ParseHead(std::string_view buf, std::string* start_line, HttpMessage* out,
+ParseOutcome ParseHead(std::string_view buf, std::string_view* start_line, HttpMessage* out,
                        size_t* head_end) {
   *head_end = 0;
   size_t end = buf.find("\r\n\r\n");
@@ -53,7 +62,7 @@ ParseOutcome ParseHead(std::string_view buf, std::string* start_line, HttpMessag
   if (end > kMaxHeaderBytes) return Error(431, "header too large");
   std::string_view head = buf.substr(0, end);
   size_t pos = head.find('\n');
-  *start_line = std::string(Trim(head.substr(0, pos)));
+  *start_line = Trim(head.substr(0, pos));
   while (pos != std::string_view::npos) {
     size_t next = head.find('\n', pos + 1);
     std::string_view line =
@@ -62,7 +71,8 @@ ParseOutcome ParseHead(std::string_view buf, std::string* start_line, HttpMessag
     if (line.empty()) continue;
     size_t colon = line.find(':');
     if (colon == std::string_view::npos) return Error(400, "malformed header line");
-    out->headers[Lower(Trim(line.substr(0, colon)))] = std::string(Trim(line.substr(colon + 1)));
+    out->headers.insert_or_assign(Lower(Trim(line.substr(0, colon))),
+                                  std::string(Trim(line.substr(colon + 1))));
   }
   *head_end = end + sep;
   ParseOutcome ok;
@@ -83,7 +93,7 @@ long long ContentLength(const HttpMessage& m) {
 
 bool KeepAlive(const HttpMessage& m) {
   auto it = m.headers.find("connection");
-  const std::string conn = it == m.headers.end() ? "" : it->second;
+  const std::string_view conn = it == m.headers.end() ? std::string_view() : it->second;
   if (m.version == "HTTP/1.1") return !HasToken(conn, "close");
   return HasToken(conn, "keep-alive");
 }
@@ -92,13 +102,13 @@ bool KeepAlive(const HttpMessage& m) {
 
 ParseOutcome ParseRequest(std::string_view buf, size_t max_body, HttpMessage* out) {
   *out = HttpMessage();
-  std::string start;
+  std::string_view start;
   size_t head_end = 0;
   ParseOutcome head = ParseHead(buf, &start, out, &head_end);
   if (head.state != ParseState::kComplete) return head;
   size_t sp1 = start.find(' ');
   size_t sp2 = start.rfind(' ');
-  if (sp1 == std::string::npos || sp2 == sp1) return Error(400, "malformed request line");
+  if (sp1 == std::string_view::npos || sp2 == sp1) return Error(400, "malformed request line");
   out->method = start.substr(0, sp1);
   out->target = start.substr(sp1 + 1, sp2 - sp1 - 1);
   out->version = start.substr(sp2 + 1);
@@ -127,7 +137,7 @@ ParseOutcome ParseRequest(std::string_view buf, size_t max_body, HttpMessage* ou
 ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_closed,
                            HttpMessage* out) {
   *out = HttpMessage();
-  std::string start;
+  std::string_view start;
   size_t head_end = 0;
   ParseOutcome head = ParseHead(buf, &start, out, &head_end);
   if (head.state == ParseState::kIncomplete && peer_closed) {
@@ -135,10 +145,10 @@ ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_clos
   }
   if (head.state != ParseState::kComplete) return head;
   size_t sp1 = start.find(' ');
-  if (sp1 == std::string::npos) return Error(502, "malformed status line");
+  if (sp1 == std::string_view::npos) return Error(502, "malformed status line");
   out->version = start.substr(0, sp1);
   int status = 0;
-  std::string_view rest = std::string_view(start).substr(sp1 + 1);
+  std::string_view rest = start.substr(sp1 + 1);
   auto [p, ec] = std::from_chars(rest.data(), rest.data() + rest.size(), status);
   if (ec != std::errc()) return Error(502, "malformed status line");
   out->status = status;
