@@ -1,6 +1,7 @@
 #include "client/wire.h"
 
 #include <doctest/doctest.h>
+#include <xmlrpc-c/base.h>
 
 #include <string>
 #include <vector>
@@ -338,6 +339,64 @@ TEST_CASE("Wire: AllowDocumentsOf lets large block replies through") {
   r = DecodeReply(Method::kGet, Response(B64Value(big)), 1, 1 << 20);
   REQUIRE(r.ok());
   CHECK(r->block == big);
+}
+
+namespace {
+
+// The same result, field for field, as far as the Get/Put/RSM reply shapes go.
+void CheckSameResult(const Result<Reply>& a, const Result<Reply>& b) {
+  REQUIRE(a.ok() == b.ok());
+  if (!a.ok()) {
+    CHECK(a.status().code() == b.status().code());
+    CHECK(a.status().message() == b.status().message());
+    return;
+  }
+  CHECK(a->block == b->block);
+}
+
+}  // namespace
+
+TEST_CASE("Wire: Get/Put/RSM replies decode the same by the fast path and by xmlrpc-c") {
+  // The fast path takes each document as written; with a comment inside, only xmlrpc-c does.
+  for (int length : {0, 1, 2, 3, 56, 57, 58, 128, 129, 200}) {
+    for (Method method : {Method::kGet, Method::kRsm, Method::kPut}) {
+      const Bytes data = Sequence(length, 7);
+      const std::string reply = method == Method::kPut
+                                    ? Response("<int>0</int>")
+                                    : Response("<base64>" + Base64(data) + "</base64>");
+      std::string slow = reply;
+      slow.insert(slow.find("<params>"), "<!-- slow -->");
+      CAPTURE(length);
+      CheckSameResult(DecodeReply(method, reply, 4, 128), DecodeReply(method, slow, 4, 128));
+    }
+  }
+}
+
+TEST_CASE("Wire: a reply over xmlrpc-c's size limit gets xmlrpc-c's error, not the fast path") {
+  const size_t limit = xmlrpc_limit_get(XMLRPC_XML_SIZE_LIMIT_ID);
+  const Bytes big = Sequence(limit, 3);
+  Result<Reply> r = DecodeReply(Method::kGet, Response(B64Value(big)), 1, static_cast<int>(limit));
+  REQUIRE_FALSE(r.ok());
+  CHECK(r.status().code() == Code::kProtocolError);
+}
+
+TEST_CASE("Wire: Get/Put/RSM calls are the bytes xmlrpc-c writes") {
+  const Bytes data = Sequence(130, 1);
+  for (Method method : {Method::kGet, Method::kRsm, Method::kPut}) {
+    xmlrpc_c::paramList params;
+    params.add(xmlrpc_c::value_int(-7));
+    if (method == Method::kPut) {
+      params.add(xmlrpc_c::value_bytestring(std::vector<unsigned char>(data.begin(), data.end())));
+    }
+    std::string want;
+    xmlrpc_c::xml::generateCall(MethodName(method), params, &want);
+    Args args;
+    args.block = -7;
+    args.data = &data;
+    Result<std::string> got = EncodeCall(method, args);
+    REQUIRE(got.ok());
+    CHECK(*got == want);
+  }
 }
 
 // ----- metadata and the recorded lock --------------------------------------------------------

@@ -2,7 +2,11 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <random>
 #include <string>
+
+#include "rpc/block_xml.h"
 
 namespace memoryfs::server {
 
@@ -259,6 +263,82 @@ TEST_CASE("RpcService: batch calls check every argument before touching a block"
   CHECK((Contains(ok, "<i4>0</i4>") || Contains(ok, "<int>0</int>")));
   CHECK(*store.Get(3) == Bytes{'a', 0, 0, 0, 0, 0, 0, 0});
   CHECK(*store.Get(4) == Bytes{'b', 0, 0, 0, 0, 0, 0, 0});
+}
+
+}  // namespace memoryfs::server
+
+namespace memoryfs::server {
+
+namespace {
+
+// Base64 as Python writes it (one line is enough for these tests).
+std::string Base64(const Bytes& data) {
+  static const char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < data.size(); i += 3) {
+    const size_t n = std::min<size_t>(3, data.size() - i);
+    uint32_t v = data[i] << 16;
+    if (n > 1) v |= data[i + 1] << 8;
+    if (n > 2) v |= data[i + 2];
+    out += kAlphabet[v >> 18];
+    out += kAlphabet[(v >> 12) & 63];
+    out += n > 1 ? kAlphabet[(v >> 6) & 63] : '=';
+    out += n > 2 ? kAlphabet[v & 63] : '=';
+  }
+  return out;
+}
+
+// Two services on identical stores: one gets each call as written (the fast path takes it),
+// the other the same call with a comment inside (a document only xmlrpc-c takes).
+struct FastSlowPair {
+  FastSlowPair(BlockStoreOptions store_options, RpcServiceOptions options)
+      : fast_store(store_options),
+        slow_store(store_options),
+        fast(&fast_store, options),
+        slow(&slow_store, options) {}
+  BlockStore fast_store;
+  BlockStore slow_store;
+  RpcService fast;
+  RpcService slow;
+};
+
+std::string RandomCall(std::mt19937& rng, int num_blocks, int block_size) {
+  const int block = static_cast<int>(rng() % (num_blocks + 4)) - 2;  // some out of range
+  static const char* const kMethods[] = {"Get", "Put", "RSM"};
+  const std::string method = kMethods[rng() % 3];
+  std::string params = IntParam(block);
+  if (method == "Put") {
+    Bytes data(rng() % (block_size + 3), static_cast<uint8_t>(rng()));  // some too long
+    params += B64Param(Base64(data));
+  }
+  return "<?xml version='1.0'?>\n<methodCall>\n<methodName>" + method +
+         "</methodName>\n<params>\n" + params + "</params>\n</methodCall>\n";
+}
+
+}  // namespace
+
+TEST_CASE("RpcService: the Get/Put/RSM fast path answers exactly what xmlrpc-c's path does") {
+  for (ChecksumReply reply : {ChecksumReply::kFault, ChecksumReply::kMinusOne}) {
+    RpcServiceOptions options;
+    options.checksum_reply = reply;
+    FastSlowPair pair({6, 16, 3}, options);  // block 3 always fails its checksum (-cblk)
+    std::mt19937 rng(11);
+    for (int i = 0; i < 400; ++i) {
+      const std::string call = RandomCall(rng, 6, 16);
+      std::string slow_call = call;
+      slow_call.insert(slow_call.find("<methodName>"), "<!-- slow -->");
+      const std::string fast = pair.fast.Handle(call);
+      const std::string slow = pair.slow.Handle(slow_call);
+      CAPTURE(call);
+      REQUIRE(rpc::blockxml::ParseCall(call));  // the two paths are the ones compared
+      REQUIRE_FALSE(rpc::blockxml::ParseCall(slow_call));
+      REQUIRE(slow.find("ExpatError") == std::string::npos);
+      REQUIRE(fast == slow);
+    }
+    CHECK(pair.fast_store.stats().gets == pair.slow_store.stats().gets);
+    CHECK(pair.fast_store.stats().checksum_errors == pair.slow_store.stats().checksum_errors);
+  }
 }
 
 }  // namespace memoryfs::server
