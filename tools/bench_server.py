@@ -7,8 +7,10 @@ fixed duration per case:
 * sequential Get and Put from one xmlrpc.client.ServerProxy, blocks of 128 and 4096 bytes;
 * Get from 8 concurrent client processes (multiprocessing), each with its own ServerProxy.
 
-Prints a table (calls/s of each server and the ratio ours/reference); ``--markdown FILE``
-also writes it as Markdown. With the default 2 s per case the whole run takes ~30 s.
+Prints a table (calls/s of each server and the ratio ours/reference) and, for the C++-client
+cases, a second one: the CPU time per call of the clients and of each server (user + system,
+from the clients' rusage and the server's /proc/PID/stat, over the measured window, divided
+by the calls); ``--markdown FILE`` also writes them as Markdown. With the default 2 s per case the whole run takes ~30 s.
 Not a test: numbers are noisy (±25% on a shared 2-core machine).
 
 On a loaded machine: each client's rate is its calls over its own measured window (a worker
@@ -28,6 +30,7 @@ import argparse
 import multiprocessing
 import os
 import platform
+import resource
 import statistics
 import subprocess
 import sys
@@ -80,11 +83,31 @@ def bench_client_path():
     return servers.build_dir() / "bin" / "memoryfs_bench_client"
 
 
-def measure_cpp_clients(server, method, processes, duration):
+def cpu_seconds(pid):
+    """User + system CPU time of process ``pid`` so far (Linux /proc; 0.0 if unreadable)."""
+    try:
+        fields = Path("/proc/%d/stat" % pid).read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds():
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+# (case label, kind) -> [(client µs/call, server µs/call) of each round]; C++-client cases only.
+CPU = {}
+
+
+def measure_cpp_clients(server, method, processes, duration, label=None):
     """calls/s with ``processes`` C++ client processes (tools/bench_client.cc), each one
-    connection: cheap clients, so the server is the bottleneck."""
+    connection: cheap clients, so the server is the bottleneck. With ``label``, the round's
+    CPU time per call of the clients and of the server goes to CPU[(label, server.kind)]."""
     argv = [str(bench_client_path()), str(server.port), method, str(server.bs), str(duration),
             str(NB), str(TIMEOUT_MS)]
+    server_cpu, clients_cpu = cpu_seconds(server.process.pid), children_cpu_seconds()
     procs = [subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
              for _ in range(processes)]
     total, failure = 0, None
@@ -104,13 +127,18 @@ def measure_cpp_clients(server, method, processes, duration):
         total += int(out)
     if failure:
         raise runs.RunFailed(failure)
+    server_cpu = cpu_seconds(server.process.pid) - server_cpu
+    clients_cpu = children_cpu_seconds() - clients_cpu
+    if label is not None and total > 0:
+        CPU.setdefault((label, server.kind), []).append(
+            (clients_cpu / total * 1e6, server_cpu / total * 1e6))
     return total / duration
 
 
-def measure(server, method, processes, duration, client="py"):
+def measure(server, method, processes, duration, client="py", label=None):
     """calls/s of ``method`` on ``server`` with ``processes`` clients (1 = in this process)."""
     if client == "cpp":
-        return measure_cpp_clients(server, method, processes, duration)
+        return measure_cpp_clients(server, method, processes, duration, label)
     try:
         if processes == 1:
             start_at = time.time() + 0.05
@@ -140,7 +168,7 @@ def run_benchmark(kinds, duration, retrier=None, repeat=1):
                 for _ in range(repeat):
                     for kind, server in running.items():
                         rate = retrier.run("%s, %s" % (label, kind), measure, server, method,
-                                           processes, duration, client)
+                                           processes, duration, client, label)
                         results.setdefault((label, kind), []).append(rate)
                         print("  %-32s %-4s %9.0f calls/s" % (label, kind, rate),
                               file=sys.stderr)
@@ -169,7 +197,24 @@ def table_rows(results, kinds, repeat=1):
     return rows
 
 
+def cpu_rows():
+    """Rows [case, C++ clients' µs/call, C++ server's, Python server's] (medians over the
+    rounds) for the C++-client cases measured."""
+    def cell(samples, i):
+        return "%.1f" % statistics.median(s[i] for s in samples) if samples else "n/a"
+
+    rows = []
+    for label, _, _, _, client in CASES:
+        ours, ref = CPU.get((label, "cpp")), CPU.get((label, "ref"))
+        if client != "cpp" or not (ours or ref):
+            continue
+        rows.append([label, cell(ours, 0), cell(ours, 1), cell(ref, 1)])
+    return rows
+
+
 HEADER = ["case", "C++ calls/s", "Python ref calls/s", "C++ / ref"]
+CPU_HEADER = ["case (CPU per call)", "C++ clients µs/call", "C++ server µs/call",
+              "Python ref server µs/call"]
 ROUNDS = "C++ / ref per round, min / median / max"
 
 
@@ -177,8 +222,8 @@ def header(rows):
     return HEADER + [ROUNDS] if rows and len(rows[0]) > len(HEADER) else HEADER
 
 
-def format_text(rows):
-    head = header(rows)
+def format_text(rows, head=None):
+    head = head or header(rows)
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     lines = ["  ".join(cell.ljust(w) if i == 0 else cell.rjust(w)
                        for i, (cell, w) in enumerate(zip(row, widths)))
@@ -195,10 +240,15 @@ def shown_path(path):
         return Path(path).name
 
 
-def format_markdown(rows, duration):
-    head = header(rows)
+def markdown_table(rows, head):
     lines = ["| " + " | ".join(head) + " |", "|---|" + "---:|" * (len(head) - 1)]
-    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return lines + ["| " + " | ".join(row) + " |" for row in rows]
+
+
+def format_markdown(rows, duration, cpu=()):
+    lines = markdown_table(rows, header(rows))
+    if cpu:
+        lines += [""] + markdown_table(cpu, CPU_HEADER)
     note = ("\nPython `xmlrpc.client.ServerProxy` clients (C++ `memoryfs_bench_client` where "
             "the case says so) on loopback, %.1f s per case, "
             "%d blocks; %s, %d CPUs, Python %s. C++ server: `%s`.\n"
@@ -235,10 +285,14 @@ def main():
     except runs.RunFailed as failure:
         print("bench_server: %s\n%s" % (failure, retrier.summary()), file=sys.stderr)
         return 1
+    cpu = cpu_rows()
     print(format_text(rows))
+    if cpu:
+        print()
+        print(format_text(cpu, CPU_HEADER))
     print(retrier.summary())
     if args.markdown:
-        Path(args.markdown).write_text(format_markdown(rows, args.duration) + "\n"
+        Path(args.markdown).write_text(format_markdown(rows, args.duration, cpu) + "\n"
                                        + retrier.summary() + "\n")
         print("wrote %s" % args.markdown, file=sys.stderr)
     return 0
