@@ -69,11 +69,12 @@ the other in one run; it was run {runs} times and each cell is min / median / ma
 
 Why two concurrency rows. With 8 Python client processes the *clients* are the bottleneck: a
 Python `ServerProxy` call costs about 180 µs of CPU, so 8 of them saturate both cores at about
-10,000 calls/s whatever the server does (measured 2026-11-22: our server uses about 47 µs of CPU
-per call, the Python server about 210 µs). With 8 C++ clients (`tools/bench_client.cc`, about
-10 µs per call) the servers are the bottleneck and the comparison is of the servers: the Python
-server is single-threaded and closes the connection after every call; ours serves each
-connection on its own thread, with keep-alive.
+10,000 calls/s whatever the server does. With 8 C++ clients (`tools/bench_client.cc`) the
+servers are the bottleneck and the comparison is of the servers: the Python server is
+single-threaded and closes the connection after every call; ours serves each connection on its
+own thread, with keep-alive, and parses and writes Get/Put/RSM without a general XML parser
+(`rpc/block_xml`, `docs/call_cost.md`). The second table is the CPU time (user + system) per
+call of the C++ clients and of each server in those two cases.
 """, ""),
     "raid": ("RAID-5 vs one server (`tools/bench_raid.py`)",
              """The same shell workload (20 files of 1000 bytes: create, append, cat each) against one
