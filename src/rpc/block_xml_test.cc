@@ -410,7 +410,7 @@ TEST_CASE("block_xml: differential fuzz, accepts only what xmlrpc-c reads the sa
   if (env != nullptr) seeds = {static_cast<uint32_t>(std::strtoul(env, nullptr, 10))};
   for (uint32_t seed : seeds) {
     MESSAGE("block_xml fuzz seed " << seed << " (replay: MEMORYFS_FUZZ_SEED=" << seed << ")");
-    const FuzzCounts counts = Fuzz(seed, 60000, std::chrono::milliseconds(2500));
+    const FuzzCounts counts = Fuzz(seed, 200000, std::chrono::milliseconds(3000));
     MESSAGE("block_xml fuzz: " << counts.cases << " documents, " << counts.accepted
                                << " taken by the fast path");
     CHECK(counts.cases >= 2000);
