@@ -3,8 +3,9 @@
 // in the same run, for the design it replaced (a worker thread per server, the first server's
 // requests on the caller's thread). Used by tools/bench_fanout.py.
 //
-//   memoryfs_bench_fanout PORT_A PORT_B SECONDS REPEAT
+//   memoryfs_bench_fanout PORT_A PORT_B SECONDS REPEAT [SPIN_US]
 //
+// SPIN_US: rpc::SetSpinMicros, as the shell's -spin_us (default 0: no spinning).
 // Against two running servers (one block of 128 bytes is enough), each repetition measures,
 // for SECONDS each, taking turns in slices of 10 ms:
 //   single    Get(0) on server A, one after the other
@@ -23,6 +24,7 @@
 
 #include "client/remote_device.h"
 #include "raid/fanout.h"
+#include "rpc/poll_wait.h"
 
 namespace {
 
@@ -126,17 +128,19 @@ std::vector<double> MicrosPer(double seconds, const std::vector<std::function<vo
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr << "usage: memoryfs_bench_fanout PORT_A PORT_B SECONDS REPEAT\n";
+  if (argc != 5 && argc != 6) {
+    std::cerr << "usage: memoryfs_bench_fanout PORT_A PORT_B SECONDS REPEAT [SPIN_US]\n";
     return 2;
   }
   const int port_a = std::atoi(argv[1]), port_b = std::atoi(argv[2]);
   const double seconds = std::atof(argv[3]);
   const int repeat = std::atoi(argv[4]);
-  if (port_a <= 0 || port_b <= 0 || seconds <= 0 || repeat <= 0) {
+  const int spin_us = argc > 5 ? std::atoi(argv[5]) : 0;
+  if (port_a <= 0 || port_b <= 0 || seconds <= 0 || repeat <= 0 || spin_us < 0) {
     std::cerr << "memoryfs_bench_fanout: bad arguments\n";
     return 2;
   }
+  rpc::SetSpinMicros(spin_us);
   client::RemoteDevice a(rpc::Endpoint{"127.0.0.1", port_a}, 1, 128, 5000);
   client::RemoteDevice b(rpc::Endpoint{"127.0.0.1", port_b}, 1, 128, 5000);
   raid::Fanout fibers(2);

@@ -1,5 +1,7 @@
 #include "rpc/fiber_loop.h"
 
+#include "rpc/poll_wait.h"
+
 #include <poll.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -221,7 +223,7 @@ void FiberLoop::PollOnce() {
     fds_.push_back(w->want);
     earliest = std::min(earliest, w->deadline);
   }
-  const int n = ::poll(fds_.data(), fds_.size(), MillisLeft(earliest));
+  const int n = PollWait(fds_.data(), fds_.size(), earliest);
   if (n < 0 && errno == EINTR) return;  // the caller polls again
   if (n < 0) {
     const Status failed =

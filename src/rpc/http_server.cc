@@ -152,9 +152,12 @@ void HttpServer::Serve(int fd) {
     ParseOutcome parsed = ParseRequest(buf, options_.max_body, &req);
     if (parsed.state == ParseState::kIncomplete) {
       const bool idle = buf.empty();
+      const Deadline deadline = DeadlineIn(idle ? options_.idle_timeout_ms : kReadTimeoutMs);
       if (idle) SetIdle(fd, true);
+      // Idle, the next request is not there yet: wait for it rather than try a read first.
+      const Status readable = idle ? WaitReadable(conn, deadline) : Status::Ok();
       Result<size_t> got =
-          ReceiveSome(conn, &buf, DeadlineIn(idle ? options_.idle_timeout_ms : kReadTimeoutMs));
+          readable.ok() ? ReceiveSome(conn, &buf, deadline) : Result<size_t>(readable);
       if (idle) SetIdle(fd, false);
       if (!got.ok() || *got == 0) break;
       continue;

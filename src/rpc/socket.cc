@@ -13,6 +13,7 @@
 #include <cstring>
 
 #include "rpc/fiber_loop.h"
+#include "rpc/poll_wait.h"
 
 namespace memoryfs::rpc {
 
@@ -51,7 +52,7 @@ Status WaitFor(int fd, short events, Deadline deadline) {
       return Status::Error(Code::kDeadlineExceeded, "timed out");
     }
     pollfd p{fd, events, 0};
-    int n = ::poll(&p, 1, left);
+    int n = PollWait(&p, 1, deadline);
     if (n > 0) return Status::Ok();
     if (n == 0) continue;  // loop re-checks the deadline precisely
     if (errno == EINTR) continue;

@@ -10,6 +10,7 @@ namespace memoryfs::shell {
 namespace {
 
 constexpr int kMaxClients = 8;  // the reference's MAX_CLIENTS
+constexpr int kMaxSpinMicros = 10000;
 
 // The flags both programs have, after their own (the integers are checked in table order).
 void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
@@ -24,6 +25,12 @@ void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
            "MS",
            fsmain ? "per-call timeout in ms (default 5000, the reference's socket timeout)"
                   : "per-call timeout in ms (default 1000; 5000 with -edition 2023)"},
+          {Kind::kInt,
+           "-spin_us",
+           {"--spin_us"},
+           "US",
+           "poll up to this many µs for a server's answer before sleeping (adaptive: it stops "
+           "while spins miss; default 30, 0 never)"},
           {Kind::kInt,
            "-lease_ms",
            {"--lease_ms"},
@@ -245,6 +252,12 @@ Status ResolveShared(const flags::Values& values, Program program, ShellFlags* f
   ASSIGN_OR_RETURN(flags->timeout_ms,
                    Milliseconds(values, "timeout", edition == Edition::k2023 ? 5000 : 1000));
   ASSIGN_OR_RETURN(flags->retry_wait_ms, Milliseconds(values, "retry_wait_ms", 10000));
+  const int64_t spin_us = values.Int("spin_us").value_or(kDefaultSpinMicros);
+  if (spin_us < 0 || spin_us > kMaxSpinMicros) {
+    return Bad("argument -spin_us/--spin_us: must be 0 to " + std::to_string(kMaxSpinMicros) +
+               " microseconds");
+  }
+  flags->spin_us = static_cast<int>(spin_us);
   // The 2023 RAID-5 project turns the cache's lines off unless -logcache 1.
   const int64_t cache = values.Int("cache").value_or(0);
   if (cache != 0 && cache != 1) return Bad("argument -cache/--cache: must be 0 or 1");

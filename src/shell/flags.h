@@ -23,6 +23,8 @@
 //                        2023 for fsmain by default. 2023 runs on one server only.
 //   -timeout MS          per-call timeout of the remote device (default 1000; 5000, the
 //                        reference's socket timeout, in the 2023 edition)
+//   -spin_us US          poll up to US µs for an answer before sleeping (rpc/poll_wait.h;
+//                        default kDefaultSpinMicros, 0 never)
 //   -retry_wait_ms MS    2023, one server: after a timeout the shell prints SERVER_TIMED_OUT,
 //                        waits this long (default 10000) and sends the request again
 //   -logcache 0|1        2023: 1 (default) prints the block cache's CACHE_* lines
@@ -66,6 +68,9 @@ enum class Program {
   kFsmain,    // fsmain: fsmain.py's command line, the 2023 edition by default
 };
 
+// -spin_us's default: most answers on loopback come within it (docs/performance.md).
+constexpr int kDefaultSpinMicros = 30;
+
 struct ShellFlags {
   fs::Geometry geometry;               // -nb -bs -ni -is, and -edition (geometry.edition())
   int cid = 0;                         // -cid
@@ -75,6 +80,7 @@ struct ShellFlags {
   std::vector<rpc::Endpoint> servers;  // num_servers entries: 127.0.0.1:start_port+i or -servers
   int timeout_ms = 1000;               // -timeout
   int retry_wait_ms = 10000;           // -retry_wait_ms
+  int spin_us = kDefaultSpinMicros;    // -spin_us
   bool log_cache = true;               // -logcache
   bool cache = false;                  // -cache 1 (2022, one server)
   int lease_ms = 10000;                // -lease_ms

@@ -262,5 +262,32 @@ TEST_CASE("Flags: -config INI file, the command line wins") {
   CHECK(parsed.exit_status == 2);
 }
 
+TEST_CASE("Flags: -spin_us is 30 by default, 0 turns spinning off, out of range is refused") {
+  for (Program program : {Program::kShellRpc, Program::kFsmain}) {
+    CAPTURE(static_cast<int>(program));
+    const auto parse = [&](std::vector<std::string> extra) {
+      std::vector<std::string> words{"-cid", "0", "-port", "8000"};
+      words.insert(words.end(), extra.begin(), extra.end());
+      return Parse(words, program);
+    };
+    ParsedShellFlags parsed = parse({});
+    REQUIRE(parsed.status.ok());
+    CHECK(parsed.flags.spin_us == kDefaultSpinMicros);
+    CHECK(kDefaultSpinMicros == 30);
+    parsed = parse({"-spin_us", "0"});
+    REQUIRE(parsed.status.ok());
+    CHECK(parsed.flags.spin_us == 0);
+    parsed = parse({"--spin_us=250"});
+    REQUIRE(parsed.status.ok());
+    CHECK(parsed.flags.spin_us == 250);
+    for (const char* bad : {"-1", "10001"}) {
+      parsed = parse({"-spin_us", bad});
+      CHECK(parsed.exit_status == 2);
+      CHECK(parsed.status.message() ==
+            "error: argument -spin_us/--spin_us: must be 0 to 10000 microseconds");
+    }
+  }
+}
+
 }  // namespace
 }  // namespace memoryfs::shell

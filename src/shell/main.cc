@@ -16,6 +16,7 @@
 
 #include "shell/devices.h"
 #include "shell/edit_line_reader.h"
+#include "rpc/poll_wait.h"
 #include "shell/flags.h"
 #include "shell/raid_commands.h"
 #include "shell/shell.h"
@@ -115,6 +116,7 @@ int main(int argc, char** argv) {
   ParsedShellFlags parsed = ParseShellFlags(argc, argv, kProgram);
   if (int status = ReportShellFlags(parsed, std::cout, std::cerr); status >= 0) return status;
   const ShellFlags& flags = parsed.flags;
+  rpc::SetSpinMicros(flags.spin_us);
   // The assignment's messages, printed in this one place from the array's events.
   // Notices (not the assignment's messages) go to the log stream.
   DeviceCallbacks callbacks;
