@@ -282,6 +282,11 @@ class Array : public client::BlockDevice {
   // Stripes per batch of a repair or scrub: what every server's batch calls carry, at least
   // 32 (the servers without them are read block by block, in parallel across servers).
   int BatchStripes() const;
+  // How repair and scrub fan out (raid/fanout.h): on threads when a member is a server
+  // without our extensions (the Python reference: single-threaded, a connection per call,
+  // CPU-bound, so the client's work per call must not wait for one thread's share of a busy
+  // core), in lanes otherwise (our servers answer in µs: no hand-offs).
+  Fanout::Mode BulkMode() const;
   // GetBlocks of [first, first + count) on `server`, the lock slot left out (its place holds
   // an error).
   Result<std::vector<Result<Bytes>>> ReadAround(int server, int first, int count);

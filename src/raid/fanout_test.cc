@@ -5,7 +5,10 @@
 
 #include <atomic>
 #include <chrono>
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <string>
 #include <thread>
 #include <vector>
@@ -190,6 +193,57 @@ TEST_CASE("Fanout: destruction is prompt, used or not") {
   }
   CHECK(ran == 5 + 400);
   CHECK(ElapsedMs(start) < 3000);
+}
+
+TEST_CASE("Fanout kThreads: servers run at once on threads of their own, each in order") {
+  constexpr int kServers = 4;
+  Fanout fanout(kServers);
+  // Each task waits for all the others on a condition variable: only threads can meet.
+  std::mutex mu;
+  std::condition_variable cv;
+  int arrived = 0;
+  std::vector<std::thread::id> ran_on(kServers);
+  std::vector<std::vector<int>> order(kServers);
+  std::vector<Fanout::Task> tasks;
+  for (int s = 0; s < kServers; ++s) {
+    tasks.push_back({s, [&, s] {
+                       ran_on[s] = std::this_thread::get_id();
+                       std::unique_lock<std::mutex> lock(mu);
+                       ++arrived;
+                       cv.notify_all();
+                       cv.wait_for(lock, milliseconds(1500), [&] { return arrived == kServers; });
+                       order[s].push_back(0);
+                     }});
+  }
+  for (int s = 0; s < kServers; ++s) {
+    for (int i = 1; i < 20; ++i) tasks.push_back({s, [&, s, i] { order[s].push_back(i); }});
+  }
+  const auto start = std::chrono::steady_clock::now();
+  fanout.RunAll(std::move(tasks), Fanout::Mode::kThreads);
+  CHECK(ElapsedMs(start) < 1000);
+  CHECK(arrived == kServers);
+  std::set<std::thread::id> threads(ran_on.begin(), ran_on.end());
+  CHECK(threads.size() == kServers);
+  CHECK(ran_on[0] == std::this_thread::get_id());  // the first task's server: the caller
+  std::vector<int> expected;
+  for (int i = 0; i < 20; ++i) expected.push_back(i);
+  for (int s = 0; s < kServers; ++s) CHECK(order[s] == expected);
+}
+
+TEST_CASE("Fanout: 4,000 rounds alternating kLanes and kThreads") {
+  Fanout fanout(3);
+  std::atomic<long> sum{0};
+  long expected = 0;
+  for (int round = 0; round < 4000; ++round) {
+    std::vector<Fanout::Task> tasks;
+    for (int s = 0; s < 1 + round % 3; ++s) {
+      tasks.push_back({s, [&sum, round, s] { sum += round + s; }});
+      expected += round + s;
+    }
+    fanout.RunAll(std::move(tasks), round % 2 ? Fanout::Mode::kThreads : Fanout::Mode::kLanes);
+    if (sum != expected) break;
+  }
+  CHECK(sum == expected);
 }
 
 }  // namespace memoryfs::raid

@@ -124,6 +124,13 @@ int Array::BatchStripes() const {
   return std::max(stripes, 32);
 }
 
+Fanout::Mode Array::BulkMode() const {
+  for (size_t s = 0; s < servers_.size(); ++s) {
+    if (!checkable_[s]) return Fanout::Mode::kThreads;
+  }
+  return Fanout::Mode::kLanes;
+}
+
 Result<std::vector<Bytes>> Array::XorBatch(int server, int first, int count, BatchReads& reads,
                                            const std::string& cause) {
   const auto slow = [&] {
@@ -183,7 +190,7 @@ Status Array::RebuildFrom(int server, int start, const Progress& progress) {
     if (pending) {
       tasks.push_back({server, [&] { put = target->PutBlocks(pending->first, pending->second); }});
     }
-    fanout_.RunAll(std::move(tasks));
+    fanout_.RunAll(std::move(tasks), BulkMode());
     if (pending) {
       if (!put.ok()) {
         return Status::Error(Code::kUnavailable, stopped + put.message() + "; it stays failed");

@@ -78,7 +78,7 @@ Status Array::ScrubBatch(int first, int count, bool repair, ScrubReport* report)
   for (int s = 0; s < num_servers(); ++s) {
     tasks.push_back({s, [&, s] { reads[s] = ReadAround(s, first, count); }});
   }
-  fanout_.RunAll(std::move(tasks));
+  fanout_.RunAll(std::move(tasks), BulkMode());
   std::vector<std::vector<Result<Bytes>>> stripes(
       count, std::vector<Result<Bytes>>(num_servers(), Status::Error(Code::kInternal, "unread")));
   for (int s = 0; s < num_servers(); ++s) {

@@ -1,7 +1,5 @@
 #include "rpc/fiber_loop.h"
 
-#include "rpc/poll_wait.h"
-
 #include <poll.h>
 #include <sys/mman.h>
 #include <ucontext.h>
@@ -10,6 +8,8 @@
 #include <cerrno>
 #include <cstring>
 #include <new>
+
+#include "rpc/poll_wait.h"
 
 #if defined(__SANITIZE_ADDRESS__)
 #include <sanitizer/common_interface_defs.h>

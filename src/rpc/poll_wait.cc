@@ -1,23 +1,21 @@
 #include "rpc/poll_wait.h"
 
 #include <algorithm>
-#include <atomic>
 
 namespace memoryfs::rpc {
 
 namespace {
 
-std::atomic<int> g_spin_us{0};
-
-// Per thread: how many waits to sleep through at once, and the next back-off.
+// Per thread: the spin, how many waits to sleep through at once, and the next back-off.
+thread_local int t_spin_us = 0;
 thread_local int t_skip = 0;
 thread_local int t_backoff = 1;
 constexpr int kMaxBackoff = 64;
 
 }  // namespace
 
-void SetSpinMicros(int us) { g_spin_us.store(std::max(0, us), std::memory_order_relaxed); }
-int SpinMicros() { return g_spin_us.load(std::memory_order_relaxed); }
+void SetSpinMicros(int us) { t_spin_us = std::max(0, us); }
+int SpinMicros() { return t_spin_us; }
 
 int PollWait(pollfd* fds, nfds_t n, Deadline deadline) {
   const int spin_us = SpinMicros();

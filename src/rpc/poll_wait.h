@@ -8,7 +8,9 @@
 // thread's next waits sleep at once (1, 2, 4, ... up to 64 of them), a spin that catches one
 // lets the next wait spin again.
 //
-// Off (no spin) unless SetSpinMicros was called: the servers never spin, the shell does.
+// Per thread, off (no spin) unless the thread called SetSpinMicros: the shell's own thread
+// spins (its rounds wait for answers that come in µs); the servers' threads and the fan-out's
+// worker threads (raid/fanout.h, bulk work on a busy machine) never do.
 #pragma once
 
 #include <poll.h>
@@ -17,7 +19,7 @@
 
 namespace memoryfs::rpc {
 
-// The longest spin of each wait, in µs, for the whole process; 0 never spins. Thread-safe.
+// The longest spin of each of the calling thread's waits, in µs; 0 (the default) never spins.
 void SetSpinMicros(int us);
 int SpinMicros();
 

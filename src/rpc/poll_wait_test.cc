@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include <chrono>
+#include <thread>
 
 namespace memoryfs::rpc {
 
@@ -90,9 +91,14 @@ TEST_CASE("PollWait: after a missed spin the next waits sleep at once, a caught 
   CHECK(cpu2 >= 3.0);
 }
 
-TEST_CASE("PollWait: SetSpinMicros clamps below at 0") {
+TEST_CASE("PollWait: the spin is the calling thread's own, and clamped below at 0") {
   SpinFor set(-5);
   CHECK(SpinMicros() == 0);
+  SetSpinMicros(40);
+  int other = -1;
+  std::thread([&] { other = SpinMicros(); }).join();
+  CHECK(other == 0);  // a new thread never spins unless it asks to
+  CHECK(SpinMicros() == 40);
 }
 
 }  // namespace memoryfs::rpc

@@ -14,9 +14,9 @@
 #include <string>
 #include <vector>
 
+#include "rpc/poll_wait.h"
 #include "shell/devices.h"
 #include "shell/edit_line_reader.h"
-#include "rpc/poll_wait.h"
 #include "shell/flags.h"
 #include "shell/raid_commands.h"
 #include "shell/shell.h"
