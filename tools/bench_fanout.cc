@@ -1,7 +1,8 @@
 // memoryfs_bench_fanout: the cost of a parallel round against the cost of one RPC, for the
-// fan-out the array uses (raid::Fanout: lanes on one thread, one poll loop) and, side by side
-// in the same run, for the design it replaced (a worker thread per server, the first server's
-// requests on the caller's thread). Used by tools/bench_fanout.py.
+// fan-out of the array's rounds (raid::Fanout kLanes: lanes on one thread, one poll loop) and,
+// side by side in the same run, for the design it replaced, which repair and scrub keep for
+// Python members (kThreads: a worker thread per server, the first server's requests on the
+// caller's thread). Used by tools/bench_fanout.py.
 //
 //   memoryfs_bench_fanout PORT_A PORT_B SECONDS REPEAT [SPIN_US]
 //
@@ -9,17 +10,13 @@
 // Against two running servers (one block of 128 bytes is enough), each repetition measures,
 // for SECONDS each, taking turns in slices of 10 ms:
 //   single    Get(0) on server A, one after the other
-//   fibers    rounds of Get(0) on A and on B through raid::Fanout
-//   threads   the same rounds through the thread-per-server fan-out
+//   fibers    rounds of Get(0) on A and on B through raid::Fanout, kLanes
+//   threads   the same rounds, kThreads
 // and prints one line per repetition: "single_us fibers_us threads_us" (µs per call or round).
 #include <chrono>
-#include <condition_variable>
 #include <cstdlib>
-#include <deque>
 #include <functional>
 #include <iostream>
-#include <mutex>
-#include <thread>
 #include <vector>
 
 #include "client/remote_device.h"
@@ -30,73 +27,6 @@ namespace {
 
 using namespace memoryfs;
 using Clock = std::chrono::steady_clock;
-
-// The fan-out before the fiber loop, as it was in src/raid/fanout.cc: a worker thread per
-// server; the first task runs on the calling thread, the others are handed to their workers.
-class ThreadFanout {
- public:
-  explicit ThreadFanout(int n) {
-    for (int i = 0; i < n; ++i) {
-      workers_.push_back(std::make_unique<Worker>());
-      Worker* w = workers_.back().get();
-      w->thread = std::thread([w] { Loop(w); });
-    }
-  }
-  ~ThreadFanout() {
-    for (auto& w : workers_) {
-      {
-        std::lock_guard<std::mutex> lock(w->mu);
-        w->stop = true;
-      }
-      w->cv.notify_one();
-      w->thread.join();
-    }
-  }
-  // tasks[0] runs here, tasks[i] on worker i.
-  void RunAll(std::vector<std::function<void()>>& tasks) {
-    std::mutex mu;
-    std::condition_variable done;
-    size_t remaining = tasks.size() - 1;
-    for (size_t i = 1; i < tasks.size(); ++i) {
-      Worker* w = workers_[i].get();
-      {
-        std::lock_guard<std::mutex> lock(w->mu);
-        w->queue.push_back([&, i] {
-          tasks[i]();
-          std::lock_guard<std::mutex> l(mu);
-          if (--remaining == 0) done.notify_one();
-        });
-      }
-      w->cv.notify_one();
-    }
-    tasks[0]();
-    std::unique_lock<std::mutex> lock(mu);
-    done.wait(lock, [&] { return remaining == 0; });
-  }
-
- private:
-  struct Worker {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<std::function<void()>> queue;
-    bool stop = false;
-    std::thread thread;
-  };
-  static void Loop(Worker* w) {
-    for (;;) {
-      std::function<void()> work;
-      {
-        std::unique_lock<std::mutex> lock(w->mu);
-        w->cv.wait(lock, [w] { return w->stop || !w->queue.empty(); });
-        if (w->queue.empty()) return;
-        work = std::move(w->queue.front());
-        w->queue.pop_front();
-      }
-      work();
-    }
-  }
-  std::vector<std::unique_ptr<Worker>> workers_;
-};
 
 void Check(const Status& s) {
   if (s.ok()) return;
@@ -143,18 +73,16 @@ int main(int argc, char** argv) {
   rpc::SetSpinMicros(spin_us);
   client::RemoteDevice a(rpc::Endpoint{"127.0.0.1", port_a}, 1, 128, 5000);
   client::RemoteDevice b(rpc::Endpoint{"127.0.0.1", port_b}, 1, 128, 5000);
-  raid::Fanout fibers(2);
-  ThreadFanout threads(2);
+  raid::Fanout fanout(2);
   const auto get_a = [&] { Check(a.Get(0).status()); };
   const auto get_b = [&] { Check(b.Get(0).status()); };
   const std::vector<std::function<void()>> cases{
       get_a,
       [&] {
-        fibers.RunAll({{0, get_a}, {1, get_b}});
+        fanout.RunAll({{0, get_a}, {1, get_b}}, raid::Fanout::Mode::kLanes);
       },
       [&] {
-        std::vector<std::function<void()>> tasks{get_a, get_b};
-        threads.RunAll(tasks);
+        fanout.RunAll({{0, get_a}, {1, get_b}}, raid::Fanout::Mode::kThreads);
       }};
   for (int r = 0; r < repeat; ++r) {
     const std::vector<double> us = MicrosPer(seconds * 3, cases);

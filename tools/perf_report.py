@@ -106,12 +106,19 @@ writes of a parity update, the member records of a lock) to different servers at
 its lane, the answers collected in one `poll()`. Before, each server had a worker thread, and
 every round handed requests to them and waited for them (mutexes, condition variables, a
 context switch per hand-off); the benchmark keeps that design beside the new one and runs
-both in the same run, in turns of 10 ms. Then the g03 golden workload at N = 4 against N = 1,
-idle and with a busy-loop process per core, --repeat {repeat} times.
-""", """Reading the tables: on 2 cores a round of two RPCs cannot cost just one RPC: the shell
-encodes and decodes two calls, and two servers need a core each while the shell needs one,
-so part of the work is serial whatever the fan-out; what the fiber loop removes is the
-hand-offs between threads, which on a busy machine each wait for the scheduler (the busy rows).
+both in the same run, in turns of 10 ms. Every wait of the shell's thread first polls for up
+to `-spin_us` µs (default 30) before it sleeps (`src/rpc/poll_wait.h`), backing off where
+spins miss. Then the g03 golden workload at N = 4 against N = 1, idle and with a busy-loop
+process per core, --repeat {repeat} times; the shell also with `-spin_us 0`.
+""", """Reading the tables. On this virtual machine, waking an idle vCPU costs tens of µs, so a reply
+that finds the shell asleep costs more than the work of the call: a single Get takes about 70
+µs when the shell sleeps for its answer and about 22 µs when it spins (compare the g03 times
+with and without `-spin_us 0`). A round of two RPCs cannot cost just one RPC on 2 cores: the
+shell encodes and decodes two calls and two servers need a core each, so part of the work is
+serial whatever the fan-out; what the fiber loop removes is the hand-offs between threads. On
+a busy machine every request wakes a server that must preempt a busy loop, and N = 4 makes
+about 1.56 times the requests of N = 1 for 1.16 times the rounds (the member records and
+write intents, docs/report.md 2.7), so its time grows with its requests, not its rounds.
 """),
     "repair": ("Repair and scrub: batched calls vs block by block (`tools/bench_repair.py`)",
                """RAID-5 over 4 servers; server 1 is killed, restarted blank and rebuilt with `repair 1`,
@@ -119,7 +126,13 @@ then `scrub` reads every stripe. `batched`: our servers and shell with `GetBlock
 (docs/protocol.md, "Batched block calls"); `no-batches`: our servers with `-no_batches`, block
 by block; `python`: the Python reference servers (block by block) under our shell. The
 configurations are alternated within each of the --repeat {repeat} repetitions.
-""", ""),
+""", """Reading the table: over our servers repair and scrub run their per-server requests in lanes
+on the shell's thread; over Python servers (single-threaded, a connection per call, about
+150-250 µs of CPU per call) on a thread per server (`Array::BulkMode`), because the four
+CPU-bound servers keep both cores busy and one client thread would get one share of them for
+every server's calls. There the servers' CPU is the limit: 4 calls per rebuilt block (3 Gets,
+1 Put) at about 3,300 blocks/s is some 13,000 Python calls/s, both cores' worth.
+"""),
     "big": ("Big arrays (`tools/bench_big.py`)",
             """8 servers of B blocks of 4 KiB for each size B, filled with consistent random stripes
 written straight to the servers with `PutBlocks`; VmRSS of each server is read once every block

@@ -1,7 +1,6 @@
 #include "raid/fanout.h"
 
 #include <doctest/doctest.h>
-#include <sys/socket.h>
 
 #include <atomic>
 #include <chrono>
@@ -13,30 +12,17 @@
 #include <thread>
 #include <vector>
 
+#include "rpc/testing.h"
+
 namespace memoryfs::raid {
 
 namespace {
 
 using std::chrono::milliseconds;
 
-// Both ends of a connected, non-blocking stream socket pair.
-struct Pipe {
-  rpc::Socket in, out;
-  Pipe() {
-    int fds[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
-    in = rpc::Socket(fds[0]);
-    out = rpc::Socket(fds[1]);
-  }
-};
-
-bool Send(const Pipe& to) { return rpc::SendAll(to.out, "x", rpc::DeadlineIn(1000)).ok(); }
-
-// One byte from the pipe within ms; "" when none came.
-std::string ReadByte(const Pipe& from, int ms) {
-  std::string got;
-  return rpc::ReceiveSome(from.in, &got, rpc::DeadlineIn(ms)).ok() ? got : "";
-}
+using Pipe = rpc::testing::SocketPair;
+using rpc::testing::ReadByte;
+using rpc::testing::SendByte;
 
 long long ElapsedMs(std::chrono::steady_clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(std::chrono::steady_clock::now() - start).count();
@@ -90,9 +76,9 @@ TEST_CASE("Fanout: tasks of different servers run concurrently") {
   std::vector<Fanout::Task> tasks;
   for (int s = 0; s < kServers; ++s) {
     tasks.push_back({s, [&, s] {
-                       if (s == 0) REQUIRE(Send(inbox[1]));
+                       if (s == 0) REQUIRE(SendByte(inbox[1]));
                        got[s] = ReadByte(inbox[s], 1500);
-                       if (s != 0) REQUIRE(Send(inbox[(s + 1) % kServers]));
+                       if (s != 0) REQUIRE(SendByte(inbox[(s + 1) % kServers]));
                      }});
   }
   const auto start = std::chrono::steady_clock::now();

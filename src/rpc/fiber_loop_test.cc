@@ -1,7 +1,6 @@
 #include "rpc/fiber_loop.h"
 
 #include <doctest/doctest.h>
-#include <sys/socket.h>
 
 #include <chrono>
 #include <stdexcept>
@@ -9,32 +8,18 @@
 #include <thread>
 #include <vector>
 
+#include "rpc/testing.h"
+
 namespace memoryfs::rpc {
 
 namespace {
 
 using std::chrono::milliseconds;
-
-// Both ends of a connected, non-blocking stream socket pair.
-struct Pipe {
-  Socket a, b;
-  Pipe() {
-    int fds[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
-    a = Socket(fds[0]);
-    b = Socket(fds[1]);
-  }
-};
+using testing::ReadByte;
+using testing::SocketPair;
 
 long long ElapsedMs(Clock::time_point start) {
   return std::chrono::duration_cast<milliseconds>(Clock::now() - start).count();
-}
-
-// Reads one byte from s within ms; "" when it timed out or failed.
-std::string ReadByte(const Socket& s, int ms) {
-  std::string got;
-  Result<size_t> n = ReceiveSome(s, &got, DeadlineIn(ms));
-  return n.ok() ? got : "";
 }
 
 }  // namespace
@@ -43,7 +28,7 @@ TEST_CASE("FiberLoop: lanes that wait for each other's sockets all finish, on on
   // A ring: lane i waits for a byte from lane i-1, then sends one to lane i+1; lane 0 starts
   // it. Run one after the other, lane 1 would wait for a byte that only a later lane sends.
   constexpr int kLanes = 6;
-  std::vector<Pipe> ring(kLanes);  // ring[i].a: lane i's inbox, written through ring[i].b
+  std::vector<SocketPair> ring(kLanes);  // ring[i]: lane i's inbox
   std::vector<std::string> got(kLanes);
   std::vector<std::thread::id> ran_on(kLanes);
   FiberLoop loop;
@@ -51,10 +36,10 @@ TEST_CASE("FiberLoop: lanes that wait for each other's sockets all finish, on on
   for (int i = 0; i < kLanes; ++i) {
     lanes.push_back([&, i] {
       ran_on[i] = std::this_thread::get_id();
-      Pipe& next = ring[(i + 1) % kLanes];
-      if (i == 0) REQUIRE(SendAll(next.b, "x", DeadlineIn(1000)).ok());
-      got[i] = ReadByte(ring[i].a, 2000);
-      if (i != 0) REQUIRE(SendAll(next.b, "x", DeadlineIn(1000)).ok());
+      SocketPair& next = ring[(i + 1) % kLanes];
+      if (i == 0) REQUIRE(SendAll(next.out, "x", DeadlineIn(1000)).ok());
+      got[i] = ReadByte(ring[i], 2000);
+      if (i != 0) REQUIRE(SendAll(next.out, "x", DeadlineIn(1000)).ok());
     });
   }
   const auto start = Clock::now();
@@ -71,7 +56,7 @@ TEST_CASE("FiberLoop: lanes that wait for each other's sockets all finish, on on
 TEST_CASE("FiberLoop: each wait keeps its own deadline, to the millisecond") {
   // Lane 0 waits for nothing for 300 ms; lane 1 for 100 ms, then answers lane 2 which waits
   // up to 2 s. Every lane's wait ends when its own deadline (or data) says so.
-  Pipe silent0, silent1, to2;
+  SocketPair silent0, silent1, to2;
   std::string got2;
   long long ms0 = -1, ms1 = -1, ms2 = -1;
   Status s0, s1;
@@ -79,17 +64,17 @@ TEST_CASE("FiberLoop: each wait keeps its own deadline, to the millisecond") {
   const auto start = Clock::now();
   loop.Run({[&] {
               std::string ignored;
-              s0 = ReceiveSome(silent0.a, &ignored, DeadlineIn(300)).status();
+              s0 = ReceiveSome(silent0.in, &ignored, DeadlineIn(300)).status();
               ms0 = ElapsedMs(start);
             },
             [&] {
               std::string ignored;
-              s1 = ReceiveSome(silent1.a, &ignored, DeadlineIn(100)).status();
+              s1 = ReceiveSome(silent1.in, &ignored, DeadlineIn(100)).status();
               ms1 = ElapsedMs(start);
-              REQUIRE(SendAll(to2.b, "y", DeadlineIn(1000)).ok());
+              REQUIRE(SendAll(to2.out, "y", DeadlineIn(1000)).ok());
             },
             [&] {
-              got2 = ReadByte(to2.a, 2000);
+              got2 = ReadByte(to2, 2000);
               ms2 = ElapsedMs(start);
             }});
   CHECK(s0.code() == Code::kDeadlineExceeded);
@@ -105,15 +90,15 @@ TEST_CASE("FiberLoop: each wait keeps its own deadline, to the millisecond") {
 
 TEST_CASE("FiberLoop: a lane's exception is rethrown after every lane finished") {
   FiberLoop loop;
-  Pipe p;
+  SocketPair p;
   bool other_finished = false;
-  CHECK_THROWS_AS(loop.Run({[&] { (void)ReadByte(p.a, 50); },
-                            [&] { throw std::runtime_error("lane 1 failed"); },
-                            [&] {
-                              (void)ReadByte(p.a, 100);
-                              other_finished = true;
-                            }}),
-                  std::runtime_error);
+  CHECK_THROWS_AS(
+      loop.Run({[&] { (void)ReadByte(p, 50); }, [&] { throw std::runtime_error("lane 1 failed"); },
+                [&] {
+                  (void)ReadByte(p, 100);
+                  other_finished = true;
+                }}),
+      std::runtime_error);
   CHECK(other_finished);
   // The loop is usable afterwards.
   int ran = 0;
@@ -124,10 +109,10 @@ TEST_CASE("FiberLoop: a lane's exception is rethrown after every lane finished")
 TEST_CASE("FiberLoop: a nested Run runs its lanes in order, inside the outer round") {
   FiberLoop outer, inner;
   std::vector<int> order;
-  Pipe p;
+  SocketPair p;
   outer.Run({[&] {
                inner.Run({[&] { order.push_back(1); }, [&] { order.push_back(2); }});
-               (void)ReadByte(p.a, 20);  // still waits within the outer loop
+               (void)ReadByte(p, 20);  // still waits within the outer loop
                order.push_back(3);
              },
              [&] { order.push_back(4); }});
@@ -148,9 +133,9 @@ TEST_CASE("FiberLoop: 20,000 rounds reuse their fibers, and waits outside a Run 
     loop.Run(std::move(lanes));
   }
   CHECK(sum == expected);
-  Pipe p;
+  SocketPair p;
   const auto start = Clock::now();
-  CHECK(ReadByte(p.a, 30).empty());
+  CHECK(ReadByte(p, 30).empty());
   CHECK(ElapsedMs(start) >= 30);
 }
 

@@ -1,11 +1,12 @@
 #include "rpc/poll_wait.h"
 
 #include <doctest/doctest.h>
-#include <sys/socket.h>
 #include <time.h>
 
 #include <chrono>
 #include <thread>
+
+#include "rpc/testing.h"
 
 namespace memoryfs::rpc {
 
@@ -13,15 +14,7 @@ namespace {
 
 using std::chrono::milliseconds;
 
-struct Pair {
-  Socket a, b;
-  Pair() {
-    int fds[2];
-    REQUIRE(::socketpair(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0, fds) == 0);
-    a = Socket(fds[0]);
-    b = Socket(fds[1]);
-  }
-};
+using Pair = testing::SocketPair;
 
 double ThreadCpuMs() {
   timespec t{};
@@ -55,11 +48,11 @@ TEST_CASE("PollWait: ready at once, or 0 at the deadline, spinning or not") {
     CAPTURE(spin);
     SpinFor set(spin);
     Pair p;
-    REQUIRE(SendAll(p.b, "x", DeadlineIn(100)).ok());
-    CHECK(Wait(p.a, 1000).first == 1);
+    REQUIRE(SendAll(p.out, "x", DeadlineIn(100)).ok());
+    CHECK(Wait(p.in, 1000).first == 1);
     Pair quiet;
     const auto start = Clock::now();
-    CHECK(Wait(quiet.a, 30).first == 0);
+    CHECK(Wait(quiet.in, 30).first == 0);
     CHECK(ElapsedMs(start) >= 30);
     CHECK(ElapsedMs(start) < 200);
   }
@@ -69,24 +62,24 @@ TEST_CASE("PollWait: a spin never outlasts the deadline") {
   SpinFor set(10000);  // 10 ms of spin, 3 ms of deadline
   Pair quiet;
   const auto start = Clock::now();
-  CHECK(Wait(quiet.a, 3).first == 0);
+  CHECK(Wait(quiet.in, 3).first == 0);
   CHECK(ElapsedMs(start) < 9);
 }
 
 TEST_CASE("PollWait: after a missed spin the next waits sleep at once, a caught one spins again") {
   SpinFor set(5000);
   Pair quiet;
-  (void)Wait(quiet.a, 1);  // whatever the state was: a miss (the deadline is within the spin)
+  (void)Wait(quiet.in, 1);  // whatever the state was: a miss (the deadline is within the spin)
   // The back-off is now at least 1: the next wait sleeps at once, using no CPU to speak of.
-  const auto [n1, cpu1] = Wait(quiet.a, 20);
+  const auto [n1, cpu1] = Wait(quiet.in, 20);
   CHECK(n1 == 0);
   CHECK(cpu1 < 2.0);
   // Data that arrives while a wait spins is caught without sleeping, and resets the back-off;
   // waits then spin until the back-off ends, 64 waits at most after the last miss.
   Pair ready;
-  REQUIRE(SendAll(ready.b, "x", DeadlineIn(100)).ok());
-  for (int i = 0; i < 70; ++i) CHECK(Wait(ready.a, 100).first == 1);
-  const auto [n2, cpu2] = Wait(quiet.a, 8);  // spins its 5 ms, then sleeps
+  REQUIRE(SendAll(ready.out, "x", DeadlineIn(100)).ok());
+  for (int i = 0; i < 70; ++i) CHECK(Wait(ready.in, 100).first == 1);
+  const auto [n2, cpu2] = Wait(quiet.in, 8);  // spins its 5 ms, then sleeps
   CHECK(n2 == 0);
   CHECK(cpu2 >= 3.0);
 }
