@@ -251,9 +251,10 @@ def test_an_installed_copy_finds_its_package_and_data(tmp_path):
 def test_ctrl_c_kills_everything_the_kit_started(tmp_path):
     """A hung implementation (a server losing its lock releases) under a run interrupted by
     SIGINT: the kit exits 130 quickly, and none of its processes survives."""
-    marker = tmp_path / "marked_server.py"
-    marker.write_bytes((SABOTEURS / "drop_puts_server.py").read_bytes())
-    (tmp_path / "forwarding.py").write_bytes((SABOTEURS / "forwarding.py").read_bytes())
+    marker = tmp_path / "marked_server.py"  # a name of its own, to find its processes by
+    marker.write_text("import runpy, sys\nsys.path.insert(0, %r)\nrunpy.run_path(%r, "
+                      "run_name='__main__')\n" % (str(SABOTEURS),
+                                                   str(SABOTEURS / "drop_puts_server.py")))
     server, shell = ours("2022")
     kit = subprocess.Popen([PY, str(KIT), "--server", "%s %s %s" % (PY, marker, server),
                             "--shell", shell, "--only", "shell"],

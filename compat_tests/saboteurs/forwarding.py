@@ -1,76 +1,34 @@
 """Shared by the saboteurs: an XML-RPC forwarder on one loopback port that passes each request
 to an upstream block server, after ``rewrite(method, params)`` had its say: it returns None to
 forward unchanged, ("answer", value) to answer without forwarding, or ("forward", params) to
-forward other params. Standard library only."""
+forward other params: the conformance kit's Forwarder (tools/conformance_kit/proxy.py) with
+that hook. Standard library only."""
 
-import http.client
 import os
-import http.server
 import socket
-import socketserver
 import subprocess
 import sys
-import threading
 import time
-import xmlrpc.client
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "tools"))
+from conformance_kit.proxy import Forwarder  # noqa: E402
 
 
 def serve(port, upstream_port, rewrite, background=False):
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
-
-        def log_message(self, *args):
-            pass
-
-        def setup(self):
-            super().setup()
-            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-        def do_POST(self):
-            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-            try:
-                params, method = xmlrpc.client.loads(body, use_builtin_types=True)
-                action = rewrite(method, params)
-            except Exception:
-                action = None
-            if action and action[0] == "answer":
-                self.reply(200, xmlrpc.client.dumps((action[1],), methodresponse=True).encode())
-                return
-            if action and action[0] == "forward":
-                body = xmlrpc.client.dumps(tuple(action[1]), method).encode()
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", upstream_port, timeout=60)
-                conn.request("POST", self.path, body, {"Content-Type": "text/xml"})
-                reply = conn.getresponse()
-                data, status = reply.read(), reply.status
-                conn.close()
-            except OSError:
-                self.close_connection = True
-                return
-            self.reply(status, data)
-
-        def reply(self, status, data):
-            try:
-                self.send_response(status)
-                self.send_header("Content-Type", "text/xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-            except OSError:
-                self.close_connection = True
-
-    class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-        daemon_threads = True
-        allow_reuse_address = True
-
-        def handle_error(self, request, client_address):
-            pass
-
-    server = Server(("127.0.0.1", port), Handler)
+    """The forwarder on ``port`` (the kit's Forwarder): on a thread, returned, when
+    ``background``; else on this thread, forever."""
+    def on_call(method, params):
+        if method is None:
+            return None  # not a call: forwarded as it is
+        try:
+            return rewrite(method, params)
+        except Exception:
+            return None
+    forwarder = Forwarder(upstream_port, on_call, port=port, upstream_timeout=60)
     if background:
-        threading.Thread(target=server.serve_forever, daemon=True).start()
-        return server
-    server.serve_forever()
+        return forwarder.start()
+    forwarder.serve_forever()
 
 
 def free_port():

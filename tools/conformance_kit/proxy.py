@@ -1,7 +1,12 @@
-"""The kit's recording proxy: between a shell and one block server, it writes down every call
-in the golden trace format (``Get n``, ``RSM n``, ``Put n HEX`` with trailing zero bytes
-stripped), forwards the request bytes unchanged and returns the reply bytes unchanged. HTTP/1.1
-keep-alive towards the shell, one upstream connection per call (what the course server does)."""
+"""XML-RPC proxies between a shell and one block server (standard library only).
+
+``Forwarder`` is the one forwarding mechanism; a hook decides what happens to each call.
+``RecordingProxy``, the kit's, writes every call down in the golden trace format (``Get n``,
+``RSM n``, ``Put n HEX`` with trailing zero bytes stripped) and forwards the request bytes
+unchanged, returning the reply bytes unchanged. The project's tests build on both
+(compat_tests/trace_proxy.py holds calls back, compat_tests/saboteurs/ rewrite them). HTTP/1.1
+keep-alive towards the shell, one upstream connection per call (what the course server does).
+"""
 
 import http.client
 import http.server
@@ -21,14 +26,23 @@ def trace_line(method, params):
     return method
 
 
-class RecordingProxy:
-    """``with RecordingProxy(upstream_port) as proxy:`` connect to ``proxy.port``; the calls
-    are in ``proxy.lines``."""
+class Forwarder:
+    """An XML-RPC forwarder on a loopback port (``port``, 0: any free one) in front of the
+    server at ``upstream_port``. For each call, ``on_call(method, params)`` (both None when
+    the request is not a parsable XML-RPC call) says what to do:
 
-    def __init__(self, upstream_port, port=0, upstream_timeout=30.0):
-        self.upstream_port = upstream_port
-        self.lines = []
-        self._lock = threading.Lock()
+      None                    forward the request bytes, return the reply bytes, unchanged
+      ("answer", value)       answer ``value`` without forwarding anything
+      ("forward", params)     forward the same method with these params instead
+      ("drop", event)         forward nothing; once ``event`` is set, drop the connection
+
+    A server that cannot be reached drops the shell's connection, as a dead server would.
+    ``start()`` serves on a thread, ``serve_forever()`` on this one."""
+
+    def __init__(self, upstream_port, on_call, port=0, upstream_timeout=30.0,
+                 upstream_host=LOOPBACK):
+        self.upstream = (upstream_host, upstream_port)
+        self.on_call = on_call
         self._port = port
         self._timeout = upstream_timeout
         self._server = None
@@ -38,59 +52,12 @@ class RecordingProxy:
         return self._server.server_address[1]
 
     def start(self):
-        proxy = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, *args):
-                pass
-
-            def setup(self):
-                super().setup()
-                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-                try:
-                    params, method = xmlrpc.client.loads(body, use_builtin_types=True)
-                    line = trace_line(method, params)
-                except Exception:
-                    line = "MALFORMED"
-                with proxy._lock:
-                    proxy.lines.append(line)
-                try:
-                    conn = http.client.HTTPConnection(LOOPBACK, proxy.upstream_port,
-                                                      timeout=proxy._timeout)
-                    conn.request("POST", self.path, body, {"Content-Type": "text/xml"})
-                    reply = conn.getresponse()
-                    data, status = reply.read(), reply.status
-                    encoding = reply.getheader("Content-Encoding")
-                    conn.close()
-                except OSError:
-                    self.close_connection = True  # a dead server: drop the connection
-                    return
-                try:
-                    self.send_response(status)
-                    self.send_header("Content-Type", "text/xml")
-                    if encoding:
-                        self.send_header("Content-Encoding", encoding)
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except OSError:
-                    self.close_connection = True
-
-        class Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
-            daemon_threads = True
-            allow_reuse_address = True
-
-            def handle_error(self, request, client_address):
-                pass  # a shell killed mid-call: nothing to report
-
-        self._server = Server((LOOPBACK, self._port), Handler)
+        self._server = _Server((LOOPBACK, self._port), _handler(self))
         threading.Thread(target=self._server.serve_forever, daemon=True).start()
         return self
+
+    def serve_forever(self):
+        _Server((LOOPBACK, self._port), _handler(self)).serve_forever()
 
     def stop(self):
         if self._server:
@@ -103,3 +70,89 @@ class RecordingProxy:
 
     def __exit__(self, *exc):
         self.stop()
+
+    def exchange(self, path, body):
+        """(status, reply bytes, Content-Encoding) of one upstream call; OSError if none."""
+        conn = http.client.HTTPConnection(*self.upstream, timeout=self._timeout)
+        try:
+            conn.request("POST", path, body, {"Content-Type": "text/xml"})
+            reply = conn.getresponse()
+            return reply.status, reply.read(), reply.getheader("Content-Encoding")
+        finally:
+            conn.close()
+
+
+class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+
+    def handle_error(self, request, client_address):
+        pass  # a shell killed mid-call: nothing to report
+
+
+def _handler(forwarder):
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args):
+            pass
+
+        def setup(self):
+            super().setup()
+            # Headers and body go out in separate writes: without this, Nagle's algorithm
+            # and the client's delayed ACK cost 40 ms per call.
+            self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            try:
+                params, method = xmlrpc.client.loads(body, use_builtin_types=True)
+            except Exception:
+                params, method = None, None
+            action = forwarder.on_call(method, params)
+            if action and action[0] == "drop":
+                action[1].wait()
+                self.close_connection = True
+                return
+            if action and action[0] == "answer":
+                answer = xmlrpc.client.dumps((action[1],), methodresponse=True).encode()
+                self.reply(200, answer, None)
+                return
+            if action and action[0] == "forward":
+                body = xmlrpc.client.dumps(tuple(action[1]), method).encode()
+            try:
+                status, data, encoding = forwarder.exchange(self.path, body)
+            except OSError:
+                self.close_connection = True  # a dead server: drop the connection
+                return
+            self.reply(status, data, encoding)
+
+        def reply(self, status, data, encoding):
+            try:
+                self.send_response(status)
+                self.send_header("Content-Type", "text/xml")
+                if encoding:
+                    self.send_header("Content-Encoding", encoding)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+            except OSError:
+                self.close_connection = True  # the shell is gone
+
+    return Handler
+
+
+class RecordingProxy(Forwarder):
+    """``with RecordingProxy(upstream_port) as proxy:`` connect to ``proxy.port``; the calls
+    are in ``proxy.lines`` ("MALFORMED" for a request that is not an XML-RPC call)."""
+
+    def __init__(self, upstream_port, port=0, upstream_timeout=30.0, upstream_host=LOOPBACK):
+        super().__init__(upstream_port, self.record, port, upstream_timeout, upstream_host)
+        self.lines = []
+        self._lock = threading.Lock()
+
+    def record(self, method, params):
+        """The on_call hook: records the call, forwards it unchanged."""
+        with self._lock:
+            self.lines.append("MALFORMED" if method is None else trace_line(method, params))
+        return None
