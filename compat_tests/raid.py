@@ -21,6 +21,13 @@ def first_block_on(server, n, end, start=1):
     return next(v for v in range(start, end) if data_location(v, n)[0] == server)
 
 
+def meet_failure(shell, server, n, nb, start=1):
+    """Reads, through ``shell`` (an InteractiveShell on N = n servers of nb virtual blocks),
+    the first block from ``start`` on whose data is on ``server``: the shell meets that
+    server's failure. Returns what the shell printed."""
+    return shell.send("showblockslice %d 0 1" % first_block_on(server, n, nb, start))
+
+
 def parity_server(stripe, n):
     return (n - 1) - (stripe % n)
 

@@ -8,7 +8,7 @@ import pickle
 import pytest
 
 import shells
-from raid import RaidServers, data_location, first_block_on
+from raid import RaidServers, data_location, meet_failure
 from trace_proxy import TraceProxy
 
 N = 4
@@ -107,8 +107,7 @@ def test_showload_reports_client_and_server_counts(pool):
         assert row[3:6] == row[7:10]  # this client is the servers' only client
         assert [int(x) for x in row[7:10]] == [stats[server][k] for k in ("Get", "Put", "RSM")]
     array.servers[2].kill()
-    on_server_2 = first_block_on(2, N, NB, start=20)
-    shell.send("showblockslice %d 0 1" % on_server_2)  # the failure is detected here
+    meet_failure(shell, 2, N, NB, start=20)  # the failure is detected here
     table = shell.send("showload").decode()
     assert table.splitlines()[3].split()[2] == "FAILED"
     shell.close()

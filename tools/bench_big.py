@@ -40,7 +40,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import data_location, first_block_on, parity_server  # noqa: E402
+from raid import data_location, meet_failure, parity_server  # noqa: E402
 import runs  # noqa: E402
 
 VICTIM = 1
@@ -158,8 +158,7 @@ class Array:
     def repair(self):
         shell, victim = self.shell, self.servers[VICTIM]
         victim.kill()
-        probe = first_block_on(VICTIM, self.n, self.blocks * (self.n - 1))
-        shell.send("showblockslice %d 0 1" % probe)  # meets the failure
+        meet_failure(shell, VICTIM, self.n, self.blocks * (self.n - 1))
         self.r["start"].append(timed_start(victim))  # blank
         started = time.monotonic()
         shell.write("repair %d" % VICTIM)

@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import RaidServers, first_block_on  # noqa: E402
+from raid import RaidServers, meet_failure  # noqa: E402
 from trace_proxy import TraceProxy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -203,8 +203,7 @@ def repair_rate(pool, n, server_blocks):
         shell = tool_shell(array.shell_args(*FS), "repair shell")
         victim = 1
         array.servers[victim].kill()
-        probe = first_block_on(victim, n, nb)
-        shell.send("showblockslice %d 0 1" % probe)  # detects the failure
+        meet_failure(shell, victim, n, nb)
         array.servers[victim].start()  # blank
         started = time.monotonic()
         out = shell.send("repair %d" % victim)

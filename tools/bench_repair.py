@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import RaidServers, first_block_on  # noqa: E402
+from raid import RaidServers, meet_failure  # noqa: E402
 import runs  # noqa: E402
 
 FS = ["-is", 64, "-ni", 32, "-cid", 0, "-timeout", 60000]
@@ -61,8 +61,7 @@ def one_run(pool, build, kind, extra, n, blocks, bs):
         try:
             victim = 1
             array.servers[victim].kill()
-            probe = first_block_on(victim, n, nb)
-            shell.send("showblockslice %d 0 1" % probe)  # detects the failure
+            meet_failure(shell, victim, n, nb)
             array.servers[victim].start()  # blank
             started = time.monotonic()
             out = shell.send("repair %d" % victim)
