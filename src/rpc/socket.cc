@@ -47,10 +47,7 @@ Status WaitFor(int fd, short events, Deadline deadline) {
   Status in_loop;
   if (WaitInLoop(fd, events, deadline, &in_loop)) return in_loop;
   for (;;) {
-    int left = MillisLeft(deadline);
-    if (left <= 0 && Clock::now() >= deadline) {
-      return Status::Error(Code::kDeadlineExceeded, "timed out");
-    }
+    if (Clock::now() >= deadline) return Status::Error(Code::kDeadlineExceeded, "timed out");
     pollfd p{fd, events, 0};
     int n = PollWait(&p, 1, deadline);
     if (n > 0) return Status::Ok();
