@@ -246,9 +246,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    RUN.program = runs.shell_program(args)
-    RUN.timeout_ms = args.shell_timeout_ms
-    RUN.retrier = runs.Retrier(args.retries)
+    runs.configure(RUN, args)
     for binary in (servers.cpp_server_path(), RUN.program):
         if not runs.executable(binary):
             print("bench_faults: not built: %s" % binary, file=sys.stderr)

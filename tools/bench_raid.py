@@ -331,9 +331,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    RUN.program = runs.shell_program(args)
-    RUN.timeout_ms = args.shell_timeout_ms
-    RUN.retrier = runs.Retrier(args.retries)
+    runs.configure(RUN, args)
     try:
         lines = run_sections(args)
     except runs.RunFailed as failure:

@@ -909,10 +909,8 @@ def main(argv=None):
         os.environ["MEMORYFS_BUILD_DIR"] = args.build_dir
     if not 1 <= args.files < MAX_INODES:
         parser.error("--files must be between 1 and %d" % (MAX_INODES - 1))
-    RUN.program = runs.shell_program(args)
-    RUN.timeout_ms = args.shell_timeout_ms
+    runs.configure(RUN, args)
     RUN.command_timeout = args.command_timeout
-    RUN.retrier = runs.Retrier(args.retries)
     for binary in (servers.cpp_server_path(), RUN.program):
         if not os.access(binary, os.X_OK):
             parser.error("not built: %s" % binary)

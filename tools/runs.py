@@ -238,6 +238,15 @@ def add_arguments(parser, shell=True):
                             help="the shell program (default: the build's memoryfs_shell_rpc)")
 
 
+def configure(run, args):
+    """Sets how a tool runs its shells, from the flags of add_arguments: ``run.program``
+    (shell_program), ``run.timeout_ms`` (--shell-timeout-ms) and ``run.retrier`` (a Retrier
+    of --retries)."""
+    run.program = shell_program(args)
+    run.timeout_ms = args.shell_timeout_ms
+    run.retrier = Retrier(args.retries)
+
+
 def shell_program(args):
     """The shell program the tool runs: --shell, or the build's memoryfs_shell_rpc."""
     return Path(args.shell).resolve() if getattr(args, "shell", None) else shells.shell_path()
