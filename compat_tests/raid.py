@@ -1,6 +1,8 @@
 """RAID-5 test helpers: the layout re-implemented independently in Python (from the spec),
 N real servers started for one shell, and checks on the physical blocks they hold."""
 
+import time
+
 import shells
 
 
@@ -55,6 +57,16 @@ class RaidServers:
         servers = ",".join("127.0.0.1:%d" % s.port for s in self.servers)
         geometry = [] if "-nb" in extra else ["-nb", self.nb, "-bs", self.bs]
         return ["-ns", self.n, "-servers", servers, *geometry, *extra]
+
+    def timed_repair(self, shell, server):
+        """Kills ``server``, lets ``shell`` meet its failure, starts it again blank and runs
+        ``repair server``: (seconds the repair took, what the shell printed for it)."""
+        self.servers[server].kill()
+        meet_failure(shell, server, self.n, self.nb)
+        self.servers[server].start()  # blank
+        started = time.monotonic()
+        out = shell.send("repair %d" % server)
+        return time.monotonic() - started, out
 
     def physical(self):
         """Every server's blocks (all servers must be up)."""

@@ -42,7 +42,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import RaidServers, meet_failure  # noqa: E402
+from raid import RaidServers  # noqa: E402
 from trace_proxy import TraceProxy  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -202,12 +202,7 @@ def repair_rate(pool, n, server_blocks):
     try:
         shell = tool_shell(array.shell_args(*FS), "repair shell")
         victim = 1
-        array.servers[victim].kill()
-        meet_failure(shell, victim, n, nb)
-        array.servers[victim].start()  # blank
-        started = time.monotonic()
-        out = shell.send("repair %d" % victim)
-        repair_s = time.monotonic() - started
+        repair_s, out = array.timed_repair(shell, victim)
         if not out.startswith(b"Server %d repaired" % victim):
             raise runs.RunFailed(runs.describe("repair %d" % victim, shell.proc.poll(), out,
                                                shell.stderr(), "no 'Server repaired' line"))

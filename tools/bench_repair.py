@@ -28,7 +28,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "compat_tests"))
 import servers  # noqa: E402
 import shells  # noqa: E402
-from raid import RaidServers, meet_failure  # noqa: E402
+from raid import RaidServers  # noqa: E402
 import runs  # noqa: E402
 
 FS = ["-is", 64, "-ni", 32, "-cid", 0, "-timeout", 60000]
@@ -60,12 +60,7 @@ def one_run(pool, build, kind, extra, n, blocks, bs):
         shell = shells.InteractiveShell(array.shell_args(*FS), program=shells.shell_path())
         try:
             victim = 1
-            array.servers[victim].kill()
-            meet_failure(shell, victim, n, nb)
-            array.servers[victim].start()  # blank
-            started = time.monotonic()
-            out = shell.send("repair %d" % victim)
-            repair_s = time.monotonic() - started
+            repair_s, out = array.timed_repair(shell, victim)
             if not out.startswith(b"Server %d repaired" % victim):
                 raise RuntimeError("repair failed: %r" % out[-300:])
             started = time.monotonic()
