@@ -16,6 +16,12 @@ Result<LockReply> BlockDevice::Lock(int, const Bytes&, int) { return NoMetadata(
 
 Status BlockDevice::Unlock(int, const Bytes&, const Bytes&) { return NoMetadata(); }
 
+Result<LockReply> BlockDevice::Claim(const Bytes&, int, const std::string&, bool) {
+  return NoMetadata();
+}
+
+Status BlockDevice::Release(const Bytes&, const Bytes&) { return NoMetadata(); }
+
 Result<std::vector<Result<Bytes>>> BlockDevice::GetBlocks(int first, int count) {
   std::vector<Result<Bytes>> blocks;
   for (int block = first; block < first + count; ++block) {

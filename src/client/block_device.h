@@ -59,6 +59,21 @@ class BlockDevice {
   // otherwise kAborted and nothing changes (the lock was broken and belongs to someone else
   // now). The next Lock returns the note as the previous record.
   virtual Status Unlock(int block, const Bytes& holder, const Bytes& note = {});
+  // The lock without a block, for the members of an array whose lock is held on a majority of
+  // them: the same rule as Lock with the "lock" record alone saying whether it is held (a
+  // record with a lease). The reply has no `old`; its epoch is > 0 exactly when the caller got
+  // the lock; `read` is the record under read_key (none when read_key is empty), read in the
+  // same step. take_over: granted whoever holds it (MetaTable::Claim: for a member the caller
+  // repairs while it holds the array's lock).
+  virtual Result<LockReply> Claim(const Bytes& holder, int lease_ms, const std::string& read_key,
+                                  bool take_over = false);
+  // Unlock without a block: kAborted unless the record is still `holder`.
+  virtual Status Release(const Bytes& holder, const Bytes& note);
+  // Fencing: every later request carries this lock grant's epoch (from the Lock or Claim
+  // reply), and the device serves it only while the grant is current there (kFenced
+  // otherwise, nothing done); 0: requests carry none (always served). Devices that cannot
+  // fence ignore it.
+  virtual void set_epoch(int64_t) {}
 
   // Batched block calls (docs/protocol.md, "Batched block calls"): the blocks [first, first +
   // count), each its bytes or its own error (kChecksumError...), and the blocks written from
@@ -70,9 +85,10 @@ class BlockDevice {
   virtual Status PutBlocks(int first, const std::vector<Bytes>& blocks);
   virtual int batch_limit() const { return 1; }
 
-  // How many connections to the device have been opened so far. A change between two calls
-  // means the device may have restarted since (and lost what it held). 0 for devices that
-  // never restart.
+  // A count that changes when the device may have restarted (and lost what it held): the
+  // restarts its replies revealed (our server's incarnation, any proxy between), else the
+  // connections opened to it. A change between two calls means it may have restarted in
+  // between. 0 for devices that never restart.
   virtual uint64_t sessions() const { return 0; }
 };
 

@@ -35,8 +35,13 @@ Status MemoryDevice::CheckRange(int block) const {
   return Status::Ok();
 }
 
+Status MemoryDevice::CheckFence() const {
+  return no_metadata_ ? Status::Ok() : meta_.CheckEpoch(epoch_);
+}
+
 Status MemoryDevice::Check(int block) {
   RETURN_IF_ERROR(CheckUp());
+  RETURN_IF_ERROR(CheckFence());
   return CheckRange(block);
 }
 
@@ -79,6 +84,7 @@ void MemoryDevice::SetCorrupt(int block, bool corrupt) {
 Result<Bytes> MemoryDevice::GetMeta(const std::string& key) {
   trace_.push_back("GetMeta " + key);
   RETURN_IF_ERROR(CheckMeta());
+  RETURN_IF_ERROR(CheckFence());
   return meta_.Get(key);
 }
 
@@ -86,6 +92,7 @@ Result<Bytes> MemoryDevice::PutMeta(const std::string& key, const Bytes& expecte
                                     const Bytes& value) {
   trace_.push_back("PutMeta " + key);
   RETURN_IF_ERROR(CheckMeta());
+  RETURN_IF_ERROR(CheckFence());
   return meta_.Put(key, expected, value, now_ms_);
 }
 
@@ -121,6 +128,24 @@ Status MemoryDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
   blocks_[block] = LockConvention::Released(block_size_);
   corrupt_.erase(block);
   return Status::Ok();
+}
+
+Result<LockReply> MemoryDevice::Claim(const Bytes& holder, int lease_ms,
+                                      const std::string& read_key, bool take_over) {
+  trace_.push_back("Claim");
+  RETURN_IF_ERROR(CheckMeta());
+  RETURN_IF_ERROR(MetaTable::CheckLock(holder, lease_ms));
+  if (!read_key.empty()) RETURN_IF_ERROR(MetaTable::CheckKey(read_key));
+  LockReply answer = meta_.Claim(holder, lease_ms, take_over, now_ms_);
+  if (!read_key.empty()) answer.read = raw_meta(read_key);
+  return answer;
+}
+
+Status MemoryDevice::Release(const Bytes& holder, const Bytes& note) {
+  trace_.push_back("Release");
+  RETURN_IF_ERROR(CheckMeta());
+  RETURN_IF_ERROR(MetaTable::CheckUnlock(holder, note));
+  return meta_.Release(holder, note, now_ms_);
 }
 
 Bytes MemoryDevice::raw_meta(const std::string& key) const {

@@ -40,6 +40,13 @@ class MemoryDevice : public BlockDevice {
   Result<Bytes> PutMeta(const std::string& key, const Bytes& expected, const Bytes& value) override;
   Result<LockReply> Lock(int block, const Bytes& holder, int lease_ms) override;
   Status Unlock(int block, const Bytes& holder, const Bytes& note = {}) override;
+  // Claim and Release as BlockStore's; traced as "Claim" and "Release".
+  Result<LockReply> Claim(const Bytes& holder, int lease_ms, const std::string& read_key,
+                          bool take_over = false) override;
+  Status Release(const Bytes& holder, const Bytes& note) override;
+  // Fenced as our server: every call but the four lock calls answers kFenced while `epoch`
+  // is not the current grant's (core/meta_table.h).
+  void set_epoch(int64_t epoch) override { epoch_ = epoch; }
   // 0, then one more on every Restart().
   uint64_t sessions() const override { return sessions_; }
 
@@ -79,6 +86,8 @@ class MemoryDevice : public BlockDevice {
   Status Check(int block);
   // The metadata calls' common start: CheckUp, then kUnimplemented under SetNoMetadata.
   Status CheckMeta();
+  // MetaTable::CheckEpoch of the epoch set (none under SetNoMetadata).
+  Status CheckFence() const;
   // Get and RSM's common part: the trace line, the checks, the stored bytes.
   Result<Bytes> Read(const char* op, int block);
 
@@ -92,6 +101,7 @@ class MemoryDevice : public BlockDevice {
   bool no_metadata_ = false;
   int64_t now_ms_ = 0;
   uint64_t sessions_ = 0;
+  int64_t epoch_ = 0;
 };
 
 // "Put n HEX" trace line of the golden format: HEX is data without its trailing zero bytes.

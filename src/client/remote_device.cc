@@ -20,7 +20,8 @@ RemoteDevice::RemoteDevice(rpc::Endpoint endpoint, int num_blocks, int block_siz
 
 Result<wire::Reply> RemoteDevice::Call(wire::Method method, const wire::Args& args) {
   ASSIGN_OR_RETURN(const std::string request, wire::EncodeCall(method, args));
-  Result<std::string> body = http_.Post("/RPC2", request, rpc::DeadlineIn(timeout_ms_));
+  Result<std::string> body =
+      http_.Post("/RPC2", request, rpc::DeadlineIn(timeout_ms_), epoch_header_);
   while (policy_.retry && !body.ok() && body.status().code() == Code::kDeadlineExceeded) {
     if (policy_.on_timeout) policy_.on_timeout();
     std::this_thread::sleep_for(std::chrono::milliseconds(policy_.retry_wait_ms));
@@ -28,13 +29,18 @@ Result<wire::Reply> RemoteDevice::Call(wire::Method method, const wire::Args& ar
       return Status::Error(Code::kCancelled,
                            endpoint().ToString() + ": stopped while the server did not answer");
     }
-    body = http_.Post("/RPC2", request, rpc::DeadlineIn(timeout_ms_));
+    body = http_.Post("/RPC2", request, rpc::DeadlineIn(timeout_ms_), epoch_header_);
   }
   if (!body.ok()) {
     if (body.status().code() != Code::kDeadlineExceeded) return body.status();
     // A server that does not answer in time is, for the device contract, a failed server.
     return Status::Error(Code::kUnavailable, endpoint().ToString() + ": timed out after " +
                                                  std::to_string(timeout_ms_) + " ms");
+  }
+  if (std::string_view seen = http_.reply_header(rpc::kIncarnationHeader);
+      !seen.empty() && seen != incarnation_) {
+    incarnation_ = seen;
+    ++incarnations_;
   }
   Result<wire::Reply> reply = wire::DecodeReply(method, *body, args.block, block_size_);
   if (reply.ok()) return reply;
@@ -90,6 +96,25 @@ Result<LockReply> RemoteDevice::Lock(int block, const Bytes& holder, int lease_m
 Status RemoteDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
   ++sent_.meta;
   return Call(wire::Method::kUnlock, {.block = block, .value = &note, .holder = &holder}).status();
+}
+
+Result<LockReply> RemoteDevice::Claim(const Bytes& holder, int lease_ms,
+                                      const std::string& read_key, bool take_over) {
+  ++sent_.meta;
+  ASSIGN_OR_RETURN(wire::Reply reply, Call(wire::Method::kClaim, {.key = &read_key,
+                                                                  .holder = &holder,
+                                                                  .lease_ms = lease_ms,
+                                                                  .take_over = take_over}));
+  return std::move(reply.lock);
+}
+
+Status RemoteDevice::Release(const Bytes& holder, const Bytes& note) {
+  ++sent_.meta;
+  return Call(wire::Method::kRelease, {.value = &note, .holder = &holder}).status();
+}
+
+void RemoteDevice::set_epoch(int64_t epoch) {
+  epoch_header_ = epoch > 0 ? "X-Memoryfs-Epoch: " + std::to_string(epoch) + "\r\n" : "";
 }
 
 Result<ServerInfo> RemoteDevice::Stats() {

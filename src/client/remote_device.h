@@ -66,10 +66,20 @@ class RemoteDevice : public BlockDevice {
   Result<Bytes> PutMeta(const std::string& key, const Bytes& expected, const Bytes& value) override;
   Result<LockReply> Lock(int block, const Bytes& holder, int lease_ms) override;
   Status Unlock(int block, const Bytes& holder, const Bytes& note = {}) override;
-  // The TCP connections opened to the server so far (successful connects). With our server's
-  // keep-alive, a change means the connection was lost and the server may have restarted;
-  // with the HTTP/1.0 Python server it grows by one on every call.
-  uint64_t sessions() const override { return http_.connections(); }
+  Result<LockReply> Claim(const Bytes& holder, int lease_ms, const std::string& read_key,
+                          bool take_over = false) override;
+  Status Release(const Bytes& holder, const Bytes& note) override;
+  // Sent as the rpc::kEpochHeader of every later call (our server fences it; the Python
+  // server ignores it).
+  void set_epoch(int64_t epoch) override;
+  // Our server names its incarnation in every reply (rpc::kIncarnationHeader): once one was
+  // seen, the incarnations seen so far (a restart shows in the first reply after it, through
+  // any proxy that forwards headers). Otherwise the TCP connections opened so far: with
+  // keep-alive a change means the connection was lost and the server may have restarted; with
+  // the HTTP/1.0 Python server it grows by one on every call.
+  uint64_t sessions() const override {
+    return incarnations_ > 0 ? incarnations_ : http_.connections();
+  }
   // GetBlocks/PutBlocks in batches once Stats() has found them offered (our server; the
   // Python server has neither); one Get/Put per block until then. Each batch counts as one
   // Get or Put in sent().
@@ -99,6 +109,9 @@ class RemoteDevice : public BlockDevice {
   RequestCounts sent_;
   int batch_blocks_ = 1;  // from Stats
   rpc::HttpClient http_;
+  std::string epoch_header_;  // "X-Memoryfs-Epoch: N\r\n", or empty
+  std::string incarnation_;   // the last one a reply named
+  uint64_t incarnations_ = 0;
 };
 
 }  // namespace memoryfs::client

@@ -15,8 +15,19 @@
 namespace memoryfs::client::wire {
 namespace {
 
-enum class Param { kBlock, kData, kKey, kExpected, kValue, kHolder, kLease, kCount, kBlocks };
-enum class Shape { kBlock, kAck, kStats, kBytes, kLock, kBlocks };
+enum class Param {
+  kBlock,
+  kData,
+  kKey,
+  kExpected,
+  kValue,
+  kHolder,
+  kLease,
+  kCount,
+  kBlocks,
+  kTakeOver
+};
+enum class Shape { kBlock, kAck, kStats, kBytes, kLock, kClaim, kBlocks };
 
 struct MethodRow {
   Method method;
@@ -35,6 +46,11 @@ const MethodRow kMethods[] = {
     {Method::kPutMeta, "PutMeta", {Param::kKey, Param::kExpected, Param::kValue}, Shape::kBytes},
     {Method::kLock, "Lock", {Param::kBlock, Param::kHolder, Param::kLease}, Shape::kLock},
     {Method::kUnlock, "Unlock", {Param::kBlock, Param::kHolder, Param::kValue}, Shape::kAck},
+    {Method::kClaim,
+     "Claim",
+     {Param::kHolder, Param::kLease, Param::kKey, Param::kTakeOver},
+     Shape::kClaim},
+    {Method::kRelease, "Release", {Param::kHolder, Param::kValue}, Shape::kAck},
     {Method::kGetBlocks, "GetBlocks", {Param::kBlock, Param::kCount}, Shape::kBlocks},
     {Method::kPutBlocks, "PutBlocks", {Param::kBlock, Param::kBlocks}, Shape::kAck},
 };
@@ -50,6 +66,7 @@ const FaultRule kFaultRules[] = {
     {"CORRUPT", Code::kChecksumError},           // other peers' conventions
     {"IndexError", Code::kOutOfRange},           // Python's list index errors
     {"LOCK_NOT_HELD", Code::kAborted},           // Unlock by a holder not recorded
+    {"FENCED", Code::kFenced},                   // a request under a lock grant taken over
     {"is not supported", Code::kUnimplemented},  // an unknown method (Python's text)
     {"ValueError", Code::kInvalidArgument},      // a refused key, value, holder or lease
 };
@@ -114,23 +131,29 @@ Result<Bytes> FitBlock(Bytes data, int block_size) {
   return data;
 }
 
-// The struct of a Lock reply (see wire.h); anything else is read by the block conventions.
-Result<LockReply> LockFromValue(const xmlrpc_c::value& v, int block, int block_size) {
+// The struct of a Lock or Claim reply (see wire.h); for Lock (with_old), anything else is read
+// by the block conventions.
+Result<LockReply> LockFromValue(const xmlrpc_c::value& v, bool with_old, int block,
+                                int block_size) {
   using V = xmlrpc_c::value;
   if (v.type() != V::TYPE_STRUCT) {
-    Result<Bytes> legacy = BlockFromValue(v, block);  // a checksum error in a legacy convention
-    if (!legacy.ok()) return legacy.status();
-    return Status::Error(Code::kProtocolError, "Lock did not answer a struct");
+    if (with_old) {
+      Result<Bytes> legacy = BlockFromValue(v, block);  // a checksum error, legacy convention
+      if (!legacy.ok()) return legacy.status();
+    }
+    return Status::Error(Code::kProtocolError, "the lock's reply is not a struct");
   }
   const std::map<std::string, xmlrpc_c::value> m = xmlrpc_c::value_struct(v);
   const auto member = [&](const char* name, V::type_t type) -> const xmlrpc_c::value* {
     auto it = m.find(name);
     return it != m.end() && it->second.type() == type ? &it->second : nullptr;
   };
-  const xmlrpc_c::value* old = member("old", V::TYPE_BYTESTRING);
-  if (old == nullptr) return Status::Error(Code::kProtocolError, "Lock reply without old");
   LockReply reply;
-  ASSIGN_OR_RETURN(reply.old, FitBlock(BytesOf(*old), block_size));
+  if (with_old) {
+    const xmlrpc_c::value* old = member("old", V::TYPE_BYTESTRING);
+    if (old == nullptr) return Status::Error(Code::kProtocolError, "Lock reply without old");
+    ASSIGN_OR_RETURN(reply.old, FitBlock(BytesOf(*old), block_size));
+  }
   if (const auto* holder = member("holder", V::TYPE_BYTESTRING)) reply.holder = BytesOf(*holder);
   if (const auto* age = member("age_ms", V::TYPE_INT)) reply.age_ms = xmlrpc_c::value_int(*age);
   if (const auto* lease = member("lease_ms", V::TYPE_INT)) {
@@ -139,6 +162,12 @@ Result<LockReply> LockFromValue(const xmlrpc_c::value& v, int block, int block_s
   if (const auto* broken = member("broken", V::TYPE_BOOLEAN)) {
     reply.broken = xmlrpc_c::value_boolean(*broken);
   }
+  if (const auto* epoch = member("epoch", V::TYPE_I8)) {
+    reply.epoch = static_cast<long long>(xmlrpc_c::value_i8(*epoch));
+  } else if (const auto* small = member("epoch", V::TYPE_INT)) {
+    reply.epoch = xmlrpc_c::value_int(*small);
+  }
+  if (const auto* read = member("read", V::TYPE_BYTESTRING)) reply.read = BytesOf(*read);
   return reply;
 }
 
@@ -176,8 +205,9 @@ Result<Reply> FromValue(Shape shape, const xmlrpc_c::value& v, int block, int bl
       }
       reply.value = BytesOf(v);
       return reply;
-    case Shape::kLock: {
-      ASSIGN_OR_RETURN(reply.lock, LockFromValue(v, block, block_size));
+    case Shape::kLock:
+    case Shape::kClaim: {
+      ASSIGN_OR_RETURN(reply.lock, LockFromValue(v, shape == Shape::kLock, block, block_size));
       return reply;
     }
     case Shape::kBlocks: {
@@ -221,6 +251,9 @@ Status AddParam(Param param, const Args& args, xmlrpc_c::paramList* params) {
       return Status::Ok();
     case Param::kCount:
       params->add(xmlrpc_c::value_int(args.count));
+      return Status::Ok();
+    case Param::kTakeOver:
+      params->add(xmlrpc_c::value_boolean(args.take_over));
       return Status::Ok();
     case Param::kBlocks: {
       if (args.blocks == nullptr) break;

@@ -17,12 +17,13 @@
 //                               or a string
 // A GetBlocks reply is an array of `count` items, each read by the block conventions above (our
 // server answers base64, or the string "CHECKSUM_ERROR <n>" for a corrupt block).
-// A Lock reply is a struct {old, holder, age_ms, lease_ms, broken}; `old` is a block (padded,
-// at most block_size), missing members read as "no record" (empty, -1, 0, false), and a value
-// that is not a struct is read by the block conventions above (a legacy checksum error).
+// A Lock reply is a struct {old, holder, age_ms, lease_ms, broken, epoch}; `old` is a block
+// (padded, at most block_size), missing members read as "no record" (empty, -1, 0, false, 0),
+// and a value that is not a struct is read by the block conventions above (a legacy checksum
+// error). A Claim reply is the same struct without `old`, with `read` (base64).
 // Faults are classified by the first rule whose marker the fault string contains:
 //   CHECKSUM_ERROR, CORRUPT -> kChecksumError; IndexError -> kOutOfRange;
-//   LOCK_NOT_HELD -> kAborted; "is not supported" (the unknown-method fault of every peer,
+//   LOCK_NOT_HELD -> kAborted; FENCED -> kFenced; "is not supported" (the unknown-method fault of every peer,
 //   e.g. Python's `<class 'Exception'>:method "Lock" is not supported`) -> kUnimplemented;
 //   ValueError -> kInvalidArgument; else kFault.
 #pragma once
@@ -48,6 +49,8 @@ enum class Method {
   kPutMeta,
   kLock,
   kUnlock,
+  kClaim,
+  kRelease,
   kGetBlocks,
   kPutBlocks
 };
@@ -67,13 +70,14 @@ struct ServerInfo {
 struct Args {
   int block = 0;
   const Bytes* data = nullptr;                 // Put: the whole block
-  const std::string* key = nullptr;            // GetMeta, PutMeta
+  const std::string* key = nullptr;            // GetMeta, PutMeta; Claim: the key to read
   const Bytes* expected = nullptr;             // PutMeta
-  const Bytes* value = nullptr;                // PutMeta: the value; Unlock: the note
-  const Bytes* holder = nullptr;               // Lock, Unlock
-  int lease_ms = 0;                            // Lock
+  const Bytes* value = nullptr;                // PutMeta: the value; Unlock, Release: the note
+  const Bytes* holder = nullptr;               // Lock, Unlock, Claim, Release
+  int lease_ms = 0;                            // Lock, Claim
   int count = 0;                               // GetBlocks
   const std::vector<Bytes>* blocks = nullptr;  // PutBlocks (each a whole block)
+  bool take_over = false;                      // Claim
 };
 
 // The decoded reply; the field of the method's reply shape is set.
@@ -81,7 +85,7 @@ struct Reply {
   Bytes block;                        // Get, RSM
   ServerInfo info;                    // Stats
   Bytes value;                        // GetMeta (the record), PutMeta (the previous record)
-  LockReply lock;                     // Lock
+  LockReply lock;                     // Lock, Claim
   std::vector<Result<Bytes>> blocks;  // GetBlocks: each block, or its checksum error
 };
 

@@ -503,7 +503,7 @@ TEST_CASE("Wire: a Lock struct fills LockReply, old is a padded block") {
   CHECK(Contains(r.status().message(), "CHECKSUM_ERROR 3"));
   r = DecodeReply(Method::kLock, Response(B64Value(Bytes(16, 0))), 3, 16);
   CHECK(r.status().code() == Code::kProtocolError);
-  CHECK(r.status().message() == "Lock did not answer a struct");
+  CHECK(r.status().message() == "the lock's reply is not a struct");
 }
 
 TEST_CASE(

@@ -79,18 +79,28 @@ Result<Bytes> MetaTable::Put(const std::string& key, const Bytes& expected, cons
   return previous;
 }
 
-LockAnswer MetaTable::Lock(Bytes old, const Bytes& holder, int64_t lease_ms, const Bytes& released,
-                           int64_t now_ms) {
+LockAnswer MetaTable::Previous(int64_t now_ms) const {
   LockAnswer answer;
   if (const auto it = records_.find(kLockMetaKey); it != records_.end()) {
     answer.holder = it->second.value;
     answer.age_ms = now_ms - it->second.written_ms;
     answer.lease_ms = it->second.lease_ms;
   }
+  return answer;
+}
+
+int64_t MetaTable::Grant(const Bytes& holder, int64_t lease_ms, int64_t now_ms) {
+  records_[kLockMetaKey] = Record{holder, now_ms, lease_ms, ++last_epoch_};
+  return last_epoch_;
+}
+
+LockAnswer MetaTable::Lock(Bytes old, const Bytes& holder, int64_t lease_ms, const Bytes& released,
+                           int64_t now_ms) {
+  LockAnswer answer = Previous(now_ms);
   const bool was_locked = !old.empty() && old[0] == 1;
   const bool expired = answer.lease_ms > 0 && answer.age_ms > answer.lease_ms;
   if (!was_locked || expired) {
-    records_[kLockMetaKey] = Record{holder, now_ms, lease_ms};
+    answer.epoch = Grant(holder, lease_ms, now_ms);
     if (was_locked) {
       old = released;
       answer.broken = true;
@@ -116,9 +126,39 @@ Status MetaTable::Unlock(int block, const Bytes& holder, const Bytes& note, int6
   if (note.empty()) {
     records_.erase(it);
   } else {
-    it->second = Record{note, now_ms, 0};
+    it->second = Record{note, now_ms, 0, 0};
   }
   return Status::Ok();
+}
+
+LockAnswer MetaTable::Claim(const Bytes& holder, int64_t lease_ms, bool take_over,
+                           int64_t now_ms) {
+  LockAnswer answer = Previous(now_ms);
+  const bool held = answer.lease_ms > 0;
+  const bool expired = held && answer.age_ms > answer.lease_ms;
+  if (!held || expired || take_over) {
+    answer.epoch = Grant(holder, lease_ms, now_ms);
+    answer.broken = held;
+  }
+  return answer;
+}
+
+Status MetaTable::Release(const Bytes& holder, const Bytes& note, int64_t now_ms) {
+  Status released = Unlock(0, holder, note, now_ms);
+  if (released.code() == Code::kAborted) {
+    return Status::Error(Code::kAborted, "LOCK_NOT_HELD claim");
+  }
+  return released;
+}
+
+Status MetaTable::CheckEpoch(int64_t epoch) const {
+  if (epoch == 0) return Status::Ok();
+  const auto it = records_.find(kLockMetaKey);
+  const int64_t current = it == records_.end() ? 0 : it->second.epoch;
+  if (current == epoch) return Status::Ok();
+  return Status::Error(Code::kFenced, "FENCED " + std::to_string(epoch) +
+                                          ": the lock was taken over since (epoch now " +
+                                          std::to_string(current) + ")");
 }
 
 }  // namespace memoryfs

@@ -26,13 +26,18 @@ inline constexpr size_t kMaxMetaKeys = 32;          // records besides "lock"
 inline constexpr int64_t kMaxLeaseMs = 86'400'000;  // one day
 inline constexpr char kLockMetaKey[] = "lock";      // the record Lock and Unlock keep
 
-// The answer to Lock: RSM's answer plus the "lock" record as it was before the call.
+// The answer to Lock and Claim: RSM's answer (Lock) plus the "lock" record as it was before
+// the call, and the epoch of the grant.
 struct LockAnswer {
-  Bytes old;             // RSM's old contents; the released block when the lock was broken
+  Bytes old;             // Lock: RSM's old contents; the released block when the lock was broken
   Bytes holder;          // the record's value before the call; empty when none
   int64_t age_ms = -1;   // ms since that record was last written; -1 when none
   int64_t lease_ms = 0;  // that record's lease (0: none; it never expires)
   bool broken = false;   // the record's lease had expired: the caller holds the lock now
+  // The grant's epoch when the caller got the lock (> 0), else 0. Epochs grow with every
+  // grant on this table; requests sent under the grant carry it (CheckEpoch).
+  int64_t epoch = 0;
+  Bytes read;  // Claim: the record under its read_key (empty when none or not asked)
 };
 
 class MetaTable {
@@ -71,16 +76,43 @@ class MetaTable {
   // "LOCK_NOT_HELD <block>" and nothing changes.
   Status Unlock(int block, const Bytes& holder, const Bytes& note, int64_t now_ms);
 
-  // Every record, as after a blank restart.
+  // The lock without a block (a member of an array whose lock is held on a majority of its
+  // members): the record alone says whether it is held, by having a lease (a note or no record:
+  // free). Granted, as Lock, when free or when the holder's lease expired (broken), or with
+  // take_over whoever holds it (broken: the caller holds the array's lock, on a majority of
+  // its members, and repairs this one, so any holder here is stale); the answer carries the
+  // record as it was and, when granted, the new epoch.
+  LockAnswer Claim(const Bytes& holder, int64_t lease_ms, bool take_over, int64_t now_ms);
+  // Unlock without a block: kAborted "LOCK_NOT_HELD claim" unless the record is `holder`.
+  Status Release(const Bytes& holder, const Bytes& note, int64_t now_ms);
+
+  // Fencing: a request sent under a grant carries its epoch, and is served only while the
+  // "lock" record is still that grant's (not released, not broken by another client, not
+  // lost in a restart). kFenced "FENCED <epoch> ..." otherwise; epoch 0 (a request sent without
+  // one: the course's clients, our reads outside the lock) is always served.
+  Status CheckEpoch(int64_t epoch) const;
+
+  // Every record, as after a blank restart. The epochs go on from where they were.
   void Clear() { records_.clear(); }
+  // Epochs of later grants start after `epoch`. A server seeds them at random, so that a
+  // client holding a grant of an earlier incarnation of the server is not mistaken for the
+  // holder of a new grant of the same number.
+  void SeedEpochs(int64_t epoch) { last_epoch_ = epoch; }
 
  private:
   struct Record {
     Bytes value;  // never empty
     int64_t written_ms = 0;
     int64_t lease_ms = 0;  // 0: written by Put or Unlock, never expires
+    int64_t epoch = 0;     // "lock": the grant's epoch (kept by Put); 0 for a note
   };
+  // The "lock" record before a grant, in an answer.
+  LockAnswer Previous(int64_t now_ms) const;
+  // Records a grant to `holder`; returns its epoch.
+  int64_t Grant(const Bytes& holder, int64_t lease_ms, int64_t now_ms);
+
   std::map<std::string, Record> records_;
+  int64_t last_epoch_ = 0;  // of the latest grant
 };
 
 }  // namespace memoryfs

@@ -34,6 +34,8 @@ const char* CodeName(Code code) {
       return "CANCELLED";
     case Code::kUnimplemented:
       return "UNIMPLEMENTED";
+    case Code::kFenced:
+      return "FENCED";
     case Code::kAborted:
       return "ABORTED";
   }

@@ -33,6 +33,8 @@ enum class Code {
   kUnimplemented,     // the peer has no such method (the Python server has no metadata)
   kAborted,           // a compare-and-set or lock precondition no longer held (another client
                       // changed the record, or broke our lock)
+  kFenced,            // a server refused a request sent under a lock grant that is no longer
+                      // current there (another client took the lock over): nothing was done
 };
 
 class [[nodiscard]] Status {

@@ -54,7 +54,7 @@ Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int bloc
       checkable_(servers_.size(), false),
       seen_(servers_.size()),
       sessions_(servers_.size(), 0),
-      intent_seen_(servers_.size()),
+      grants_(servers_.size()),
       fanout_(static_cast<int>(servers_.size())) {
   for (auto& f : failed_) f = false;
   for (auto& r : rebuilt_) r = 0;
@@ -112,6 +112,7 @@ void Array::MarkFailed(int server, const char* op, std::optional<Location> at) {
   e.kind = ArrayEvent::Kind::kServerDisconnected;
   e.op = op;
   if (at) e.request_block = layout_.VirtualAt(at->server, at->block).value_or(-1);
+  grants_[server].kind = GrantKind::kNone;  // its lock went with it: nothing to give back
   Fail(server, std::move(e));
 }
 
@@ -280,7 +281,7 @@ Result<Bytes> Array::RSM(int block) {
   }
   if (client::LockConvention::HeldByOther(*r)) return r;
   // Taken without a record beside it (a Python lock server): what changed is unknown.
-  if (Status after = AfterLock({}, false); !after.ok()) {
+  if (Status after = AfterLock(LockView{}); !after.ok()) {
     (void)ServerPut(lock_at_, client::LockConvention::Released(block_size_));  // not kept
     return after;
   }
@@ -322,12 +323,11 @@ Status Array::Put(int block, const Bytes& data) {
   const Location data_at = layout_.DataLocation(block);
   if (IsLockSlot(data_at)) {  // the lock's release by RSM's convention: the command ends
     Status published = PublishIfPending();
-    Status cleared = ClearIntent();
     if (Down(data_at)) return Status::Ok();  // no lock to release while it is down
     Status put = ServerPut(data_at, padded);
     if (!put.ok() && !IsServerFailure(put)) return put;
     // A lock server that failed just now took the lock with it: nothing left to release.
-    return published.ok() ? cleared : published;
+    return published;
   }
   RETURN_IF_ERROR(PublishIfPending());
   RETURN_IF_ERROR(RenewLease());  // a long command (load) keeps its lock

@@ -150,11 +150,19 @@ class Array : public client::BlockDevice {
   // "no answer to a GET", or what its record said ("it restarted blank...").
   MemberErrors errors(int server) const;
   std::string failure(int server) const;
-  // Asks every live member once, in one parallel round, as each Lock does: its record where
-  // it keeps one (a blank restart is caught), a Get of its first block otherwise. A member
-  // that does not answer is marked failed (and reported); a blank one is rejected. For
-  // `status`, without the lock.
+  // Asks every live member once, in one parallel round: its member and lock records where it
+  // keeps them (a blank restart is caught), a Get of its first block otherwise. A member that
+  // does not answer is marked failed (and reported); a blank one is rejected; nothing is
+  // written (the records change under the lock only). For `status`, without the lock.
   void CheckMembers();
+  // What CheckMembers last read: the lock's holder where a member's lock record is held (with
+  // what it is doing, e.g. "repair 2"), and the newest member record (another client's view of
+  // the failed members, and how far a repair under way has got).
+  struct Observed {
+    std::optional<LockRecord> holder;
+    std::optional<MemberRecord> newest;
+  };
+  const Observed& observed() const { return observed_; }
   // Where the lock lives: its virtual block, and the server holding it.
   int lock_block() const { return lock_block_; }
   int lock_server() const { return lock_at_.server; }
@@ -209,9 +217,8 @@ class Array : public client::BlockDevice {
   // membership.cc. The member records read from every server, and what they mean.
   struct MemberRead {
     Result<Bytes> member = Status::Error(Code::kInternal, "not read");
-    Result<Bytes> intent = Status::Error(Code::kInternal, "not read");
   };
-  std::vector<MemberRead> ReadRecords(bool intents);
+  std::vector<MemberRead> ReadRecords();
   Status Reconcile(std::vector<MemberRead>& reads, bool initial);
   Status AdoptTruth(const MemberRecord& truth,
                     const std::vector<std::optional<MemberRecord>>& records);
@@ -224,18 +231,62 @@ class Array : public client::BlockDevice {
   // being rebuilt); bumps the generation when the failed set changed.
   Status Publish();
   Status PublishIfPending() { return publish_pending_ ? Publish() : Status::Ok(); }
+  // One member's answer to Publish's compare-and-set: kept, or a conflict (another client's
+  // record there), or the member's failure; kFenced stops the publication.
+  Status TakePublished(int server, const Result<Bytes>& answer, const Bytes& wanted,
+                       bool* conflict);
   MemberRecord RecordFor(int server) const;
   // Runs `tasks` and, in the same parallel round, reads the record of every other live member
   // that keeps one and checks it (CheckRecord): a blank restart is caught before the command.
   void RunWithMemberChecks(std::vector<Fanout::Task> tasks);
+
+  // The lock (array_lock.cc). How this client holds it on one member: by Lock (RSM of the
+  // lock block and the record, on the lock's server), by Claim (the record alone), or by a
+  // plain RSM (a lock server without records).
+  enum class GrantKind { kNone, kLock, kClaim, kPlain };
+  struct Grant {
+    GrantKind kind = GrantKind::kNone;
+    Result<client::LockReply> reply = Status::Error(Code::kInternal, "not asked");
+  };
+  // What one attempt learnt: the previous records of the members granted, the lock broken
+  // (its previous holder's record), who holds it where it was not granted.
+  struct LockView {
+    std::vector<client::LockReply> previous;
+    std::optional<client::LockReply> broken;
+    std::optional<client::LockReply> holder;
+  };
+  // A majority of the members that keep records (counting failed ones).
+  int LockQuorum() const;
+  // The members the lock must be held on: every live member that keeps records and the lock's
+  // server (by RSM when it keeps none); only the lock's server when no majority is left.
+  std::vector<int> LockMembers() const;
+  Grant AskLock(int server, const Bytes& mine, int lease_ms);
+  static bool Granted(const Grant& grant);
+  // Who holds the lock where `grant` was refused (or whose lock it broke): the holder text.
+  static client::LockReply HolderOf(const Grant& grant);
+  // One parallel round asking the members not yet granted.
+  std::vector<Grant> LockRound(const std::vector<int>& members, const Bytes& mine, int lease_ms);
+  // Keeps the grants, sets each member's epoch, checks the records read with them.
+  void TakeGrants(std::vector<Grant>& grants, LockView* view);
+  bool HoldsAll(const std::vector<int>& members) const;
+  // Not every member granted: a majority is kept (the others will give theirs back), a
+  // minority given back; answers "held" with who holds it.
+  client::LockReply WaitForLock(LockView view);
+  // Gives every grant back (Unlock, Release, or the plain Put), leaving `note`.
+  Status ReleaseGrants(const Bytes& note);
+  // PutMeta of the lock record on every member granted (a renewal, the intent): kFenced when
+  // any of them is no longer ours. what: what that means for the command.
+  Status OnEveryGrant(const Bytes& value, const char* what);
+  // The member a repair writes: granted too, so that its writes are fenced like the others'.
+  Status ClaimTarget(int server);
+  // Records what the holder is doing (LockRecord::doing) on every member granted.
+  Status Announce(const std::string& doing);
   // After the lock is taken: learn what changed, resync after a dead writer.
-  Status AfterLock(const Bytes& previous, bool known);
+  Status AfterLock(const LockView& lock);
   Status Resync(const std::string& why);
-  // The write intent, before the first covered write of a command, and its clearing (with
-  // `also` run in the same parallel round).
+  // The write intent: before the first covered write of a command, the lock records on every
+  // member granted say "dirty" (cleared by the release's note).
   Status SetIntent();
-  Status ClearIntent(std::vector<Fanout::Task> also = {});
-  std::vector<int> IntentMembers() const;
   std::string DirtyRefusal(Location at) const;
   void Report(const ArrayEvent& event);
   enum class ErrorKind { kRead, kWrite, kChecksum };
@@ -331,13 +382,16 @@ class Array : public client::BlockDevice {
   bool assembled_ = false;
   // The lock and the write intent.
   std::optional<LockRecord> held_;  // our record beside the lock, while held
-  Bytes held_bytes_;
+  Bytes held_bytes_;                // its bytes, as on every member granted
+  Bytes pending_bytes_;             // the record asked for by the attempt under way
+  std::vector<Grant> grants_;       // per member
   int lease_ms_ = 0;
-  int64_t renewed_at_ms_ = 0;   // steady clock
-  int repairing_ = -1;          // the member Repair is writing (its record is kept)
-  std::vector<int> intent_at_;  // members holding our "intent" copy, while set
+  int64_t renewed_at_ms_ = 0;  // steady clock
+  int repairing_ = -1;         // the member Repair is writing (its record is kept)
   bool intent_set_ = false;
-  std::vector<Bytes> intent_seen_;  // the "intent" record last read or written there
+  bool fresh_ = false;             // no records at Assemble, none published by us yet
+  bool records_changed_ = false;   // a member's record changed under another client
+  Observed observed_;
   bool lock_healed_ = false;        // a corrupt lock block was written back once (Lock)
   bool dirty_ = false;
   std::string dirty_why_;

@@ -100,7 +100,10 @@ Bytes EncodeLock(const LockRecord& r) {
   if (r.kind == LockRecord::Kind::kHeld) {
     std::string holder = r.holder;  // one line
     std::replace(holder.begin(), holder.end(), '\n', ' ');
-    out << "held " << holder << "\nmirror " << r.mirror << "\n";
+    std::string doing = r.doing;
+    std::replace(doing.begin(), doing.end(), '\n', ' ');
+    out << "held " << holder << "\n";
+    if (!doing.empty()) out << "doing " << doing << "\n";
   } else {
     out << "released\ngeneration " << r.generation << "\n";
   }
@@ -116,8 +119,7 @@ Result<LockRecord> DecodeLock(const Bytes& bytes) {
   if (Result<std::string> holder = lines.Text("held"); holder.ok()) {
     r.kind = LockRecord::Kind::kHeld;
     r.holder = *holder;
-    ASSIGN_OR_RETURN(const int64_t mirror, lines.Int("mirror"));
-    r.mirror = static_cast<int>(mirror);
+    if (Result<std::string> doing = lines.Text("doing"); doing.ok()) r.doing = *doing;
     return r;
   }
   r.kind = LockRecord::Kind::kReleased;

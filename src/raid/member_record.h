@@ -6,11 +6,11 @@
 // (event count) that grows whenever the set of failed members changes, and that set. A member
 // being rebuilt carries how many of its stripes are rebuilt so far (a resumable repair).
 //
-// LockRecord (meta key "lock" on the lock's server, and "intent" on one more member): who holds
-// the lock and whether that holder may have left stripes inconsistent (write intent, md's
-// bitmap at the granularity of the whole array). When released, the lock's record becomes a
-// note of the array's generation and dirtiness at release, so the next holder learns both from
-// its Lock reply without another request.
+// LockRecord (meta key "lock" on every member the lock is held on): who holds the lock, what
+// long command it runs, and whether that holder may have left stripes inconsistent (write
+// intent, md's bitmap at the granularity of the whole array). When released, the record becomes
+// a note of the array's generation and dirtiness at release, so the next holder learns both
+// from its Lock and Claim replies without another request.
 #pragma once
 
 #include <cstdint>
@@ -24,7 +24,6 @@ namespace memoryfs::raid {
 
 inline constexpr char kMemberKey[] = "member";
 inline constexpr char kLockKey[] = "lock";
-inline constexpr char kIntentKey[] = "intent";
 
 struct MemberRecord {
   std::string array_id;  // 32 hex digits, chosen when the array is created
@@ -49,7 +48,7 @@ struct LockRecord {
   std::string holder;      // kHeld: who ("pid 4242 on host, cid 0, since 2026-12-01 10:00:00")
   bool dirty = false;      // stripes may be inconsistent (kHeld: this holder writes; kReleased:
                            // left by a dead holder, not yet resynced)
-  int mirror = -1;         // kHeld: the member holding the "intent" copy, -1 when none
+  std::string doing;       // kHeld: a long command under way ("repair 2"), for `status`
   int64_t generation = 0;  // kReleased: the array's generation at release
 
   bool operator==(const LockRecord&) const = default;

@@ -39,7 +39,7 @@ TEST_CASE("lock records: a holder with its intent, and the note left at release"
   LockRecord held;
   held.holder = "pid 42 on host, cid 0, since 2026-12-01 10:00:00";
   held.dirty = true;
-  held.mirror = 1;
+  held.doing = "repair 2";
   CHECK(DecodeLock(EncodeLock(held)).value() == held);
   LockRecord released;
   released.kind = LockRecord::Kind::kReleased;

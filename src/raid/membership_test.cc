@@ -33,7 +33,11 @@ struct Client {
     REQUIRE_FALSE(client::LockConvention::HeldByOther(r->old));
     return Status::Ok();
   }
-  Status Unlock() { return array->Unlock(0, Who("client"), {}); }
+  Status Unlock() {
+    Status s = array->Unlock(0, Who("client"), {});
+    if (!s.ok()) MESSAGE(s.ToString());
+    return s;
+  }
   std::unique_ptr<Array> array;
   std::vector<std::string> events;
 };
@@ -47,9 +51,18 @@ void Command(Array& array, F body) {
   REQUIRE(array.Settle().ok());
 }
 
+// Assemble, then an empty command: the records of a new array are written under its first
+// lock, as every change of them.
+void Start(Array& array) {
+  REQUIRE(array.Assemble().ok());
+  Command(array, [] {});
+}
+
 TEST_CASE("Members: a new array gets a record on every member, a second client adopts it") {
   Rig rig(4, kBlocks, kBs);
   REQUIRE(rig.array->Assemble().ok());
+  for (auto& s : rig.servers) CHECK(s->GetMeta(kMemberKey)->empty());  // none before the lock
+  Command(*rig.array, [] {});
   CHECK(rig.events.empty());
   CHECK(rig.array->generation() == 1);
   for (auto& s : rig.servers) CHECK_FALSE(s->GetMeta(kMemberKey)->empty());
@@ -62,7 +75,7 @@ TEST_CASE("Members: a new array gets a record on every member, a second client a
 TEST_CASE(
     "Members: a blank restarted member is failed at start-up, once, and repair brings it back") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   FillAll(rig);
   rig.servers[1]->Restart();
   Client b(rig);
@@ -71,9 +84,11 @@ TEST_CASE(
                           "server 1 is blank: it restarted and lost its blocks: treated as failed "
                           "until 'repair 1'"});
   CHECK(b.array->failed(1));
+  REQUIRE(b.Lock().ok());  // the change is published under the lock
   CHECK(b.array->generation() == 2);
   for (int v = 1; v < kBlocks; ++v) CHECK(*b.array->Get(v) == Pattern(v, kBs));
   REQUIRE(b.array->Repair(1, nullptr).ok());
+  REQUIRE(b.Unlock().ok());
   CHECK(b.array->generation() == 3);
   Client c(rig);
   REQUIRE(c.array->Assemble().ok());
@@ -83,7 +98,7 @@ TEST_CASE(
 
 TEST_CASE("Members: a member restarted blank between two commands of one client is caught") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   FillAll(rig);
   rig.events.clear();
   rig.servers[2]->Restart();  // its sessions() changes, as a reconnection would
@@ -99,7 +114,7 @@ TEST_CASE("Members: a member restarted blank between two commands of one client 
 
 TEST_CASE("Members: a failure seen by one client is honoured by another at its next lock") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   Client b(rig);
   REQUIRE(b.array->Assemble().ok());
   FillAll(rig);
@@ -122,7 +137,8 @@ TEST_CASE("Members: a failure seen by one client is honoured by another at its n
   REQUIRE(c.array->Assemble().ok());
   CHECK(c.array->failed(3));
   REQUIRE(b.Lock().ok());
-  REQUIRE(b.array->Repair(3, nullptr).ok());
+  Status repaired = b.array->Repair(3, nullptr);
+  REQUIRE_MESSAGE(repaired.ok(), repaired.ToString());
   REQUIRE(b.Unlock().ok());
   Command(*rig.array, [&] { CHECK_FALSE(rig.array->failed(3)); });
   rig.ClearTraces();
@@ -132,7 +148,7 @@ TEST_CASE("Members: a failure seen by one client is honoured by another at its n
 
 TEST_CASE("Members: servers of another size, geometry or order are refused at start-up") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   std::vector<client::BlockDevice*> swapped = rig.raw;
   std::swap(swapped[1], swapped[2]);
   Array wrong_order(swapped, kBlocks, kBs, nullptr, ArrayOptions{});
@@ -181,7 +197,7 @@ TEST_CASE("Members: a member without records that restarted blank is caught from
 
 TEST_CASE("Members: a server without records, unreachable at start-up, is repaired once back") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   FillAll(rig);
   REQUIRE(rig.array->Settle().ok());
   rig.servers[2]->SetNoMetadata(true);  // replaced by a Python server, down for now
@@ -190,8 +206,10 @@ TEST_CASE("Members: a server without records, unreachable at start-up, is repair
   REQUIRE(b.array->Assemble().ok());
   CHECK(b.events == std::vector<std::string>{"SERVER_DISCONNECTED GET 2"});
   rig.servers[2]->SetFailed(false);
+  REQUIRE(b.Lock().ok());
   Status repaired = b.array->Repair(2, nullptr);
   REQUIRE_MESSAGE(repaired.ok(), repaired.ToString());
+  REQUIRE(b.Unlock().ok());
   CHECK_FALSE(b.array->checkable(2));
   CHECK_FALSE(b.array->failed(2));
   REQUIRE(b.array->Settle().ok());
@@ -201,7 +219,7 @@ TEST_CASE("Members: a server without records, unreachable at start-up, is repair
 
 TEST_CASE("Lock: a corrupt lock block is reported once, written back released, and locked") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   rig.servers[0]->SetCorrupt(0, true);
   Command(*rig.array, [] {});
   CHECK(rig.events == std::vector<std::string>{"CORRUPTED_BLOCK 0"});
@@ -212,7 +230,7 @@ TEST_CASE("Lock: a corrupt lock block is reported once, written back released, a
 
 TEST_CASE("Lock: the lock's server failing before the release is reported, not an error") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   REQUIRE(rig.array->Lock(0, Who("a"), kLease).ok());
   rig.servers[0]->SetFailed(true);
   CHECK(rig.array->Unlock(0, Who("a"), {}).ok());
@@ -231,7 +249,7 @@ void DieMidWrite(Rig& rig, int block) {
 
 TEST_CASE("Intent: a dead writer's lock is broken after its lease and its stripes resynced") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   FillAll(rig);
   DieMidWrite(rig, 9);
   Client b(rig);
@@ -256,7 +274,7 @@ TEST_CASE("Intent: dirty and degraded refuses to rebuild, unless forced") {
   for (bool force : {false, true}) {
     CAPTURE(force);
     Rig rig(4, kBlocks, kBs);
-    REQUIRE(rig.array->Assemble().ok());
+    Start(*rig.array);
     FillAll(rig);
     DieMidWrite(rig, 9);
     rig.servers[1]->Restart();  // then a server is lost
@@ -288,26 +306,30 @@ TEST_CASE("Intent: dirty and degraded refuses to rebuild, unless forced") {
 
 TEST_CASE("Intent: what the records cost a healthy command, in requests and rounds") {
   Rig rig(4, kBlocks, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   FillAll(rig);
   REQUIRE(rig.array->Settle().ok());
   Command(*rig.array, [] {});  // the first lock reads every record: nothing is known yet
   rig.ClearTraces();
-  // A read: Lock, and each other member's record in the same round; the Get; Unlock.
+  // A read: Lock on the lock's server and Claim (with the member's record) on each other
+  // member, in one round; the Get; Unlock and Release in one round.
   Command(*rig.array, [&] { (void)rig.array->Get(5); });
-  CHECK(rig.Calls() == 1 + 3 + 1 + 1);
+  CHECK(rig.Calls() == 1 + 3 + 1 + 1 + 3);
   rig.ClearTraces();
-  // A write: the same, read-modify-write (4), and the intent: set on the lock's record and on
-  // one more member in one round, cleared on that member with the Unlock.
+  // A write: the same, read-modify-write (4), and the intent: set on the lock's record on
+  // every member in one round, cleared by the release's note.
   Command(*rig.array, [&] { REQUIRE(rig.array->Put(5, Pattern(5, kBs, 2)).ok()); });
-  CHECK(rig.Calls() == 1 + 3 + 4 + 2 + 1 + 1);
+  CHECK(rig.Calls() == 1 + 3 + 4 + 4 + 1 + 3);
   CHECK(rig.servers[0]->trace() == std::vector<std::string>{"Lock 0", "PutMeta lock", "Unlock 0"});
+  CHECK(rig.servers[1]->trace().front() == "Claim");
+  CHECK(rig.servers[1]->trace()[1] == "PutMeta lock");
+  CHECK(rig.servers[1]->trace().back() == "Release");
 }
 
 TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done is served") {
   const int nb = 3 * 32 * 12;  // 384 stripes, 12 batches
   Rig rig(4, nb, kBs);
-  REQUIRE(rig.array->Assemble().ok());
+  Start(*rig.array);
   testing::FillDirect(rig, 3);
   rig.servers[2]->Restart();
   Client b(rig);
@@ -315,8 +337,10 @@ TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done
   REQUIRE_MESSAGE(assembled.ok(), assembled.ToString());
   REQUIRE(b.array->failed(2));
   rig.wrappers[3]->set_limit(300);  // reads past stripe 300 fail: the 10th batch stops it
+  REQUIRE(b.Lock().ok());
   REQUIRE_FALSE(b.array->Repair(2, nullptr).ok());
   rig.wrappers[3]->set_limit(-1);
+  (void)b.Unlock();
   // A new client finds server 2 rebuilt for 288 stripes (9 batches, recorded when it stopped)
   // and reads them from it; the rest is rebuilt from the others.
   std::vector<std::string> events;
@@ -335,7 +359,10 @@ TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done
   CHECK(*c.Get(on_2) == Pattern(on_2, kBs, 3));
   CHECK(rig.Calls() == 1);
   events.clear();
-  REQUIRE(c.Repair(2, nullptr).ok());
+  REQUIRE(c.Lock(0, Who("c"), kLease).ok());
+  Status repaired = c.Repair(2, nullptr);
+  REQUIRE_MESSAGE(repaired.ok(), repaired.ToString());
+  REQUIRE(c.Unlock(0, Who("c"), {}).ok());
   CHECK(events == std::vector<std::string>{"repair of server 2 resumes at stripe 288 of 384"});
   for (int v = 1; v < nb; ++v) REQUIRE(*c.Get(v) == Pattern(v, kBs, 3));
   CHECK(rig.ParityConsistent());

@@ -62,6 +62,8 @@ Status Array::CheckRepairable(int server) {
 Status Array::Repair(int server, const Progress& progress) {
   RETURN_IF_ERROR(CheckRepairable(server));
   const std::string id = std::to_string(server);
+  RETURN_IF_ERROR(ClaimTarget(server));       // its writes are fenced like every member's
+  RETURN_IF_ERROR(Announce("repair " + id));  // for other shells' `status`
   client::BlockDevice* target = servers_[server];
   RETURN_IF_ERROR(ResumePoint(server));
   repairing_ = server;

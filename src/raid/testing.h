@@ -46,6 +46,14 @@ class Server : public client::BlockDevice {
   Status Unlock(int block, const Bytes& holder, const Bytes& note) override {
     return device_->Unlock(block, holder, note);
   }
+  Result<client::LockReply> Claim(const Bytes& holder, int lease_ms, const std::string& read_key,
+                                  bool take_over) override {
+    return device_->Claim(holder, lease_ms, read_key, take_over);
+  }
+  Status Release(const Bytes& holder, const Bytes& note) override {
+    return device_->Release(holder, note);
+  }
+  void set_epoch(int64_t epoch) override { device_->set_epoch(epoch); }
   uint64_t sessions() const override { return device_->sessions(); }
   void set_limit(int limit) { limit_ = limit; }
 

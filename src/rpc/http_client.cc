@@ -23,9 +23,10 @@ Status HttpClient::EnsureConnected(Deadline deadline) {
 }
 
 Result<std::string> HttpClient::Post(const std::string& path, const std::string& body,
-                                     Deadline deadline) {
+                                     Deadline deadline, std::string_view extra_headers) {
   RETURN_IF_ERROR(EnsureConnected(deadline));
-  Status sent = SendAll(socket_, FormatPost(endpoint_.ToString(), path, body), deadline);
+  Status sent =
+      SendAll(socket_, FormatPost(endpoint_.ToString(), path, body, extra_headers), deadline);
   if (!sent.ok()) return Fail(sent);
   // The reply cannot be there yet: wait for it rather than try a read first (a system call
   // saved per call; within a FiberLoop, the other lanes run meanwhile).
@@ -45,12 +46,18 @@ Result<std::string> HttpClient::Post(const std::string& path, const std::string&
     }
   }
   if (!reply.keep_alive) socket_.Close();
+  reply_headers_ = std::move(reply.headers);
   if (reply.status != 200) {
     return Status::Error(
         Code::kProtocolError,
         endpoint_.ToString() + ": HTTP " + std::to_string(reply.status) + " " + reply.reason);
   }
   return std::move(reply.body);
+}
+
+std::string_view HttpClient::reply_header(const std::string& name) const {
+  const auto it = reply_headers_.find(name);
+  return it == reply_headers_.end() ? std::string_view() : std::string_view(it->second);
 }
 
 }  // namespace memoryfs::rpc

@@ -16,7 +16,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "core/status.h"
 #include "rpc/endpoint.h"
@@ -29,8 +31,12 @@ class HttpClient {
   // max_reply: the largest reply body accepted (a larger one is kProtocolError).
   HttpClient(Endpoint endpoint, size_t max_reply);
 
-  // The body of the 200 reply to a POST of `body` to `path`.
-  Result<std::string> Post(const std::string& path, const std::string& body, Deadline deadline);
+  // The body of the 200 reply to a POST of `body` to `path`, sent with extra_headers (each
+  // "Name: value\r\n").
+  Result<std::string> Post(const std::string& path, const std::string& body, Deadline deadline,
+                           std::string_view extra_headers = {});
+  // A header of the last reply received (name lower-case); empty when it had none.
+  std::string_view reply_header(const std::string& name) const;
 
   // Drops the connection; the next Post connects afresh.
   void Disconnect() { socket_.Close(); }
@@ -52,6 +58,7 @@ class HttpClient {
   size_t max_reply_;
   Socket socket_;
   uint64_t connections_ = 0;
+  std::map<std::string, std::string> reply_headers_;  // of the last reply
 };
 
 }  // namespace memoryfs::rpc

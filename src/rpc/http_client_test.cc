@@ -28,9 +28,9 @@ long long ElapsedMs(Clock::time_point start) {
 class EchoServer {
  public:
   EchoServer()
-      : http_({}, [this](const std::string& body) {
+      : http_({}, [this](const HttpMessage& request) {
           ++calls_;
-          return "echo:" + body;
+          return "echo:" + request.body;
         }) {
     REQUIRE(http_.Start().ok());
     thread_ = std::thread([this] { http_.Run(); });

@@ -206,7 +206,7 @@ const char* ReasonPhrase(int status) {
 }
 
 std::string FormatResponse(int status, std::string_view content_type, std::string_view body,
-                           bool keep_alive, bool http10) {
+                           bool keep_alive, bool http10, std::string_view extra_headers) {
   std::string out;
   out.reserve(body.size() + 160);
   out += "HTTP/1.1 ";
@@ -222,12 +222,15 @@ std::string FormatResponse(int status, std::string_view content_type, std::strin
   } else if (http10) {
     out += "\r\nConnection: keep-alive";
   }
-  out += "\r\n\r\n";
+  out += "\r\n";
+  out += extra_headers;
+  out += "\r\n";
   out += body;
   return out;
 }
 
-std::string FormatPost(std::string_view host, std::string_view target, std::string_view body) {
+std::string FormatPost(std::string_view host, std::string_view target, std::string_view body,
+                       std::string_view extra_headers) {
   std::string out;
   out.reserve(body.size() + 160);
   out += "POST ";
@@ -236,7 +239,9 @@ std::string FormatPost(std::string_view host, std::string_view target, std::stri
   out += host;
   out += "\r\nUser-Agent: memoryfs\r\nContent-Type: text/xml\r\nContent-Length: ";
   out += std::to_string(body.size());
-  out += "\r\n\r\n";
+  out += "\r\n";
+  out += extra_headers;
+  out += "\r\n";
   out += body;
   return out;
 }

@@ -32,6 +32,16 @@ struct ParseOutcome {
 
 constexpr size_t kMaxHeaderBytes = 16 * 1024;
 
+// Our headers, which the course's Python programs neither send nor look at (names lower-case,
+// as HttpMessage::headers holds them):
+// - the epoch of the lock grant a request is sent under (decimal; the server fences it,
+//   server::RpcService::Handle);
+// - the server's incarnation, in every reply of our server: 16 hex digits chosen at random
+//   when the process starts, so that a client sees a restart in the first reply after it,
+//   whatever proxy or connection sits between.
+inline constexpr char kEpochHeader[] = "x-memoryfs-epoch";
+inline constexpr char kIncarnationHeader[] = "x-memoryfs-incarnation";
+
 // How many blocks one GetBlocks/PutBlocks call of our server carries at most (docs/protocol.md,
 // "Batched block calls"): as many as fit in 256 KiB, between 1 and 256.
 constexpr int MaxBatchBlocks(int block_size) {
@@ -59,11 +69,15 @@ ParseOutcome ParseResponse(std::string_view buf, size_t max_body, bool peer_clos
 // Serialises a response with Content-Length and as few headers as possible (every header
 // costs a Python client parsing time): "Connection: close" when !keep_alive,
 // "Connection: keep-alive" only for an HTTP/1.0 request that asked for it (http10).
+// extra_headers: more header lines, each "Name: value\r\n".
 std::string FormatResponse(int status, std::string_view content_type, std::string_view body,
-                           bool keep_alive, bool http10 = false);
+                           bool keep_alive, bool http10 = false,
+                           std::string_view extra_headers = {});
 
-// Serialises a POST with Content-Length, keep-alive, and no Accept-Encoding (never gzip).
-std::string FormatPost(std::string_view host, std::string_view target, std::string_view body);
+// Serialises a POST with Content-Length, keep-alive, and no Accept-Encoding (never gzip), and
+// extra_headers (each "Name: value\r\n").
+std::string FormatPost(std::string_view host, std::string_view target, std::string_view body,
+                       std::string_view extra_headers = {});
 
 // The standard reason phrase of a status code.
 const char* ReasonPhrase(int status);

@@ -23,6 +23,7 @@
 #include <string>
 
 #include "core/status.h"
+#include "rpc/http_message.h"
 #include "rpc/socket.h"
 
 namespace memoryfs::rpc {
@@ -34,12 +35,16 @@ struct HttpServerOptions {
   size_t max_body = 1 << 20;    // bytes of request body accepted
   int max_connections = 4096;   // beyond this, the longest-idle connection is closed
   int idle_timeout_ms = 60000;  // an idle kept-alive connection is closed after this
+  // Header lines added to every 200 reply, each "Name: value\r\n" (e.g. the server's
+  // incarnation, kIncarnationHeader).
+  std::string reply_headers;
 };
 
 class HttpServer {
  public:
-  // Maps an XML-RPC request body to the response body. Called concurrently.
-  using Handler = std::function<std::string(const std::string& request_body)>;
+  // Maps an XML-RPC request (its body, and headers such as kEpochHeader) to the response
+  // body. Called concurrently.
+  using Handler = std::function<std::string(const HttpMessage& request)>;
 
   HttpServer(HttpServerOptions options, Handler handler);
   // Stops the server if it runs, and waits until no connection thread uses it any more.

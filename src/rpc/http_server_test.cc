@@ -31,7 +31,7 @@ HttpMessage Exchange(int port, const std::string& raw) {
 TEST_CASE("HttpServer: routes POST /RPC2, 404, 501, 413, stops promptly") {
   HttpServerOptions options;
   options.max_body = 100;
-  HttpServer server(options, [](const std::string& body) { return "echo:" + body; });
+  HttpServer server(options, [](const HttpMessage& request) { return "echo:" + request.body; });
   REQUIRE(server.Start().ok());
   REQUIRE(server.port() > 0);
   std::thread runner([&] { server.Run(); });

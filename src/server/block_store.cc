@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <random>
 #include <string>
 
 namespace memoryfs::server {
@@ -20,7 +21,12 @@ BlockStore::BlockStore(BlockStoreOptions options)
       zero_digest_(Md5(Bytes(options.block_size, 0))),
       locked_digest_(Md5(Bytes(options.block_size, 1))),
       data_(size_t(options.num_blocks) * options.block_size, 0),
-      checksums_(options.num_blocks, zero_digest_) {}
+      checksums_(options.num_blocks, zero_digest_) {
+  // Random first epochs (MetaTable::SeedEpochs): 2^40 values, each incarnation's grants
+  // counting up from its own.
+  std::random_device random;
+  meta_.SeedEpochs(((int64_t{random()} << 32) | random()) & ((int64_t{1} << 40) - 1));
+}
 
 Result<std::unique_ptr<BlockStore>> BlockStore::Create(BlockStoreOptions options) {
   try {
@@ -116,6 +122,7 @@ Result<LockOutcome> BlockStore::Lock(int block, const Bytes& holder, int64_t lea
   ++meta_calls_;
   RETURN_IF_ERROR(MetaTable::CheckLock(holder, lease_ms));
   RETURN_IF_ERROR(CheckRange(block));
+  std::unique_lock<std::shared_mutex> fence(fence_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   const Bytes released(options_.block_size, 0);
   Result<Bytes> old = RsmLocked(block);
@@ -136,11 +143,39 @@ Status BlockStore::Unlock(int block, const Bytes& holder, const Bytes& note) {
   ++meta_calls_;
   RETURN_IF_ERROR(MetaTable::CheckUnlock(holder, note));
   RETURN_IF_ERROR(CheckRange(block));
+  std::unique_lock<std::shared_mutex> fence(fence_mu_);
   std::lock_guard<std::mutex> lock(mu_);
   RETURN_IF_ERROR(meta_.Unlock(block, holder, note, NowMs()));
   std::fill_n(BlockData(block), options_.block_size, 0);
   checksums_[block] = zero_digest_;
   return Status::Ok();
+}
+
+Result<LockOutcome> BlockStore::Claim(const Bytes& holder, int64_t lease_ms,
+                                      const std::string& read_key, bool take_over) {
+  ++meta_calls_;
+  RETURN_IF_ERROR(MetaTable::CheckLock(holder, lease_ms));
+  if (!read_key.empty()) RETURN_IF_ERROR(MetaTable::CheckKey(read_key));
+  std::unique_lock<std::shared_mutex> fence(fence_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  LockOutcome answer = meta_.Claim(holder, lease_ms, take_over, NowMs());
+  if (!read_key.empty()) answer.read = meta_.Get(read_key).value();
+  return answer;
+}
+
+Status BlockStore::Release(const Bytes& holder, const Bytes& note) {
+  ++meta_calls_;
+  RETURN_IF_ERROR(MetaTable::CheckUnlock(holder, note));
+  std::unique_lock<std::shared_mutex> fence(fence_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  return meta_.Release(holder, note, NowMs());
+}
+
+Result<BlockStore::FenceGuard> BlockStore::EnterFence(int64_t epoch) {
+  FenceGuard guard(fence_mu_);
+  std::lock_guard<std::mutex> lock(mu_);
+  RETURN_IF_ERROR(meta_.CheckEpoch(epoch));
+  return guard;
 }
 
 RequestCounts BlockStore::stats() const {

@@ -4,6 +4,8 @@
 // mutex. Knows nothing of XML-RPC.
 #pragma once
 
+#include <shared_mutex>
+
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
@@ -73,6 +75,18 @@ class BlockStore {
   // atomically. Otherwise kAborted "LOCK_NOT_HELD <block>" and nothing changes. kOutOfRange
   // for a bad block number.
   Status Unlock(int block, const Bytes& holder, const Bytes& note = {});
+  // The lock without a block (MetaTable::Claim, Release): the record alone is the lock.
+  // Claim also answers the record under read_key (none when empty), in the same step.
+  Result<LockOutcome> Claim(const Bytes& holder, int64_t lease_ms, const std::string& read_key,
+                            bool take_over = false);
+  Status Release(const Bytes& holder, const Bytes& note);
+
+  // Fencing (MetaTable::CheckEpoch): a request sent under the lock grant `epoch` (> 0) runs
+  // while the returned guard lives, and no grant, release or break of the lock happens
+  // meanwhile; kFenced when the grant is no longer current. The four lock calls above wait
+  // for every guard to go, so they must not be called by a thread holding one.
+  using FenceGuard = std::shared_lock<std::shared_mutex>;
+  Result<FenceGuard> EnterFence(int64_t epoch);
 
   // Test-only: flips the first stored byte without updating the checksum (real corruption).
   Status CorruptForTest(int block);
@@ -88,6 +102,7 @@ class BlockStore {
   Result<Bytes> RsmLocked(int block);
 
   const BlockStoreOptions options_;
+  std::shared_mutex fence_mu_;  // shared: a fenced request; exclusive: a lock call
   const Md5Digest zero_digest_;    // of bs zero bytes
   const Md5Digest locked_digest_;  // of bs bytes of 0x01
   std::mutex mu_;

@@ -2,7 +2,11 @@
 
 #include <xmlrpc-c/base.h>
 
+#include <algorithm>
+#include <charconv>
 #include <climits>
+#include <cstdio>
+#include <random>
 #include <map>
 #include <vector>
 #include <xmlrpc-c/base.hpp>
@@ -115,13 +119,27 @@ Outcome IntValue(int n) { return Outcome(xmlrpc_c::value_int(n)); }
 
 int Clamp(int64_t n) { return n > INT_MAX ? INT_MAX : static_cast<int>(n); }
 
-Outcome LockValue(const LockOutcome& lock) {
+// The members of a Lock or Claim reply that say what was recorded (docs/protocol.md).
+std::map<std::string, xmlrpc_c::value> LockMembers(const LockOutcome& lock) {
   std::map<std::string, xmlrpc_c::value> m;
-  m["old"] = BytesValue(lock.old);
   m["holder"] = BytesValue(lock.holder);
   m["age_ms"] = xmlrpc_c::value_int(Clamp(lock.age_ms));
   m["lease_ms"] = xmlrpc_c::value_int(Clamp(lock.lease_ms));
   m["broken"] = xmlrpc_c::value_boolean(lock.broken);
+  m["epoch"] = xmlrpc_c::value_i8(lock.epoch);
+  return m;
+}
+
+// Lock's reply: RSM's block too. Claim's: the record it was asked to read.
+Outcome LockValue(const LockOutcome& lock) {
+  std::map<std::string, xmlrpc_c::value> m = LockMembers(lock);
+  m["old"] = BytesValue(lock.old);
+  return Outcome(xmlrpc_c::value_struct(m));
+}
+
+Outcome ClaimValue(const LockOutcome& lock) {
+  std::map<std::string, xmlrpc_c::value> m = LockMembers(lock);
+  m["read"] = BytesValue(lock.read);
   return Outcome(xmlrpc_c::value_struct(m));
 }
 
@@ -181,6 +199,7 @@ class RpcService::Methods {
         if (options_.checksum_reply == ChecksumReply::kMinusOne) return IntValue(-1);
         return Fault(status.message());
       case Code::kAborted:
+      case Code::kFenced:
         return Fault(status.message());
       default:
         return Fault("<class 'ValueError'>:" + status.message());
@@ -310,6 +329,26 @@ class RpcService::Methods {
     return s.ok() ? IntValue(0) : Error(s, true);
   }
 
+  Outcome Claim(const Params& p) const {
+    if (!IsBytes(p[0])) return WrongType("Claim", "holder", "base64 (bytes)", p[0]);
+    std::optional<int64_t> lease = Integer(p[1]);
+    if (!lease) return WrongType("Claim", "lease_ms", "int", p[1]);
+    if (!IsString(p[2])) return WrongType("Claim", "read_key", "str", p[2]);
+    if (p[3].type() != xmlrpc_c::value::TYPE_BOOLEAN) {
+      return WrongType("Claim", "take_over", "bool", p[3]);
+    }
+    Result<LockOutcome> r = store_->Claim(BytesOf(p[0]), *lease, xmlrpc_c::value_string(p[2]),
+                                          xmlrpc_c::value_boolean(p[3]));
+    return r.ok() ? ClaimValue(*r) : Error(r.status(), false);
+  }
+
+  Outcome Release(const Params& p) const {
+    if (!IsBytes(p[0])) return WrongType("Release", "holder", "base64 (bytes)", p[0]);
+    if (!IsBytes(p[1])) return WrongType("Release", "note", "base64 (bytes)", p[1]);
+    Status s = store_->Release(BytesOf(p[0]), BytesOf(p[1]));
+    return s.ok() ? IntValue(0) : Error(s, false);
+  }
+
   Outcome Stats(const Params&) const {
     RequestCounts s = store_->stats();
     std::map<std::string, xmlrpc_c::value> m;
@@ -339,6 +378,8 @@ const RpcService::Methods::Row RpcService::Methods::kTable[] = {
     {"PutMeta", {"key", "expected", "value"}, &Methods::PutMeta, Group::kMetadata},
     {"Lock", {"block_number", "holder", "lease_ms"}, &Methods::Lock, Group::kMetadata},
     {"Unlock", {"block_number", "holder", "note"}, &Methods::Unlock, Group::kMetadata},
+    {"Claim", {"holder", "lease_ms", "read_key", "take_over"}, &Methods::Claim, Group::kMetadata},
+    {"Release", {"holder", "note"}, &Methods::Release, Group::kMetadata},
     {"Stats", {}, &Methods::Stats, Group::kCore},
     {"GetBlocks", {"first", "count"}, &Methods::GetBlocks, Group::kBatch},
     {"PutBlocks", {"first", "blocks"}, &Methods::PutBlocks, Group::kBatch},
@@ -357,8 +398,11 @@ Outcome RpcService::Methods::Dispatch(const std::string& method, const Params& p
 }
 
 RpcService::RpcService(BlockStore* store, RpcServiceOptions options)
-    : methods_(std::make_unique<Methods>(store, options)),
-      stall_(options.delay_every, options.delay_ms) {
+    : store_(store),
+      methods_(std::make_unique<Methods>(store, options)),
+      stall_(options.delay_every, options.delay_ms),
+      incarnation_((uint64_t{std::random_device()()} << 32) | std::random_device()()),
+      announce_incarnation_(!options.disable_metadata) {
   // xmlrpc-c's document limit is process-wide: every document the HTTP server lets through
   // must also parse (rpc::MaxMessageBody), with room for the envelope.
   const size_t limit = rpc::MaxMessageBody(store->options().block_size) + 4096;
@@ -407,12 +451,49 @@ Outcome RpcService::Methods::Execute(const std::string& request_xml, bool* count
   }
 }
 
-std::string RpcService::Handle(const std::string& request_xml) {
+std::string RpcService::ReplyHeaders() const {
+  if (!announce_incarnation_) return "";
+  char hex[17];
+  std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(incarnation_));
+  return std::string("X-Memoryfs-Incarnation: ") + hex + "\r\n";
+}
+
+std::string RpcService::HandleRequest(const rpc::HttpMessage& request) {
+  const auto header = request.headers.find(rpc::kEpochHeader);
+  if (header == request.headers.end()) return Handle(request.body);
+  const std::string& text = header->second;
+  int64_t epoch = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), epoch);
+  if (error != std::errc() || end != text.data() + text.size() || epoch <= 0) {
+    return Generate(Fault("FENCED " + text + ": not an epoch"));
+  }
+  return Handle(request.body, epoch);
+}
+
+bool RpcService::IsLockCall(const std::string& request_xml) {
+  static constexpr const char* kLockCalls[] = {"Lock", "Unlock", "Claim", "Release"};
+  const size_t open = request_xml.find("<methodName>");
+  if (open == std::string::npos) return false;
+  const size_t from = open + std::string_view("<methodName>").size();
+  const size_t close = request_xml.find('<', from);
+  if (close == std::string::npos) return false;
+  const std::string_view name(request_xml.data() + from, close - from);
+  return std::any_of(std::begin(kLockCalls), std::end(kLockCalls),
+                     [&](const char* lock) { return name == lock; });
+}
+
+std::string RpcService::Handle(const std::string& request_xml, int64_t epoch) {
   // We parse and dispatch ourselves rather than through xmlrpc-c's registry, whose built-in
   // system.* methods the Python server does not have. This is the only place where xmlrpc-c
   // exceptions can arise on the server side; they end here as faults.
   std::string response;
   bool counted = false;
+  std::optional<BlockStore::FenceGuard> fence;
+  if (epoch != 0 && !IsLockCall(request_xml)) {
+    Result<BlockStore::FenceGuard> entered = store_->EnterFence(epoch);
+    if (!entered.ok()) return Generate(Fault(entered.status().message()));
+    fence = std::move(entered).value();
+  }
   stall_.Enter();
   try {
     if (methods_->HandleBlockCall(request_xml, &response)) {

@@ -12,6 +12,7 @@
 #include <memory>
 #include <string>
 
+#include "rpc/http_message.h"
 #include "server/block_store.h"
 #include "server/stall.h"
 
@@ -43,13 +44,28 @@ class RpcService {
   ~RpcService();
 
   // Executes one XML-RPC call and returns the response document (a fault for any error,
-  // including malformed XML). Thread-safe.
-  std::string Handle(const std::string& request_xml);
+  // including malformed XML). Thread-safe. epoch: the lock grant the call was sent under (the
+  // X-Memoryfs-Epoch header, 0 when none): unless the call is one of the four lock methods,
+  // it runs only while that grant is current (BlockStore::EnterFence), else it is answered
+  // the fault "FENCED <epoch>: ..." and nothing is done.
+  std::string Handle(const std::string& request_xml, int64_t epoch = 0);
+  // The rpc::HttpServer handler: Handle with the request's rpc::kEpochHeader (a value that is
+  // not a positive decimal number is answered as a FENCED fault).
+  std::string HandleRequest(const rpc::HttpMessage& request);
+  // The header lines for every reply (rpc::HttpServerOptions::reply_headers): this service's
+  // incarnation (rpc::kIncarnationHeader), chosen at random at construction; none with
+  // disable_metadata (the Python server's way).
+  std::string ReplyHeaders() const;
 
  private:
+  // Whether the document calls Lock, Unlock, Claim or Release (they ignore the epoch).
+  static bool IsLockCall(const std::string& request_xml);
   class Methods;  // the handlers; keeps xmlrpc-c out of this header
+  BlockStore* store_;
   std::unique_ptr<Methods> methods_;
   Stall stall_;
+  uint64_t incarnation_;
+  bool announce_incarnation_;
 };
 
 }  // namespace memoryfs::server

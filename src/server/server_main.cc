@@ -75,8 +75,9 @@ int main(int argc, char** argv) {
   http.max_body = rpc::MaxMessageBody(config.block_size);
   http.max_connections = config.max_connections;
   http.idle_timeout_ms = config.idle_timeout_ms;
+  http.reply_headers = service->ReplyHeaders();
   auto* server = new rpc::HttpServer(
-      http, [service](const std::string& body) { return service->Handle(body); });
+      http, [service](const rpc::HttpMessage& request) { return service->HandleRequest(request); });
   Status started = server->Start();
   if (!started.ok()) {
     std::cerr << program << ": " << started.message() << std::endl;

@@ -27,9 +27,9 @@ class LocalServer {
   LocalServer(int nb, int bs, int port = 0)
       : store_({nb, bs, std::nullopt}),
         service_(&store_, {}),
-        http_(Options(port), [this](const std::string& body) {
+        http_(Options(port, service_.ReplyHeaders()), [this](const rpc::HttpMessage& request) {
           ++calls_;
-          return service_.Handle(body);
+          return service_.HandleRequest(request);
         }) {
     const Status started = http_.Start();
     REQUIRE_MESSAGE(started.ok(), started.ToString());
@@ -55,9 +55,10 @@ class LocalServer {
   int64_t calls() const { return calls_.load(); }
 
  private:
-  static rpc::HttpServerOptions Options(int port) {
+  static rpc::HttpServerOptions Options(int port, std::string reply_headers) {
     rpc::HttpServerOptions options;
     options.port = port;
+    options.reply_headers = std::move(reply_headers);
     return options;
   }
 

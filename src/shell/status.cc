@@ -1,5 +1,6 @@
 #include "shell/status.h"
 
+#include <cstdlib>
 #include <iomanip>
 
 namespace memoryfs::shell {
@@ -56,8 +57,22 @@ void PrintAdvice(const raid::Array& array, Health health, const std::vector<int>
       << " action: bring back all but one of them with their blocks; then repair the last.\n";
 }
 
+// A repair that another client runs now: its lock record says so (LockRecord::doing) and the
+// newest member record how far it got.
+std::string RepairUnderWay(const raid::Array& array) {
+  const raid::Array::Observed& seen = array.observed();
+  if (!seen.holder || seen.holder->doing.rfind("repair ", 0) != 0 || !seen.newest) return "";
+  const int server = std::atoi(seen.holder->doing.c_str() + 7);
+  const auto it = seen.newest->failed.find(server);
+  if (it == seen.newest->failed.end()) return "";
+  return "repair of server " + std::to_string(server) + " in progress by " +
+         seen.holder->holder + ": " + std::to_string(it->second) + " of " +
+         std::to_string(array.server_blocks()) + " stripes rebuilt";
+}
+
 std::string Scan(const raid::Array& array, const std::vector<int>& failed,
                  const std::string& last_scrub) {
+  if (std::string running = RepairUnderWay(array); !running.empty()) return running;
   for (int s : failed) {
     if (array.rebuilt(s) > 0) {
       return "repair of server " + std::to_string(s) + " stopped at stripe " +
@@ -93,6 +108,12 @@ Health PrintArrayStatus(raid::Array& array,
       << " -bs " << array.block_size() << " (" << array.server_blocks()
       << " blocks per server), generation " << array.generation() << "\n"
       << "  state: " << HealthName(health) << "\n";
+  const raid::Array::Observed& seen = array.observed();
+  out << "   lock: "
+      << (seen.holder ? "held by " + seen.holder->holder +
+                            (seen.holder->doing.empty() ? "" : ", running '" + seen.holder->doing + "'")
+                      : std::string("free"))
+      << "\n";
   PrintAdvice(array, health, failed, out);
   out << "   scan: " << Scan(array, failed, last_scrub) << "\n";
   PrintTable(rows, out);
@@ -100,9 +121,11 @@ Health PrintArrayStatus(raid::Array& array,
   for (int s = 0; s < array.num_servers(); ++s) unrecorded |= !array.checkable(s);
   if (unrecorded) out << "\n        * keeps no array records (a Python server)\n";
   out << "\nerrors: "
-      << (array.dirty() ? "a client died while writing: the parity of the stripes it wrote may "
-                          "be stale;\n        rebuilding is refused without -force 1"
-                        : "No known data errors")
+      << (health == Health::kFailed
+              ? "the blocks of the failed servers cannot be read (DATA_LOSS)"
+          : array.dirty() ? "a client died while writing: the parity of the stripes it wrote "
+                            "may be stale;\n        rebuilding is refused without -force 1"
+                          : "No known data errors")
       << "\n";
   return health;
 }

@@ -71,6 +71,8 @@ TEST_CASE("status: two failed members are FAILED, a restarted blank one is named
   Cluster cluster(4, 48);
   cluster.Fill();
   REQUIRE(cluster.array->Assemble().ok());
+  REQUIRE(cluster.array->Lock(0, ToBytes("test"), 1000).ok());  // the records are written
+  REQUIRE(cluster.array->Unlock(0, ToBytes("test"), {}).ok());
   cluster.Replace(3);  // blank, same port
   cluster.servers[1]->Stop();
   const std::string text = Status(cluster, Health::kFailed);

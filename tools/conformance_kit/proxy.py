@@ -35,6 +35,7 @@ class Forwarder:
       ("answer", value)       answer ``value`` without forwarding anything
       ("forward", params)     forward the same method with these params instead
       ("drop", event)         forward nothing; once ``event`` is set, drop the connection
+      ("delay", event)        once ``event`` is set, forward the request (late)
 
     A server that cannot be reached drops the shell's connection, as a dead server would.
     ``start()`` serves on a thread, ``serve_forever()`` on this one."""
@@ -71,15 +72,24 @@ class Forwarder:
     def __exit__(self, *exc):
         self.stop()
 
-    def exchange(self, path, body):
-        """(status, reply bytes, Content-Encoding) of one upstream call; OSError if none."""
+    def exchange(self, path, body, headers=None):
+        """(status, reply bytes, headers to pass back) of one upstream call; OSError if none.
+        headers: end-to-end headers of the request to pass on (as any HTTP proxy does); the
+        reply's Content-Encoding and X-Memoryfs-* headers are passed back."""
         conn = http.client.HTTPConnection(*self.upstream, timeout=self._timeout)
         try:
-            conn.request("POST", path, body, {"Content-Type": "text/xml"})
+            conn.request("POST", path, body, {"Content-Type": "text/xml", **(headers or {})})
             reply = conn.getresponse()
-            return reply.status, reply.read(), reply.getheader("Content-Encoding")
+            passed = {k: v for k, v in reply.getheaders() if _passed_on(k)}
+            return reply.status, reply.read(), passed
         finally:
             conn.close()
+
+
+def _passed_on(name):
+    """Whether a header goes through the proxy: the content's encoding and our own headers
+    (the lock epoch of a request, the server's incarnation in a reply: docs/protocol.md)."""
+    return name.lower() == "content-encoding" or name.lower().startswith("x-memoryfs-")
 
 
 class _Server(socketserver.ThreadingMixIn, http.server.HTTPServer):
@@ -120,19 +130,22 @@ def _handler(forwarder):
                 return
             if action and action[0] == "forward":
                 body = xmlrpc.client.dumps(tuple(action[1]), method).encode()
+            if action and action[0] == "delay":
+                action[1].wait()  # then forwarded, late
+            headers = {k: v for k, v in self.headers.items() if _passed_on(k)}
             try:
-                status, data, encoding = forwarder.exchange(self.path, body)
+                status, data, passed = forwarder.exchange(self.path, body, headers)
             except OSError:
                 self.close_connection = True  # a dead server: drop the connection
                 return
-            self.reply(status, data, encoding)
+            self.reply(status, data, passed)
 
-        def reply(self, status, data, encoding):
+        def reply(self, status, data, headers):
             try:
                 self.send_response(status)
                 self.send_header("Content-Type", "text/xml")
-                if encoding:
-                    self.send_header("Content-Encoding", encoding)
+                for name, value in (headers or {}).items():
+                    self.send_header(name, value)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
