@@ -12,7 +12,7 @@ import time
 import pytest
 
 import shells
-from raid import RaidServers, parity_server
+from raid import RaidServers, meet_failure, parity_server
 from trace_proxy import TraceProxy
 
 N = 4
@@ -99,7 +99,12 @@ def test_blank_restart_then_a_new_shell(pool, edition):
     b = new_shell_fails(array, 1, "server 1 is blank: it restarted and lost its blocks",
                         contents, edition.fs)
     array.servers[3].kill()
-    assert len(check_files(b, contents)) == 1  # SERVER_DISCONNECTED, once
+    events = check_files(b, contents)
+    # A block of server 3 that no command read (not in the 2023 client's cache): by then the
+    # failure is told, once. (2023: a failure only the lock round met is told at the first
+    # block request made without server 3, and b's reads above may all be cache hits.)
+    events += split(meet_failure(b, 3, N, NB, start=200))[0]
+    assert len(events) == 1 and events[0].startswith("SERVER_DISCONNECTED"), events
     b.close()
 
 

@@ -82,7 +82,8 @@ struct ArrayEvent {
   // "server 1 is blank (...): treated as failed until 'repair 1'", or the notice's text.
   // With name_blocks (the 2023 RAID project's convention: messages carry the block number),
   // a disconnect names the request's virtual block: "SERVER_DISCONNECTED GET 17", or "...
-  // GET server 2" when the request was for no data block.
+  // GET server 2" when the request was for no data block (which the 2023 shell never prints:
+  // raid::DisconnectNamer names a block for those, disconnect_namer.h).
   std::string ToString(bool name_blocks = false) const;
 };
 

@@ -1,5 +1,6 @@
 #include "shell/devices.h"
 
+#include "shell/dialect.h"
 #include "shell/probe.h"
 
 namespace memoryfs::shell {
@@ -32,9 +33,17 @@ Result<Devices> MakeDevices(const ShellFlags& flags, DeviceCallbacks callbacks) 
     raid::ArrayOptions options;
     options.lock = flags.geometry.lock();
     options.force = flags.force;
-    devices.array =
-        std::make_unique<raid::Array>(members, nb, bs, std::move(callbacks.array_events), options);
+    raid::Array::EventSink sink = std::move(callbacks.array_events);
+    if (Dialect::For(flags.geometry.edition()).events_name_blocks) {
+      devices.namer = std::make_unique<raid::DisconnectNamer>(std::move(sink));
+      sink = devices.namer->sink();
+    }
+    devices.array = std::make_unique<raid::Array>(members, nb, bs, std::move(sink), options);
     devices.device = devices.array.get();
+    if (devices.namer) {
+      devices.namer->Attach(devices.array.get());
+      devices.device = devices.namer.get();
+    }
     RETURN_IF_ERROR(devices.array->Assemble());
   }
   return devices;

@@ -1,7 +1,10 @@
 // Devices: what a shell runs on, built from its flags. One RemoteDevice per server; with N >= 3
 // servers, the RAID-5 array over them (with the geometry's lock convention); N = 2 is refused.
 // `device` is what the file system uses: the array, or the one server. (The 2023 edition's
-// block cache goes on top of it in the Shell, see shell.h.)
+// block cache goes on top of it in the Shell, see shell.h.) In the 2023 RAID project, whose
+// messages name blocks (Dialect::events_name_blocks), the array's events and the file
+// system's calls go through a raid::DisconnectNamer, so that every SERVER_DISCONNECTED names a
+// block, also for a failure met by a request for no data block.
 //
 // Timeouts are the edition's concern, decided here: at-most-once (a timed-out call fails)
 // except for the 2023 edition on one server, whose calls are retried (client::TimeoutPolicy:
@@ -19,13 +22,15 @@
 #include "client/remote_device.h"
 #include "core/status.h"
 #include "raid/array.h"
+#include "raid/disconnect_namer.h"
 #include "shell/flags.h"
 
 namespace memoryfs::shell {
 
 struct Devices {
   std::vector<std::unique_ptr<client::RemoteDevice>> remotes;
-  std::unique_ptr<raid::Array> array;  // null with one server
+  std::unique_ptr<raid::DisconnectNamer> namer;  // the 2023 RAID project's only, else null
+  std::unique_ptr<raid::Array> array;            // null with one server
   client::BlockDevice* device = nullptr;
 };
 

@@ -5,6 +5,7 @@
 
 #include "core/edition.h"
 #include "core/flags.h"
+#include "shell/outcome.h"
 
 namespace memoryfs::shell {
 namespace {
@@ -63,7 +64,7 @@ void AddSharedFlags(Program program, std::vector<flags::Flag>* table) {
            {"--command"},
            "LINE",
            "run this one command and exit, without the start-up (nothing is re-created); "
-           "-command status exits 0 when healthy, 1 degraded, 2 failed"},
+           "exit status 1 when it failed, 2 on a usage error (see Exit status)"},
           {Kind::kInt,
            "-retry_wait_ms",
            {"--retry_wait_ms"},
@@ -324,7 +325,9 @@ ParsedShellFlags ParseShellFlags(int argc, const char* const* argv, Program prog
   return parsed;
 }
 
-std::string ShellFlagsHelp(Program program) { return flags::Help(FlagSetOf(program)); }
+std::string ShellFlagsHelp(Program program) {
+  return flags::Help(FlagSetOf(program)) + "\n" + ExitStatusHelp();
+}
 
 int ReportShellFlags(const ParsedShellFlags& parsed, std::ostream& out, std::ostream& err) {
   if (parsed.help) {

@@ -30,8 +30,10 @@
 //   -logcache 0|1        2023: 1 (default) prints the block cache's CACHE_* lines
 //   -config FILE         INI file with the same keys (nb=256, edition=2023 ...); the command
 //                        line wins
-//   -command LINE        run LINE alone and exit (Shell::RunCommand), e.g. -command status:
-//                        exit status 0 healthy, 1 degraded, 2 failed
+//   -command LINE        run LINE alone and exit (Shell::RunCommand): exit status 0 when the
+//                        command succeeded, 1 when it failed or was refused, 2 on a usage
+//                        error (shell/outcome.h); -command status: 0 healthy, 1 degraded,
+//                        2 failed
 //   --help
 //
 // Checks, in the reference's order: cid ("Must specify valid cid", also when missing for
@@ -104,6 +106,7 @@ struct ParsedShellFlags {
 ParsedShellFlags ParseShellFlags(int argc, const char* const* argv,
                                  Program program = Program::kShellRpc);
 
+// --help: the usage, the options, then the exit statuses (shell/outcome.h, ExitStatusHelp).
 std::string ShellFlagsHelp(Program program = Program::kShellRpc);
 
 // Prints what `parsed` asks for (help on `out`; an error line on `out` or `err`) and returns

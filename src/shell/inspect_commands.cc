@@ -31,11 +31,11 @@ std::string Fill(std::string_view text, std::initializer_list<int> values) {
 std::optional<PyInt> Shell::ParseIndex(const std::string& word, const char* what, int count) {
   const std::optional<PyInt> n = PyInt::Parse(word);
   if (!n) {
-    Print("Error: " + word + " not a valid Integer");
+    Usage("Error: " + word + " not a valid Integer");
     return std::nullopt;
   }
   if (!n->InRange(0, count - 1)) {
-    Print(std::string("Error: ") + what + " " + n->ToString() + " not in valid range [0, " +
+    Usage(std::string("Error: ") + what + " " + n->ToString() + " not in valid range [0, " +
           std::to_string(count - 1) + "]");
     return std::nullopt;
   }
@@ -43,7 +43,7 @@ std::optional<PyInt> Shell::ParseIndex(const std::string& word, const char* what
 }
 
 void Shell::ShowBlock(const Args& args) {
-  if (args.size() != 2) return Print("Error: showblock requires one argument");
+  if (args.size() != 2) return Usage("Error: showblock requires one argument");
   const std::optional<PyInt> n = ParseIndex(args[1], "block number", fs_.geometry().num_blocks());
   if (!n) return;
   const int64_t block = n->Clamped();
@@ -57,11 +57,11 @@ void Shell::ShowBlock(const Args& args) {
 }
 
 void Shell::ShowBlockSlice(const Args& args) {
-  if (args.size() != 4) return Print("Error: showblockslice requires three arguments");
+  if (args.size() != 4) return Usage("Error: showblockslice requires three arguments");
   std::optional<PyInt> numbers[3];
   for (int i = 0; i < 3; ++i) {
     numbers[i] = PyInt::Parse(args[i + 1]);
-    if (!numbers[i]) return Print("Error: " + args[i + 1] + " not a valid Integer");
+    if (!numbers[i]) return Usage("Error: " + args[i + 1] + " not a valid Integer");
   }
   const PyInt& n = *numbers[0];
   const PyInt& start = *numbers[1];
@@ -69,15 +69,15 @@ void Shell::ShowBlockSlice(const Args& args) {
   const int nb = fs_.geometry().num_blocks();
   const int bs = fs_.geometry().block_size();
   if (!n.InRange(0, nb - 1)) {
-    return Print("Error: block number " + n.ToString() + " not in valid range [0, " +
+    return Usage("Error: block number " + n.ToString() + " not in valid range [0, " +
                  std::to_string(nb - 1) + "]");
   }
   if (!start.InRange(0, bs - 1)) {
-    return Print("Error: start " + start.ToString() + "not in valid range [0, " +
+    return Usage("Error: start " + start.ToString() + "not in valid range [0, " +
                  std::to_string(bs - 1) + "]");
   }
   if (!end.InRange(0, bs - 1) || end.Clamped() <= start.Clamped()) {
-    return Print("Error: end " + end.ToString() + "not in valid range [0, " +
+    return Usage("Error: end " + end.ToString() + "not in valid range [0, " +
                  std::to_string(bs - 1) + "]");
   }
   Result<Bytes> block = fs_.ReadBlock(n.Clamped());
@@ -87,7 +87,7 @@ void Shell::ShowBlockSlice(const Args& args) {
 }
 
 void Shell::ShowInode(const Args& args) {
-  if (args.size() != 2) return Print("Error: showinode requires one argument");
+  if (args.size() != 2) return Usage("Error: showinode requires one argument");
   const std::optional<PyInt> n = ParseIndex(args[1], "inode number", fs_.geometry().max_inodes());
   if (!n) return;
   Result<fs::Inode> inode = fs_.ReadInode(n->Clamped());
@@ -103,7 +103,7 @@ void Shell::ShowInode(const Args& args) {
 }
 
 void Shell::ShowFsConfig(const Args& args) {
-  if (args.size() != 1) return Print("Error: showfsconfig do not require argument");
+  if (args.size() != 1) return Usage("Error: showfsconfig do not require argument");
   const fs::Geometry& g = fs_.geometry();
   const std::string config =
       Fill(R"(#### File system information:

@@ -15,21 +15,21 @@
 namespace memoryfs::shell {
 
 void Shell::Load(const Args& args) {
-  if (args.size() != 2) return Print("Error: load requires 1 argument");
+  if (args.size() != 2) return Usage("Error: load requires 1 argument");
   const std::string& path = args[1];
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
-    return Print("Error: Please provide valid file");
+    return Fail("Error: Please provide valid file");
   }
   Log(dialect_.load_log + path);
   std::ifstream file(path, std::ios::binary);
   const Bytes contents((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
   if (!file.good() && !file.eof()) {
-    Print("Error: cannot read file " + path);
+    Fail("Error: cannot read file " + path);
   } else {
     Result<std::vector<Bytes>> blocks = fs::ParseDump(contents, fs_.geometry());
     if (!blocks.ok()) {
-      Print(blocks.status().message());
+      Fail(blocks.status().message());
     } else {
       for (size_t i = 0; i < blocks->size(); ++i) {
         Status status = fs_.WriteBlock(static_cast<int64_t>(i), (*blocks)[i]);
@@ -44,7 +44,7 @@ void Shell::Load(const Args& args) {
 }
 
 void Shell::Save(const Args& args) {
-  if (args.size() != 2) return Print("Error: save requires 1 argument");
+  if (args.size() != 2) return Usage("Error: save requires 1 argument");
   const std::string& path = args[1];
   Log(dialect_.save_log + path);
   // The lock block is not file-system data: it is saved released, so that loading the dump
@@ -64,7 +64,7 @@ void Shell::Save(const Args& args) {
   std::ofstream file(path, std::ios::binary | std::ios::trunc);
   file.write(reinterpret_cast<const char*>(dump.data()), static_cast<std::streamsize>(dump.size()));
   file.close();
-  if (!file) Print("Error: cannot write file " + path);
+  if (!file) Fail("Error: cannot write file " + path);
 }
 
 }  // namespace memoryfs::shell

@@ -73,7 +73,7 @@ ShellHooks MakeRaidHooks(raid::Array* array,
   hooks.status = [array, &remotes, last_scrub](std::ostream& out) {
     return static_cast<int>(PrintStatus(array, remotes, *last_scrub, out));
   };
-  hooks.scrub = [array, &progress, last_scrub](bool repair, std::ostream& out) -> Status {
+  hooks.scrub = [array, &progress, last_scrub](bool repair, std::ostream& out) -> Result<bool> {
     if (array == nullptr) {
       return Status::Error(Code::kInvalidArgument,
                            "scrub needs a RAID-5 array (-ns 3 or more servers)");
@@ -88,7 +88,7 @@ ShellHooks MakeRaidHooks(raid::Array* array,
     for (const raid::ScrubFinding& finding : report->findings) out << finding.ToString() << "\n";
     out << report->Summary() << "\n";
     *last_scrub = report->Summary() + " (this shell's last)";
-    return Status::Ok();
+    return report->repaired() == static_cast<int>(report->findings.size());
   };
   hooks.show_load = [array, &remotes](std::ostream& out) {
     std::ostringstream table;

@@ -51,10 +51,9 @@ int Shell::RunCommand(std::string_view line) {
     out_.flush();
     return 1;
   }
-  exit_status_ = 0;
   ExecuteBounded(line);
   out_.flush();
-  return exit_status_;
+  return health_ >= 0 ? health_ : static_cast<int>(outcome_);
 }
 
 bool Shell::ExecuteBounded(std::string_view line) {
@@ -122,6 +121,8 @@ void Shell::Settle() {
 }
 
 bool Shell::Execute(std::string_view line) {
+  outcome_ = Outcome::kOk;
+  health_ = -1;
   const Args args = PySplit(line);
   if (args.empty()) return true;
   using Handler = void (Shell::*)(const Args&);
@@ -172,7 +173,7 @@ bool Shell::Execute(std::string_view line) {
       return true;
     }
   }
-  Print("command " + args[0] + " not valid.\n");
+  Fail("command " + args[0] + " not valid.\n");
   return true;
 }
 
@@ -193,14 +194,14 @@ void Shell::Help(const Table& commands, const Args& args) {
     text.resize(std::max<size_t>(text.size() + 2, 30), ' ');
     return text + what;
   };
-  if (args.size() > 2) return Print("Error: help takes at most one command name");
+  if (args.size() > 2) return Usage("Error: help takes at most one command name");
   for (const auto& command : commands) {
     if (args.size() == 2 && args[1] == command.name && Available(command.name)) {
       return Print(line(command.usage, command.what));
     }
   }
   if (args.size() == 2 && args[1] != "help" && args[1] != "exit") {
-    return Print("Error: no command " + args[1] + " (help lists them)");
+    return Fail("Error: no command " + args[1] + " (help lists them)");
   }
   if (args.size() == 1) Print("Commands:");
   for (const auto& command : commands) {
@@ -220,7 +221,18 @@ void Shell::Help(const Table& commands, const Args& args) {
 
 void Shell::Print(std::string_view text) { out_ << text << "\n"; }
 
+void Shell::Usage(std::string_view text) {
+  Print(text);
+  Record(Outcome::kUsage);
+}
+
+void Shell::Fail(std::string_view text) {
+  Print(text);
+  Record(Outcome::kFailed);
+}
+
 void Shell::PrintError(const Status& status, bool blank_line) {
+  Record(Outcome::kFailed);
   out_ << "Error: " << (fs::IsFsError(status) ? status.message() : status.ToString()) << "\n";
   if (blank_line) out_ << "\n";
   // Our errors for the reference's self-overlapping layouts come with the reason, on `err`.
@@ -237,7 +249,9 @@ void Shell::Inspect(std::string_view text) { Inspection() << text << "\n"; }
 
 void Shell::Locked(const std::function<void()>& body) {
   Status acquired = lock_.Acquire(hooks_.stop_requested);
-  if (acquired.code() == Code::kCancelled) return;  // the shell stops; nothing was done
+  if (acquired.code() == Code::kCancelled) {  // the shell stops; nothing was done
+    return Record(Outcome::kFailed);
+  }
   if (!acquired.ok()) {
     if (hooks_.lock_server < 0 ||
         (acquired.code() != Code::kUnavailable && acquired.code() != Code::kChecksumError)) {
@@ -264,7 +278,7 @@ void Shell::Locked(const std::function<void()>& body) {
 // Commands under the lock.
 
 void Shell::Cd(const Args& args) {
-  if (args.size() != 2) return Print("Error: cd requires one argument");
+  if (args.size() != 2) return Usage("Error: cd requires one argument");
   Locked([&] { DoCd(args[1]); });
 }
 
@@ -276,7 +290,7 @@ std::optional<Shell::Opened> Shell::Open(const std::string& path, bool follow, f
     return std::nullopt;
   }
   if (!found->has_value()) {
-    Print("Error: not found\n");
+    Fail("Error: not found\n");
     return std::nullopt;
   }
   Result<fs::Inode> inode = fs_.ReadInode(**found);
@@ -285,7 +299,7 @@ std::optional<Shell::Opened> Shell::Open(const std::string& path, bool follow, f
     return std::nullopt;
   }
   if (inode->type != type) {
-    Print(type == fs::InodeType::kDirectory ? "Error: not a directory\n" : "Error: not a file\n");
+    Fail(type == fs::InodeType::kDirectory ? "Error: not a directory\n" : "Error: not a file\n");
     return std::nullopt;
   }
   return Opened{**found, std::move(inode).value()};
@@ -298,7 +312,7 @@ void Shell::DoCd(const std::string& path) {
 }
 
 void Shell::Cat(const Args& args) {
-  if (args.size() != 2) return Print("Error: cat requires one argument");
+  if (args.size() != 2) return Usage("Error: cat requires one argument");
   Locked([&] { DoCat(args[1]); });
 }
 
@@ -331,12 +345,12 @@ void Shell::DoLs() {
 }
 
 void Shell::Mkdir(const Args& args) {
-  if (args.size() != 2) return Print("Error: mkdir requires one argument");
+  if (args.size() != 2) return Usage("Error: mkdir requires one argument");
   Locked([&] { DoCreate(args[1], fs::InodeType::kDirectory); });
 }
 
 void Shell::Create(const Args& args) {
-  if (args.size() != 2) return Print("Error: create requires one argument");
+  if (args.size() != 2) return Usage("Error: create requires one argument");
   Locked([&] { DoCreate(args[1], fs::InodeType::kFile); });
 }
 
@@ -346,7 +360,7 @@ void Shell::DoCreate(const std::string& name, fs::InodeType type) {
 }
 
 void Shell::Rm(const Args& args) {
-  if (args.size() != 2) return Print("Error: rm requires one argument");
+  if (args.size() != 2) return Usage("Error: rm requires one argument");
   Locked([&] { DoRm(args[1]); });
 }
 
@@ -356,7 +370,7 @@ void Shell::DoRm(const std::string& name) {
 }
 
 void Shell::Append(const Args& args) {
-  if (args.size() != 3) return Print("Error: append requires two arguments");
+  if (args.size() != 3) return Usage("Error: append requires two arguments");
   Locked([&] { DoAppend(args[1], args[2]); });
 }
 
@@ -369,7 +383,7 @@ void Shell::DoAppend(const std::string& path, const std::string& text) {
 }
 
 void Shell::Lnh(const Args& args) {
-  if (args.size() != 3) return Print("Error: lnh requires two arguments");
+  if (args.size() != 3) return Usage("Error: lnh requires two arguments");
   Locked([&] {
     Status status = fs_.Link(args[1], args[2], cwd_);
     if (!status.ok()) PrintError(status, false);
@@ -377,7 +391,7 @@ void Shell::Lnh(const Args& args) {
 }
 
 void Shell::Lns(const Args& args) {
-  if (args.size() != 3) return Print("Error: lns requires two arguments");
+  if (args.size() != 3) return Usage("Error: lns requires two arguments");
   Locked([&] {
     Status status = fs_.Symlink(args[1], args[2], cwd_);
     if (!status.ok()) PrintError(status, false);
@@ -385,13 +399,13 @@ void Shell::Lns(const Args& args) {
 }
 
 void Shell::Slice(const Args& args) {
-  if (args.size() != 4) return Print("Error: slice requires three arguments");
+  if (args.size() != 4) return Usage("Error: slice requires three arguments");
   // As in the reference, the numbers are checked under the lock.
   Locked([&] {
     std::optional<PyInt> numbers[2];
     for (int i = 0; i < 2; ++i) {
       numbers[i] = PyInt::Parse(args[i + 2]);
-      if (!numbers[i]) return Print("Error: " + args[i + 2] + " not a valid Integer");
+      if (!numbers[i]) return Usage("Error: " + args[i + 2] + " not a valid Integer");
     }
     const std::optional<Opened> file = Open(args[1], /*follow=*/true, fs::InodeType::kFile);
     if (!file) return;
@@ -401,7 +415,7 @@ void Shell::Slice(const Args& args) {
 }
 
 void Shell::Mirror(const Args& args) {
-  if (args.size() != 2) return Print("Error: mirror requires one argument");
+  if (args.size() != 2) return Usage("Error: mirror requires one argument");
   Locked([&] {
     const std::optional<Opened> file = Open(args[1], /*follow=*/true, fs::InodeType::kFile);
     if (!file) return;
@@ -414,9 +428,9 @@ void Shell::Mirror(const Args& args) {
 // Device commands (hooks; no lock).
 
 void Shell::Repair(const Args& args) {
-  if (args.size() != 2) return Print("Error: repair requires one argument");
+  if (args.size() != 2) return Usage("Error: repair requires one argument");
   const std::optional<PyInt> server = PyInt::Parse(args[1]);
-  if (!server) return Print("Error: " + args[1] + " not a valid Integer");
+  if (!server) return Usage("Error: " + args[1] + " not a valid Integer");
   // Any id the hook cannot take is out of range for every array.
   const int id = server->InRange(-1, 1 << 20) ? static_cast<int>(server->Clamped()) : -1;
   // As the spec says: under the lock (taken on the array, so server 0's failure is tolerated).
@@ -429,27 +443,28 @@ void Shell::Repair(const Args& args) {
 void Shell::Scrub(const Args& args) {
   const bool repair = args.size() == 2 && args[1] == "repair";
   if (args.size() > 2 || (args.size() == 2 && !repair)) {
-    return Print("Error: scrub takes no argument, or 'repair'");
+    return Usage("Error: scrub takes no argument, or 'repair'");
   }
   Locked([&] {
-    Status status = hooks_.scrub(repair, out_);
-    if (!status.ok()) PrintError(status, false);
+    Result<bool> consistent = hooks_.scrub(repair, out_);
+    if (!consistent.ok()) return PrintError(consistent.status(), false);
+    if (!*consistent) Record(Outcome::kFailed);  // a mismatch is left: said in its report
   });
 }
 
 void Shell::ShowStatus(const Args& args) {
-  if (args.size() != 1) return Print("Error: status takes no argument");
-  exit_status_ = hooks_.status(out_);
+  if (args.size() != 1) return Usage("Error: status takes no argument");
+  health_ = hooks_.status(out_);
 }
 
 void Shell::Cluster(const Args& args) {
   out_.flush();
   err_.flush();
-  hooks_.cluster(Args(args.begin() + 1, args.end()));
+  if (hooks_.cluster(Args(args.begin() + 1, args.end())) != 0) Record(Outcome::kFailed);
 }
 
 void Shell::ShowLoad(const Args& args) {
-  if (args.size() != 1) return Print("Error: showload do not require argument");
+  if (args.size() != 1) return Usage("Error: showload do not require argument");
   hooks_.show_load(out_);
 }
 

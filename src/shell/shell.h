@@ -47,6 +47,7 @@
 #include "shell/dialect.h"
 #include "shell/line_reader.h"
 #include "shell/lock.h"
+#include "shell/outcome.h"
 
 namespace memoryfs::shell {
 
@@ -58,8 +59,10 @@ struct ShellHooks {
   // Status is printed as "Error: <status>". Runs under the disk lock.
   std::function<Status(int server, std::ostream& out)> repair;
   // scrub [repair]: checks (and with `repair` fixes) every stripe, printing each finding and
-  // a total on `out`; an error Status is printed as "Error: <status>". Runs under the lock.
-  std::function<Status(bool repair, std::ostream& out)> scrub;
+  // a total on `out`; returns whether every stripe is consistent now (false: a mismatch was
+  // left unrepaired, the command's outcome is kFailed). An error Status is printed as "Error:
+  // <status>". Runs under the lock.
+  std::function<Result<bool>(bool repair, std::ostream& out)> scrub;
   // showload: prints request statistics on `out`. Runs without the disk lock.
   std::function<void(std::ostream& out)> show_load;
   // cluster ARGS...: the demo's companion command (tools/cluster: kill, restart... a server),
@@ -121,13 +124,17 @@ class Shell {
   // shell can go on.
   Status Start();
 
-  // Runs one input line (without its newline); false when it was `exit`.
+  // Runs one input line (without its newline); false when it was `exit`. Its outcome is
+  // outcome() afterwards.
   bool Execute(std::string_view line);
+  // What the last line run by Execute() came to (shell/outcome.h); kOk before any.
+  Outcome outcome() const { return outcome_; }
 
   // -command LINE: runs `line` alone, without the start-up (no dump, no root re-creation: a
   // scripted command must not reset a file system that exists), after checking that the
-  // device fits the geometry. Returns the exit status: `status`'s health, 1 when the device
-  // does not fit, else 0.
+  // device fits the geometry. Returns the exit status: 1 when the device does not fit; for
+  // `status`, the health it printed (0 healthy, 1 degraded, 2 failed); otherwise the command's
+  // outcome() (0 ok, 1 failed or refused, 2 usage error).
   int RunCommand(std::string_view line);
 
   // The prompt, "[cwd=N]%" (no newline), that Run() gives the line reader before each line.
@@ -214,8 +221,15 @@ class Shell {
 
   // print(text) of the reference: text and a newline on `out`.
   void Print(std::string_view text);
+  // Print(text), the command's answer when the line itself is wrong (outcome kUsage) or when
+  // the command failed (kFailed); see shell/outcome.h for which is which.
+  void Usage(std::string_view text);
+  void Fail(std::string_view text);
+  // Records the command's outcome: the worse of what was recorded and `outcome`.
+  void Record(Outcome outcome) { outcome_ = Worse(outcome_, outcome); }
   // "Error: <code>" for a file-system error, "Error: <status>" for a device error; with
-  // `blank_line`, an empty line follows (the reference's print("Error: ..." + "\n")).
+  // `blank_line`, an empty line follows (the reference's print("Error: ..." + "\n")). The
+  // command's outcome is kFailed.
   void PrintError(const Status& status, bool blank_line);
   // One logging.info line on `err`.
   void Log(std::string_view text);
@@ -237,7 +251,8 @@ class Shell {
   ShellHooks hooks_;
   bool running_unlocked_ = false;  // lock_server >= 0: the lock's failure was reported
   uint32_t cwd_ = 0;
-  int exit_status_ = 0;  // what `status` returned last (RunCommand's answer)
+  Outcome outcome_ = Outcome::kOk;  // the current (or last) command's
+  int health_ = -1;                 // what `status` returned in this command, or -1
 };
 
 }  // namespace memoryfs::shell
