@@ -15,6 +15,9 @@ the reference does not print, the fault reported as it must be, repair, scrub, p
 stripe, the virtual image equal to the reference's blocks, every file read back identically
 with one more server lost, a clean exit, and a bounded time. See docs/soak.md.
 
+`--multi` runs the multi-shell soak instead (several shells on one array at once, soak_multi.py);
+what both share is in soak_common.py.
+
 Standard library only; uses the helpers of compat_tests/ (servers, shells, raid).
 """
 
@@ -22,162 +25,30 @@ import argparse
 import os
 import random
 import re
-import select
 import sys
 import time
 import traceback
-import xmlrpc.client
-from pathlib import Path
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO_ROOT / "compat_tests"))
+from soak_common import (COMMAND_TIMEOUT, EVENT, FAILURE_EVENT, REPO_ROOT,  # noqa: F401
+                         STATUS_ERROR, WORDS, RunFailure, Shell, Timeouts, build_dir_of,
+                         master_seed, missing_binaries, proxy, random_text, read_server,
+                         run_seed, xor)
 
-import raid  # noqa: E402
+import raid  # noqa: E402 (compat_tests/, on the path since soak_common)
 import servers  # noqa: E402
 import shells  # noqa: E402
+import soak_multi  # noqa: E402
 
 FAULTS = ("kill", "stop", "blank", "flip", "cblk", "client_kill", "new_shell")
 WRITES = ("append", "create", "mkdir", "rm")
 FS_FLAGS = ["-is", 64, "-ni", 32, "-cid", 0]
 RAID_FLAGS = ["-timeout", 200, "-lease_ms", 300]
-EVENT = re.compile(rb"(SERVER_DISCONNECTED (GET|PUT|RSM) \d+|CORRUPTED_BLOCK [^\n]*"
-                   rb"|server \d+ [^\n]*: treated as failed until 'repair \d+')\n")
-FAILURE_EVENT = re.compile(r"(?:SERVER_DISCONNECTED (?:GET|PUT|RSM) (\d+)"
-                           r"|server (\d+) .*: treated as failed until 'repair \d+')$")
-STATUS_ERROR = re.compile(rb"^Error: (?!ERROR_)[A-Z_]+: ", re.M)  # a Status, not an FS error
-COMMAND_TIMEOUT = 20.0  # seconds one command may take before the run counts as hung
 SLOW_COMMAND = 5.0      # seconds: a command slower than this is a failure (they take ms; a
                         # stopped server costs one 200 ms timeout, a dead lock holder 300 ms)
-WORDS = ("alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
-         "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
-         "sierra", "tango", "uniform", "victor", "whiskey", "xray", "yankee", "zulu", "0", "1",
-         "42", "1337", "raid", "parity", "stripe", "block", "inode")
-
-
-def run_seed(master, index):
-    """Seed of run `index` of master seed `master`: run 0 is the master seed itself, so that
-    `--seed <run seed> --runs 1` replays any run."""
-    if index == 0:
-        return master
-    return random.Random("memoryfs-soak:%d:%d" % (master, index)).getrandbits(48)
-
-
-class RunFailure(Exception):
-    """A run cannot go on (hang, crash, an unexpected exception)."""
-
-
-class Timeouts:
-    def __init__(self, run_deadline):
-        self.run_deadline = run_deadline
-
-    def deadline(self, seconds=COMMAND_TIMEOUT):
-        return min(time.monotonic() + seconds, self.run_deadline)
-
-
-class Shell(shells.InteractiveShell):
-    """InteractiveShell whose reads never block past a deadline (a hang is reported, not
-    waited for forever): stdout is read with select + os.read on the raw descriptor."""
-
-    timeouts = None  # set per run
-
-    def __init__(self, args, label):
-        self.label = label
-        self.args = list(args)
-        super().__init__(args)
-
-    def wait_prompt(self, timeout=COMMAND_TIMEOUT):
-        deadline = self.timeouts.deadline(timeout)
-        fd = self.proc.stdout.fileno()
-        while not self.buffer.endswith(b"]%"):
-            left = deadline - time.monotonic()
-            if left <= 0:
-                raise RunFailure("%s: hang: no prompt within the time limit; output so far %r"
-                                 % (self.label, self.buffer[-300:]))
-            ready, _, _ = select.select([fd], [], [], min(left, 0.5))
-            if not ready:
-                continue
-            chunk = os.read(fd, 65536)
-            if not chunk:
-                self.proc.wait(5)
-                raise RunFailure("%s: shell exited (status %s); output so far %r; stderr %r"
-                                 % (self.label, self.proc.returncode, self.buffer[-300:],
-                                    self.stderr()[-600:]))
-            self.buffer += chunk
-        out, self.buffer = self.buffer, b""
-        return out
-
-    def write(self, line):
-        self.proc.stdin.write(line.encode() + b"\n")
-        self.proc.stdin.flush()
-
-    def exit_status(self):
-        """Sends `exit`; returns the exit status (None if it does not exit in 10 s)."""
-        try:
-            self.write("exit")
-            self.proc.stdin.close()
-        except OSError:
-            pass
-        try:
-            return self.proc.wait(10)
-        except Exception:
-            self.proc.kill()
-            self.proc.wait(5)
-            return None
-
-    def kill(self):
-        if self.proc.poll() is None:
-            self.proc.kill()
-        self.proc.wait(5)
-
-
-class TimeoutTransport(xmlrpc.client.Transport):
-    def __init__(self, timeout):
-        super().__init__(use_builtin_types=True)
-        self.timeout = timeout
-
-    def make_connection(self, host):
-        conn = super().make_connection(host)
-        conn.timeout = self.timeout
-        return conn
-
-
-def proxy(port, timeout=5.0):
-    return xmlrpc.client.ServerProxy("http://127.0.0.1:%d" % port, use_builtin_types=True,
-                                     transport=TimeoutTransport(timeout))
-
-
-def read_server(port, count):
-    """Every block of one server; a block answering a fault (checksum) is None."""
-    p = proxy(port)
-    blocks = []
-    for n in range(count):
-        try:
-            blocks.append(bytes(p.Get(n)))
-        except xmlrpc.client.Fault:
-            blocks.append(None)
-    return blocks
-
-
-def xor(blocks, size):
-    acc = bytearray(size)
-    for block in blocks:
-        for i, byte in enumerate(block):
-            acc[i] ^= byte
-    return bytes(acc)
 
 
 # ---------------------------------------------------------------------------------------------
 # The plan of one run: geometry, commands, fault, all drawn from the run seed.
-
-def random_text(rng, size):
-    words = []
-    length = 0
-    while length < size:
-        word = rng.choice(WORDS)
-        words.append(word)
-        length += len(word) + 1
-    return rng.choice("_-.+").join(words)[:size]
-
 
 def generate_commands(rng):
     count = rng.randint(30, 80)
@@ -787,7 +658,7 @@ def report_failure(index, run, build_dir, faults, full):
     print("  replay: %s" % replay_command(plan.seed, build_dir, faults), flush=True)
 
 
-def main(argv=None):
+def parse_args(argv):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--seconds", type=float, default=60.0,
                         help="stop starting runs after this many seconds (default 60)")
@@ -798,26 +669,40 @@ def main(argv=None):
     parser.add_argument("--build-dir", default=None,
                         help="build directory holding bin/ (default $MEMORYFS_BUILD_DIR or "
                              "<repo>/build)")
-    parser.add_argument("--faults", default=",".join(FAULTS),
-                        help="comma-separated fault kinds to draw from (default: all: %s)"
-                             % ",".join(FAULTS))
-    parser.add_argument("--run-timeout", type=float, default=60.0,
-                        help="seconds one run may take; longer is a hang (default 60)")
+    parser.add_argument("--faults", default=None,
+                        help="comma-separated fault kinds to draw from (default: all: %s; "
+                             "with --multi: %s, or none)"
+                             % (",".join(FAULTS), ",".join(soak_multi.FAULTS)))
+    parser.add_argument("--run-timeout", type=float, default=None,
+                        help="seconds one run may take; longer is a hang (default 60; with "
+                             "--multi %d)" % soak_multi.RUN_TIMEOUT)
+    parser.add_argument("--multi", action="store_true",
+                        help="the multi-shell soak: several shells at once (docs/soak.md)")
+    parser.add_argument("--shells", default="2..4",
+                        help="with --multi: how many shells at once, K or LO..HI (default 2..4)")
     parser.add_argument("--verbose", "-v", action="count", default=0,
                         help="one line per run; twice: every step")
     args = parser.parse_args(argv)
+    args.build_dir = build_dir_of(args.build_dir)
+    missing = missing_binaries(args.build_dir)
+    if missing:
+        parser.error("%s not built (looked in %s)" % (missing[0], args.build_dir / "bin"))
+    return parser, args
 
-    faults = [f.strip() for f in args.faults.split(",") if f.strip()]
+
+def main(argv=None):
+    parser, args = parse_args(argv)
+    if args.multi:
+        return soak_multi.main(parser, args)
+    if args.run_timeout is None:
+        args.run_timeout = 60.0
+    faults = [f.strip() for f in (args.faults or ",".join(FAULTS)).split(",") if f.strip()]
     unknown = [f for f in faults if f not in FAULTS]
     if unknown or not faults:
         parser.error("unknown fault kind(s) %s (expected some of %s)"
                      % (",".join(unknown) or "(none)", ",".join(FAULTS)))
-    build_dir = Path(args.build_dir or os.environ.get("MEMORYFS_BUILD_DIR",
-                                                      REPO_ROOT / "build")).resolve()
-    for binary in ("memoryfs_server", "memoryfs_shell_rpc"):
-        if not os.access(build_dir / "bin" / binary, os.X_OK):
-            parser.error("%s not built (looked in %s)" % (binary, build_dir / "bin"))
-    master = args.seed if args.seed is not None else random.SystemRandom().getrandbits(32)
+    build_dir = args.build_dir
+    master = master_seed(args.seed)
     print("soak: master seed %d, build %s, faults %s" % (master, build_dir, ",".join(faults)),
           flush=True)
 
