@@ -18,7 +18,7 @@ import threading
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
-from conformance_kit.proxy import Forwarder  # noqa: E402
+from conformance_kit.proxy import Forwarder, passed_on  # noqa: E402
 
 DEAD_CONNECTION = (OSError, http.client.HTTPException)
 
@@ -31,10 +31,10 @@ class PoolingProxy(Forwarder):
         self._lock = threading.Lock()
         self.reconnects = 0
 
-    def exchange(self, path, body):
+    def exchange(self, path, body, headers=None):
         conn, pooled = self._take()
         try:
-            result = self._call(conn, path, body)
+            result = self._call(conn, path, body, headers)
         except DEAD_CONNECTION as error:
             conn.close()
             if not pooled:
@@ -43,7 +43,7 @@ class PoolingProxy(Forwarder):
                 self.reconnects += 1
             conn = self._connect()
             try:
-                result = self._call(conn, path, body)
+                result = self._call(conn, path, body, headers)
             except DEAD_CONNECTION as again:
                 conn.close()
                 raise OSError("upstream unreachable: %r" % again) from again
@@ -62,13 +62,13 @@ class PoolingProxy(Forwarder):
         return http.client.HTTPConnection(*self.upstream, timeout=self._timeout)
 
     @staticmethod
-    def _call(conn, path, body):
-        conn.request("POST", path, body, {"Content-Type": "text/xml"})
+    def _call(conn, path, body, headers):
+        conn.request("POST", path, body, {"Content-Type": "text/xml", **(headers or {})})
         reply = conn.getresponse()
         data = reply.read()
         if reply.will_close:
             conn.close()  # http.client reconnects it on the next request
-        return reply.status, data, reply.getheader("Content-Encoding")
+        return reply.status, data, {k: v for k, v in reply.getheaders() if passed_on(k)}
 
     def stop(self):
         super().stop()

@@ -291,6 +291,10 @@ Result<Bytes> Array::RSM(int block) {
 Status Array::WriteDataAndParity(Location data_at, const Bytes& data, Location parity_at,
                                  const Bytes& parity) {
   std::vector<Status> done = PutMany({{data_at, data}, {parity_at, parity}});
+  // A write refused by a fence stops the command: another client holds the lock now.
+  for (const Status& put : done) {
+    if (put.code() == Code::kFenced) return put;
+  }
   // One acknowledgement is enough: the other server is now failed and its block can be
   // rebuilt (or is parity that a repair regenerates).
   if (done[0].ok() || done[1].ok()) return Status::Ok();

@@ -256,12 +256,15 @@ class Array : public client::BlockDevice {
     std::optional<client::LockReply> broken;
     std::optional<client::LockReply> holder;
   };
+  // The epoch of this client's grant on `server` (0: none): what its requests carry.
+  int64_t EpochOf(int server) const;
   // A majority of the members that keep records (counting failed ones).
   int LockQuorum() const;
   // The members the lock must be held on: every live member that keeps records and the lock's
   // server (by RSM when it keeps none); only the lock's server when no majority is left.
   std::vector<int> LockMembers() const;
-  Grant AskLock(int server, const Bytes& mine, int lease_ms);
+  // record_only: Claim even on the lock's server (its block is unreadable).
+  Grant AskLock(int server, const Bytes& mine, int lease_ms, bool record_only = false);
   static bool Granted(const Grant& grant);
   // Who holds the lock where `grant` was refused (or whose lock it broke): the holder text.
   static client::LockReply HolderOf(const Grant& grant);

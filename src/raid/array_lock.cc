@@ -26,6 +26,12 @@ void BackOff() {
 
 }  // namespace
 
+int64_t Array::EpochOf(int server) const {
+  const Grant& grant = grants_[server];
+  const bool fenced = grant.kind == GrantKind::kLock || grant.kind == GrantKind::kClaim;
+  return fenced && grant.reply.ok() ? grant.reply->epoch : 0;
+}
+
 int Array::LockQuorum() const {
   int keepers = 0;
   for (int s = 0; s < num_servers(); ++s) keepers += checkable_[s] ? 1 : 0;
@@ -49,11 +55,11 @@ std::vector<int> Array::LockMembers() const {
   return members;
 }
 
-Array::Grant Array::AskLock(int server, const Bytes& mine, int lease_ms) {
+Array::Grant Array::AskLock(int server, const Bytes& mine, int lease_ms, bool record_only) {
   Grant grant;
   client::BlockDevice* device = servers_[server];
   device->set_epoch(0);
-  if (server != lock_at_.server) {
+  if (server != lock_at_.server || record_only) {
     grant.kind = GrantKind::kClaim;
     grant.reply = device->Claim(mine, lease_ms, kMemberKey);
   } else if (checkable_[server]) {
@@ -91,15 +97,25 @@ std::vector<Array::Grant> Array::LockRound(const std::vector<int>& members, cons
                      }});
   }
   fanout_.RunAll(std::move(tasks));
-  if (const int at = lock_at_.server; grants[at].kind == GrantKind::kLock &&
-                                      grants[at].reply.status().code() == Code::kChecksumError &&
-                                      !lock_healed_) {
+  const int at = lock_at_.server;
+  if (grants[at].kind == GrantKind::kLock &&
+      grants[at].reply.status().code() == Code::kChecksumError && !lock_healed_) {
     // A corrupt lock block that no running lease explains (the server decided that much):
     // reported, written back as released, and asked once more.
     lock_healed_ = true;
     ReportCorrupt(lock_at_);
     if (ServerPut(lock_at_, client::LockConvention::Released(block_size_)).ok()) {
       grants[at] = AskLock(at, mine, lease_ms);
+    }
+  }
+  if (grants[at].reply.status().code() == Code::kChecksumError) {
+    // The lock block stays unreadable (decay, -cblk): its server's record alone, as on every
+    // other member (the course's RSM lock cannot be had there by anyone).
+    grants[at] = AskLock(at, mine, lease_ms, /*record_only=*/checkable_[at]);
+    if (!checkable_[at] && grants[at].reply.status().code() == Code::kChecksumError) {
+      client::LockReply released;  // a lock server without records: nothing to take there
+      released.old = client::LockConvention::Released(block_size_);
+      grants[at].reply = released;
     }
   }
   return grants;
@@ -178,7 +194,8 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   held_bytes_ = mine_bytes;
   lease_ms_ = lease_ms;
   renewed_at_ms_ = NowMs();
-  lock_healed_ = false;  // a later corruption of the lock block is healed again
+  // A later corruption of the lock block is healed again, once its RSM worked.
+  if (grants_[lock_at_.server].kind == GrantKind::kLock) lock_healed_ = false;
   client::LockReply reply = view.broken ? HolderOf({GrantKind::kClaim, *view.broken})
                                         : client::LockReply{};
   reply.old = client::LockConvention::Released(block_size_);
@@ -239,6 +256,7 @@ Status Array::ReleaseGrants(const Bytes& note) {
     grants_[s] = Grant{};
     servers_[s]->set_epoch(0);
     if (results[s].ok()) continue;
+    if (failed_[s]) continue;  // best effort there (a blank one has no record to release)
     if (IsServerFailure(results[s])) {
       MarkFailed(s, "PUT", s == lock_at_.server ? std::optional<Location>(lock_at_) : std::nullopt);
     } else if (released.ok()) {
@@ -291,9 +309,9 @@ Status Array::OnEveryGrant(const Bytes& value, const char* what) {
       lost |= *answers[s] != held_bytes_;
     } else if (IsServerFailure(answers[s].status())) {
       MarkFailed(s, "PUT");
-    } else {
+    } else if (CheckSession(s).ok()) {
       lost = true;  // kFenced: another client holds the lock there now
-    }
+    }  // else it restarted (blank): rejected, not a takeover
   }
   if (lost) {
     return Status::Error(Code::kFenced, "this client's lock was taken over by another client (its "

@@ -282,8 +282,12 @@ Status Array::TakePublished(int s, const Result<Bytes>& answer, const Bytes& wan
                             bool* conflict) {
   if (!answer.ok()) {
     const Status& error = answer.status();
-    if (error.code() == Code::kFenced) return error;  // the lock was taken over: stop
-    if (error.code() == Code::kUnimplemented) {
+    if (error.code() == Code::kFenced && CheckSession(s).ok()) {
+      return error;  // the lock was taken over there: stop (else it restarted: rejected)
+    }
+    if (failed_[s]) {
+      // rejected just now (it restarted blank)
+    } else if (error.code() == Code::kUnimplemented) {
       checkable_[s] = false;  // no records there after all (a Python server)
     } else if (IsServerFailure(error)) {
       MarkFailed(s, "PUT");
@@ -306,7 +310,9 @@ Status Array::CheckSession(int server) {
   if (!assembled_ || !checkable_[server]) return Status::Ok();
   client::BlockDevice* device = servers_[server];
   if (device->sessions() == sessions_[server]) return Status::Ok();
+  device->set_epoch(0);  // a check, not a write: asked whatever became of our grant there
   Result<Bytes> record = device->GetMeta(kMemberKey);
+  device->set_epoch(EpochOf(server));
   sessions_[server] = device->sessions();
   return CheckRecord(server, record);
 }

@@ -80,13 +80,13 @@ class Forwarder:
         try:
             conn.request("POST", path, body, {"Content-Type": "text/xml", **(headers or {})})
             reply = conn.getresponse()
-            passed = {k: v for k, v in reply.getheaders() if _passed_on(k)}
+            passed = {k: v for k, v in reply.getheaders() if passed_on(k)}
             return reply.status, reply.read(), passed
         finally:
             conn.close()
 
 
-def _passed_on(name):
+def passed_on(name):
     """Whether a header goes through the proxy: the content's encoding and our own headers
     (the lock epoch of a request, the server's incarnation in a reply: docs/protocol.md)."""
     return name.lower() == "content-encoding" or name.lower().startswith("x-memoryfs-")
@@ -132,7 +132,7 @@ def _handler(forwarder):
                 body = xmlrpc.client.dumps(tuple(action[1]), method).encode()
             if action and action[0] == "delay":
                 action[1].wait()  # then forwarded, late
-            headers = {k: v for k, v in self.headers.items() if _passed_on(k)}
+            headers = {k: v for k, v in self.headers.items() if passed_on(k)}
             try:
                 status, data, passed = forwarder.exchange(self.path, body, headers)
             except OSError:
