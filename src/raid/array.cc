@@ -45,6 +45,7 @@ Array::Array(std::vector<client::BlockDevice*> servers, int num_blocks, int bloc
       server_blocks_(layout_.ServerBlocksFor(num_blocks)),
       sink_(std::move(sink)),
       force_(options.force),
+      options_(options),
       lock_block_(options.lock.Block(num_blocks)),
       lock_at_(layout_.DataLocation(lock_block_)),
       errors_(servers_.size()),

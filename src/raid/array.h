@@ -27,21 +27,31 @@
 //   server 2 failed, and block 18 on server 3 is corrupt". A corrupt block met on the way is
 //   reported (kCorruptedBlock) like any other.
 // - Members (membership.cc, member_record.h): the array keeps md-style records on the members
-//   that can hold them (our servers): identity, geometry, index, a generation and the failed
-//   set. Assemble() reads them at start-up; a member that is blank, of another array, or marked
-//   failed by another client is treated as failed (reported once, kMemberRejected). Every
-//   change of the failed set is published to the live members before the next write round and
-//   before the lock is released. Every member's record is read again with each Lock (in the
-//   same parallel round), and a member whose connection was re-opened (sessions() changed) is
-//   asked for its record before its answer is used: a blank restart between two commands, or
-//   within one, is caught. Members without records (the Python server) are listed once.
-// - Lock and write intent: Lock()/Unlock() record the holder beside the 2022 lock (RSM of block
-//   0 on server 0 stays the lock); the first covered write of a locked command marks the
-//   holder's record dirty and copies that intent to one more member, Unlock clears both and
-//   leaves a note of the generation, so the next holder learns of any change for free. A holder
-//   that died dirty (its lock broken after its lease) is resynced (parity recomputed from
-//   checksum-verified data) before anything is rebuilt; while that cannot be done (degraded),
-//   rebuilding is refused unless ArrayOptions::force.
+//   that can hold them (our servers): identity, geometry (-nb -bs, N, the file system's -ni
+//   -is), index, a generation and the failed set. Assemble() reads them at start-up; a member
+//   that is blank, of another array, or marked failed by another client is treated as failed
+//   (reported once, kMemberRejected). The records change under the lock only (Publish), by
+//   compare-and-set: a record other than the one expected means another client's newer view,
+//   read again and converged on, never "this member failed". A member whose incarnation
+//   changed (sessions()) is asked for its record before its answer is used: a blank restart
+//   within a command is caught, whatever proxy sits between. Members without records (the
+//   Python server) are listed once.
+// - Lock, fencing and write intent (array_lock.cc): Lock() takes the lock on every live member
+//   that keeps records (Claim, with the member's record read in the same round) and on the
+//   lock's server (Lock: the course's RSM plus the record; a plain RSM where it keeps none),
+//   in one parallel round; it is held once all of them granted it. A client holding a
+//   majority of the members that keep records waits for the rest (their holders give theirs
+//   back); one holding fewer gives its grants back and tries again after a random pause. So
+//   two clients never hold it at once, whichever single member is lost. Each grant has an
+//   epoch, sent with every request to that member while the lock is held: a member refuses
+//   (kFenced) any request of a client whose grant there was broken or taken over, so a holder
+//   stopped past its lease writes nothing after the next holder took the lock. The first
+//   covered write of a command marks the held records dirty (one round); the release's note
+//   says the generation and whether a resync is owed. A holder that died dirty (its lock
+//   broken after its lease) is resynced (parity recomputed from checksum-verified data) before
+//   anything is rebuilt; while that cannot be done (degraded), rebuilding is refused unless
+//   ArrayOptions::force. Without a majority (two members that keep records lost) the lock is
+//   the lock server's alone, as before.
 // - Repair resumes: the stripes of a member already rebuilt are recorded as it goes, and that
 //   member serves those stripes (and only those) until its repair completes.
 // - Threads: not thread-safe, one caller at a time. Requests to different servers run in
@@ -101,6 +111,10 @@ struct ArrayOptions {
   // md's --force: rebuild from a dirty degraded array (parity of stripes a dead client was
   // writing may be stale) instead of refusing.
   bool force = false;
+  // The file system's -ni and -is: recorded with a new array, and an array recorded with
+  // others is refused at Assemble (0: not checked).
+  int num_inodes = 0;
+  int inode_size = 0;
 };
 
 class Array : public client::BlockDevice {
@@ -147,6 +161,9 @@ class Array : public client::BlockDevice {
   // Stripes of a failed member already rebuilt by an interrupted repair.
   int rebuilt(int server) const { return rebuilt_[server]; }
   bool dirty() const { return dirty_; }
+  // Whether the members held this array's records at Assemble (it was made before, and holds
+  // a file system), rather than being new.
+  bool existed() const { return existed_; }
   // The member's error counts (see MemberErrors), and why it is failed ("" when it is not):
   // "no answer to a GET", or what its record said ("it restarted blank...").
   MemberErrors errors(int server) const;
@@ -221,6 +238,8 @@ class Array : public client::BlockDevice {
   };
   std::vector<MemberRead> ReadRecords();
   Status Reconcile(std::vector<MemberRead>& reads, bool initial);
+  // The array's file system was made with other -ni/-is than this shell's: kInvalidArgument.
+  Status CheckFileSystem(const MemberRecord& truth) const;
   Status AdoptTruth(const MemberRecord& truth,
                     const std::vector<std::optional<MemberRecord>>& records);
   // Members without records (Python servers): one reading as zeros where its first stripes'
@@ -368,6 +387,7 @@ class Array : public client::BlockDevice {
   int server_blocks_;
   EventSink sink_;
   bool force_;
+  ArrayOptions options_;
   int lock_block_;  // from the lock convention given at construction
   Location lock_at_;
   mutable std::mutex mu_;                  // serialises failure marking and events
@@ -394,6 +414,7 @@ class Array : public client::BlockDevice {
   int repairing_ = -1;         // the member Repair is writing (its record is kept)
   bool intent_set_ = false;
   bool fresh_ = false;             // no records at Assemble, none published by us yet
+  bool existed_ = false;           // records at Assemble
   bool records_changed_ = false;   // a member's record changed under another client
   Observed observed_;
   bool lock_healed_ = false;        // a corrupt lock block was written back once (Lock)

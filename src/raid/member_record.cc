@@ -58,7 +58,7 @@ Bytes EncodeMember(const MemberRecord& r) {
   std::ostringstream out;
   out << kMemberMagic << "\narray " << r.array_id << "\nnb " << r.num_blocks << "\nbs "
       << r.block_size << "\nmembers " << r.members << "\nindex " << r.index << "\ngeneration "
-      << r.generation << "\nfailed";
+      << r.generation << "\nfs " << r.num_inodes << " " << r.inode_size << "\nfailed";
   for (const auto& [member, rebuilt] : r.failed) out << " " << member << ":" << rebuilt;
   out << "\n";
   return ToBytes(out.str());
@@ -78,6 +78,12 @@ Result<MemberRecord> DecodeMember(const Bytes& bytes) {
   r.members = static_cast<int>(members);
   r.index = static_cast<int>(index);
   if (r.members < 1 || r.index < 0 || r.index >= r.members) return lines.Bad("index");
+  if (Result<std::string> fs = lines.Text("fs"); fs.ok()) {
+    std::istringstream in(*fs);
+    if (!(in >> r.num_inodes >> r.inode_size) || r.num_inodes < 0 || r.inode_size < 0) {
+      return lines.Bad("fs");
+    }
+  }
   ASSIGN_OR_RETURN(const std::string failed, lines.Text("failed"));
   std::istringstream in(failed);
   std::string item;

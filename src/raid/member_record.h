@@ -31,6 +31,10 @@ struct MemberRecord {
   int block_size = 0;
   int members = 0;  // N
   int index = -1;   // this member's place, 0..N-1
+  // The file system's -ni and -is, as the shell that made the array was given them (0: not
+  // recorded, an array made before they were).
+  int num_inodes = 0;
+  int inode_size = 0;
   int64_t generation = 0;
   // Failed members: index -> stripes rebuilt so far (0 unless a repair of it was interrupted).
   std::map<int, int> failed;

@@ -151,6 +151,8 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
     view_.num_blocks = num_blocks_;
     view_.block_size = block_size_;
     view_.members = num_servers();
+    view_.num_inodes = options_.num_inodes;
+    view_.inode_size = options_.inode_size;
     view_.generation = 1;
     for (int s = 0; s < num_servers(); ++s) {
       if (failed_[s]) view_.failed[s] = 0;
@@ -168,6 +170,8 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
                              std::to_string(num_servers()) + " servers with -nb " +
                              std::to_string(num_blocks_) + " -bs " + std::to_string(block_size_));
   }
+  if (adopt) RETURN_IF_ERROR(CheckFileSystem(*truth));
+  if (initial) existed_ = true;
   for (int s = 0; s < num_servers(); ++s) {
     if (!records[s]) continue;
     if (records[s]->array_id != truth->array_id) {
@@ -184,6 +188,20 @@ Status Array::Reconcile(std::vector<MemberRead>& reads, bool initial) {
     if (checkable_[s] && reads[s].member.ok() && reads[s].member->empty()) Reject(s, kBlankWhy);
   }
   return AdoptTruth(*truth, records);
+}
+
+Status Array::CheckFileSystem(const MemberRecord& truth) const {
+  const bool given = options_.num_inodes > 0 && options_.inode_size > 0;
+  if (!given || truth.num_inodes == 0 ||
+      (truth.num_inodes == options_.num_inodes && truth.inode_size == options_.inode_size)) {
+    return Status::Ok();
+  }
+  return Status::Error(Code::kInvalidArgument,
+                       "these servers hold a file system made with -ni " +
+                           std::to_string(truth.num_inodes) + " -is " +
+                           std::to_string(truth.inode_size) + "; this shell was given -ni " +
+                           std::to_string(options_.num_inodes) + " -is " +
+                           std::to_string(options_.inode_size));
 }
 
 Status Array::AdoptTruth(const MemberRecord& truth,
@@ -209,6 +227,10 @@ Status Array::AdoptTruth(const MemberRecord& truth,
     view_ = truth;
     view_.index = -1;
     fresh_ = false;
+    if (view_.num_inodes == 0) {  // made before -ni/-is were recorded: recorded now
+      view_.num_inodes = options_.num_inodes;
+      view_.inode_size = options_.inode_size;
+    }
   }
   publish_pending_ = true;
   return Status::Ok();

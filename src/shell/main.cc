@@ -135,6 +135,12 @@ int main(int argc, char** argv) {
   }
   Devices& devices = *made;
   ShellOptions options = flags.shell_options();
+  if (options.root_init && flags.command.empty() && devices.array && devices.array->existed()) {
+    std::cerr << "WARNING: these servers hold a file system already; -rootinit 1 (the "
+                 "default) re-creates its root directory, and the files in it are lost. Start "
+                 "with -rootinit 0 to keep them."
+              << std::endl;
+  }
   if (options.cache) {  // the server's count of Puts keeps the 2022 cache coherent
     client::RemoteDevice* server = devices.remotes.front().get();
     options.server_puts = [server]() -> Result<int64_t> {
