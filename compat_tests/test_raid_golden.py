@@ -41,7 +41,8 @@ def test_other_array_sizes(pool, n):
 
 
 NOTE = (b"NOTE: servers %s keep no array records (a Python server?): a blank restart there "
-        b"is seen only at start-up, a failure seen by another client not at all\n")
+        b"is seen only at start-up, a failure seen by another client not at all, and writes "
+        b"there are not fenced (the lock is held on the members that keep records)\n")
 
 
 def test_mixed_array_of_cpp_and_python_servers(pool):

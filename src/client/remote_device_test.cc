@@ -305,6 +305,35 @@ TEST_CASE("RemoteDevice: sessions() counts the server's incarnations, not its co
   CHECK(dev->sessions() == 2);
 }
 
+TEST_CASE("RemoteDevice: Claim's epoch goes with every call; a grant taken over is fenced") {
+  LocalServer server(4, 8, std::nullopt);
+  RemoteDevice a(server.endpoint(), 4, 8, 1000);
+  RemoteDevice b(server.endpoint(), 4, 8, 1000);
+  REQUIRE(a.PutMeta("member", {}, ToBytes("m")).ok());
+  Result<LockReply> claimed = a.Claim(ToBytes("a"), 10000, "member");
+  REQUIRE(claimed.ok());
+  REQUIRE(claimed->epoch > 0);
+  CHECK(claimed->read == ToBytes("m"));
+  a.set_epoch(claimed->epoch);
+  REQUIRE(a.Put(1, Bytes(8, 7)).ok());
+  Result<LockReply> refused = b.Claim(ToBytes("b"), 10000, "");
+  REQUIRE(refused.ok());
+  CHECK(refused->epoch == 0);  // a's lease runs
+  CHECK(refused->holder == ToBytes("a"));
+  Result<LockReply> taken = b.Claim(ToBytes("b"), 10000, "", /*take_over=*/true);
+  REQUIRE(taken.ok());
+  CHECK(taken->broken);
+  CHECK(taken->epoch > claimed->epoch);
+  const Status fenced = a.Put(1, Bytes(8, 9));
+  CHECK(fenced.code() == Code::kFenced);
+  CHECK(a.Get(1).status().code() == Code::kFenced);
+  CHECK(*b.Get(1) == Bytes(8, 7));  // nothing written
+  CHECK(a.Release(ToBytes("a"), {}).code() == Code::kAborted);
+  a.set_epoch(0);
+  CHECK(*a.Get(1) == Bytes(8, 7));  // without an epoch: served, as the course's clients are
+  CHECK(a.sessions() == 1);  // one incarnation
+}
+
 TEST_CASE("RemoteDevice: GetBlocks and PutBlocks batch once Stats has found them") {
   LocalServer server(600, 16, std::nullopt);
   RemoteDevice device(server.endpoint(), 600, 16, 1000);

@@ -51,6 +51,50 @@ TEST_CASE("MetaTable: the lock is recorded when free, broken only past a lease, 
   CHECK(c.lease_ms == 0);
 }
 
+TEST_CASE("MetaTable: Claim is the lock without a block; epochs grow with every grant") {
+  MetaTable t;
+  t.SeedEpochs(1000);
+  LockAnswer a = t.Claim(B("a"), 100, /*take_over=*/false, 0);
+  CHECK(a.epoch == 1001);
+  CHECK_FALSE(a.broken);
+  LockAnswer b = t.Claim(B("b"), 100, false, 100);  // a's lease runs: refused
+  CHECK(b.epoch == 0);
+  CHECK(b.holder == B("a"));
+  b = t.Claim(B("b"), 100, false, 101);  // past it: broken
+  CHECK(b.epoch == 1002);
+  CHECK(b.broken);
+  CHECK(t.Release(B("a"), {}, 102).message() == "LOCK_NOT_HELD claim");
+  REQUIRE(t.Release(B("b"), B("note"), 102).ok());
+  LockAnswer c = t.Claim(B("c"), 100, false, 103);  // a note leaves it free
+  CHECK(c.epoch == 1003);
+  CHECK_FALSE(c.broken);
+  CHECK(c.holder == B("note"));
+  LockAnswer d = t.Claim(B("d"), 100, /*take_over=*/true, 104);  // c's lease runs: taken over
+  CHECK(d.epoch == 1004);
+  CHECK(d.broken);
+  CHECK(t.Lock(kFree, B("e"), 100, kFree, 300).epoch == 1005);  // Lock counts the same way
+}
+
+TEST_CASE("MetaTable: CheckEpoch serves the current grant only, and requests without one") {
+  MetaTable t;
+  CHECK(t.CheckEpoch(0).ok());
+  CHECK(t.CheckEpoch(1).code() == Code::kFenced);  // no grant at all
+  const int64_t first = t.Claim(B("a"), 100, false, 0).epoch;
+  CHECK(t.CheckEpoch(first).ok());
+  REQUIRE(*t.Put(kLockMetaKey, B("a"), B("a, dirty"), 10) == B("a"));  // the intent: same grant
+  CHECK(t.CheckEpoch(first).ok());
+  const int64_t second = t.Claim(B("b"), 100, false, 200).epoch;  // a's lease ran out
+  const Status fenced = t.CheckEpoch(first);
+  CHECK(fenced.code() == Code::kFenced);
+  CHECK(fenced.message() == "FENCED " + std::to_string(first) +
+                                ": the lock was taken over since (epoch now " +
+                                std::to_string(second) + ")");
+  CHECK(t.CheckEpoch(second).ok());
+  REQUIRE(t.Release(B("b"), B("note"), 201).ok());
+  CHECK(t.CheckEpoch(second).code() == Code::kFenced);  // released: nobody writes under it
+  CHECK(t.CheckEpoch(0).ok());
+}
+
 TEST_CASE("MetaTable: an unreadable lock block is decided by a running lease only") {
   MetaTable t;
   CHECK_FALSE(t.LockUnreadable(B("b"), 100, kHeld, kFree, 0));  // no record: undecided

@@ -292,6 +292,8 @@ class Array : public client::BlockDevice {
   // Keeps the grants, sets each member's epoch, checks the records read with them.
   void TakeGrants(std::vector<Grant>& grants, LockView* view);
   bool HoldsAll(const std::vector<int>& members) const;
+  // Whether this client's grants are on a majority of the members that keep records.
+  bool KeepsMajority() const;
   // Not every member granted: a majority is kept (the others will give theirs back), a
   // minority given back; answers "held" with who holds it.
   client::LockReply WaitForLock(LockView view);

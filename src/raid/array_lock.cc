@@ -189,6 +189,13 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   for (const client::LockReply& previous : view.previous) {
     if (previous.broken) view.broken = previous;
   }
+  if (!HoldsAll(LockMembers()) && records_changed_ && KeepsMajority()) {
+    // A member still refuses, and the others' records changed: it may be one that another
+    // client failed (it went on without it): learn that before waiting for it.
+    std::vector<MemberRead> reads = ReadRecords();
+    RETURN_IF_ERROR(Reconcile(reads, /*initial=*/false));
+    records_changed_ = false;
+  }
   if (!HoldsAll(LockMembers())) return WaitForLock(std::move(view));
   held_ = mine;
   held_bytes_ = mine_bytes;
@@ -214,12 +221,16 @@ bool Array::HoldsAll(const std::vector<int>& members) const {
   return !members.empty();
 }
 
-client::LockReply Array::WaitForLock(LockView view) {
+bool Array::KeepsMajority() const {
   int keepers = 0;
   for (int s = 0; s < num_servers(); ++s) {
     keepers += grants_[s].kind != GrantKind::kNone && checkable_[s] ? 1 : 0;
   }
-  if (keepers < LockQuorum()) {
+  return keepers >= LockQuorum();
+}
+
+client::LockReply Array::WaitForLock(LockView view) {
+  if (!KeepsMajority()) {
     // Another client holds (or is taking) a majority: give ours back and try again later.
     (void)ReleaseGrants({});
     BackOff();

@@ -24,7 +24,7 @@ struct Client {
     ArrayOptions options;
     options.force = force;
     array = std::make_unique<Array>(
-        rig.raw, rig.array->num_blocks(), kBs,
+        rig.View(), rig.array->num_blocks(), kBs,
         [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, options);
   }
   Status Lock() {
@@ -61,11 +61,11 @@ void Start(Array& array) {
 TEST_CASE("Members: a new array gets a record on every member, a second client adopts it") {
   Rig rig(4, kBlocks, kBs);
   REQUIRE(rig.array->Assemble().ok());
-  for (auto& s : rig.servers) CHECK(s->GetMeta(kMemberKey)->empty());  // none before the lock
+  for (auto& s : rig.servers) CHECK(s->raw_meta(kMemberKey).empty());  // none before the lock
   Command(*rig.array, [] {});
   CHECK(rig.events.empty());
   CHECK(rig.array->generation() == 1);
-  for (auto& s : rig.servers) CHECK_FALSE(s->GetMeta(kMemberKey)->empty());
+  for (auto& s : rig.servers) CHECK_FALSE(s->raw_meta(kMemberKey).empty());
   Client b(rig);
   REQUIRE(b.array->Assemble().ok());
   CHECK(b.events.empty());
@@ -336,10 +336,10 @@ TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done
   Status assembled = b.array->Assemble();
   REQUIRE_MESSAGE(assembled.ok(), assembled.ToString());
   REQUIRE(b.array->failed(2));
-  rig.wrappers[3]->set_limit(300);  // reads past stripe 300 fail: the 10th batch stops it
+  rig.views[3]->set_limit(300);  // b's reads past stripe 300 fail: the 10th batch stops it
   REQUIRE(b.Lock().ok());
   REQUIRE_FALSE(b.array->Repair(2, nullptr).ok());
-  rig.wrappers[3]->set_limit(-1);
+  rig.views[3]->set_limit(-1);
   (void)b.Unlock();
   // A new client finds server 2 rebuilt for 288 stripes (9 batches, recorded when it stopped)
   // and reads them from it; the rest is rebuilt from the others.
@@ -366,6 +366,110 @@ TEST_CASE("Repair: an interrupted repair resumes where it stopped, the part done
   CHECK(events == std::vector<std::string>{"repair of server 2 resumes at stripe 288 of 384"});
   for (int v = 1; v < nb; ++v) REQUIRE(*c.Get(v) == Pattern(v, kBs, 3));
   CHECK(rig.ParityConsistent());
+}
+
+// ---------------------------------------------------------------------------------------------
+// The lock on a majority of the members, and fencing.
+
+bool Holds(Array& array, const char* who) {
+  Result<client::LockReply> r = array.Lock(0, Who(who), kLease);
+  REQUIRE_MESSAGE(r.ok(), r.status().ToString());
+  return !client::LockConvention::HeldByOther(r->old);
+}
+
+TEST_CASE("Lock: held on every member; a second client waits, naming the holder") {
+  Rig rig(4, kBlocks, kBs);
+  Start(*rig.array);
+  Client b(rig);
+  REQUIRE(b.array->Assemble().ok());
+  REQUIRE(Holds(*rig.array, "a"));
+  for (int s = 1; s < 4; ++s)
+    CHECK(ToString(rig.servers[s]->raw_meta(kLockKey)).find("held a") != std::string::npos);
+  Result<client::LockReply> waiting = b.array->Lock(0, Who("b"), kLease);
+  REQUIRE(waiting.ok());
+  CHECK(client::LockConvention::HeldByOther(waiting->old));
+  CHECK(waiting->holder == Who("a"));
+  REQUIRE(rig.array->Unlock(0, Who("a"), {}).ok());
+  CHECK(Holds(*b.array, "b"));
+  REQUIRE(b.Unlock().ok());
+}
+
+TEST_CASE("Lock: the loss of server 0 leaves a majority: two clients still exclude each other") {
+  Rig rig(4, kBlocks, kBs);
+  Start(*rig.array);
+  FillAll(rig);
+  Client b(rig);
+  REQUIRE(b.array->Assemble().ok());
+  rig.servers[0]->SetFailed(true);
+  REQUIRE(Holds(*rig.array, "a"));  // on servers 1..3
+  CHECK(rig.array->failed(0));
+  CHECK_FALSE(Holds(*b.array, "b"));
+  REQUIRE(rig.array->Put(7, Pattern(7, kBs, 3)).ok());
+  REQUIRE(rig.array->Unlock(0, Who("a"), {}).ok());
+  REQUIRE(Holds(*b.array, "b"));
+  CHECK(*b.array->Get(7) == Pattern(7, kBs, 3));
+  REQUIRE(b.Unlock().ok());
+}
+
+TEST_CASE("Lock: a majority is kept while the rest is waited for, a minority given back") {
+  Rig rig(4, kBlocks, kBs);
+  Start(*rig.array);
+  // Another client holds server 3 alone: a gets 0, 1, 2 (a majority of 4) and waits for 3.
+  REQUIRE(rig.servers[3]->Claim(Who("x"), kLease, "", false)->epoch > 0);
+  CHECK_FALSE(Holds(*rig.array, "a"));
+  CHECK(ToString(rig.servers[1]->raw_meta(kLockKey)).find("held a") != std::string::npos);
+  REQUIRE(rig.servers[3]->Release(Who("x"), {}).ok());
+  CHECK(Holds(*rig.array, "a"));  // only server 3 asked this time
+  REQUIRE(rig.array->Unlock(0, Who("a"), {}).ok());
+  // Another client holds 2 and 3: a's two grants are a minority, given back.
+  REQUIRE(rig.servers[2]->Claim(Who("x"), kLease, "", false)->epoch > 0);
+  REQUIRE(rig.servers[3]->Claim(Who("x"), kLease, "", false)->epoch > 0);
+  CHECK_FALSE(Holds(*rig.array, "a"));
+  CHECK(ToString(rig.servers[1]->raw_meta(kLockKey)).find("held") == std::string::npos);
+  CHECK(client::LockConvention::HeldByOther(rig.servers[0]->raw(0)) == false);
+}
+
+TEST_CASE("Fencing: a holder whose lock was taken over writes nothing, and says so") {
+  Rig rig(4, kBlocks, kBs);
+  Start(*rig.array);
+  FillAll(rig);
+  Client b(rig);
+  REQUIRE(b.array->Assemble().ok());
+  REQUIRE(Holds(*rig.array, "a"));
+  REQUIRE(rig.array->Put(5, Pattern(5, kBs, 1)).ok());        // a is dirty
+  for (auto& s : rig.servers) s->AdvanceClockMs(kLease + 1);  // a stopped past its lease
+  Result<client::LockReply> broken = b.array->Lock(0, Who("b"), kLease);
+  REQUIRE(broken.ok());
+  CHECK(broken->broken);
+  REQUIRE(b.array->Put(5, Pattern(5, kBs, 2)).ok());  // acknowledged
+  REQUIRE(b.Unlock().ok());
+  // a resumes: its next write is refused everywhere, before anything is written.
+  const Status late = rig.array->Put(5, Pattern(5, kBs, 9));
+  CHECK(late.code() == Code::kFenced);
+  CHECK(rig.array->Unlock(0, Who("a"), {}).code() == Code::kAborted);
+  REQUIRE(Holds(*b.array, "b"));
+  CHECK(*b.array->Get(5) == Pattern(5, kBs, 2));
+  REQUIRE(b.Unlock().ok());
+  CHECK(rig.ParityConsistent());
+  // a takes the lock again like anyone.
+  REQUIRE(Holds(*rig.array, "a"));
+  REQUIRE(rig.array->Unlock(0, Who("a"), {}).ok());
+}
+
+TEST_CASE("Members: a record changed by another client is converged on, never a failure") {
+  Rig rig(4, kBlocks, kBs);
+  Start(*rig.array);
+  Client b(rig);
+  REQUIRE(b.array->Assemble().ok());
+  rig.servers[2]->SetFailed(true);
+  Command(*rig.array, [&] { (void)rig.array->Get(2); });  // a fails server 2, publishes
+  rig.servers[2]->SetFailed(false);
+  REQUIRE(rig.array->failed(2));
+  REQUIRE(b.Lock().ok());  // b meets a's records: it adopts them, rejects nobody else
+  CHECK(b.array->failed(2));
+  for (int s : {0, 1, 3}) CHECK_FALSE(b.array->failed(s));
+  CHECK(b.array->generation() == rig.array->generation());
+  REQUIRE(b.Unlock().ok());
 }
 
 }  // namespace

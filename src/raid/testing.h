@@ -22,38 +22,51 @@ class Server : public client::BlockDevice {
  public:
   explicit Server(client::MemoryDevice* device) : device_(device) {}
   Result<Bytes> Get(int block) override {
+    Apply();
     if (Beyond(block)) return OutOfRange(device_->Get(block), block);
     return device_->Get(block);
   }
   Status Put(int block, const Bytes& data) override {
+    Apply();
     if (Beyond(block)) return OutOfRange(device_->Put(block, data), block);
     return device_->Put(block, data);
   }
   Result<Bytes> RSM(int block) override {
+    Apply();
     if (Beyond(block)) return OutOfRange(device_->RSM(block), block);
     return device_->RSM(block);
   }
   int num_blocks() const override { return device_->num_blocks(); }
   int block_size() const override { return device_->block_size(); }
-  Result<Bytes> GetMeta(const std::string& key) override { return device_->GetMeta(key); }
+  Result<Bytes> GetMeta(const std::string& key) override {
+    Apply();
+    return device_->GetMeta(key);
+  }
   Result<Bytes> PutMeta(const std::string& key, const Bytes& expected,
                         const Bytes& value) override {
+    Apply();
     return device_->PutMeta(key, expected, value);
   }
   Result<client::LockReply> Lock(int block, const Bytes& holder, int lease_ms) override {
+    Apply();
     return device_->Lock(block, holder, lease_ms);
   }
   Status Unlock(int block, const Bytes& holder, const Bytes& note) override {
+    Apply();
     return device_->Unlock(block, holder, note);
   }
   Result<client::LockReply> Claim(const Bytes& holder, int lease_ms, const std::string& read_key,
                                   bool take_over) override {
+    Apply();
     return device_->Claim(holder, lease_ms, read_key, take_over);
   }
   Status Release(const Bytes& holder, const Bytes& note) override {
+    Apply();
     return device_->Release(holder, note);
   }
-  void set_epoch(int64_t epoch) override { device_->set_epoch(epoch); }
+  // Kept here and set on the device before each call: two clients' Servers over one device
+  // (Rig::View) send each its own epoch, as two RemoteDevices would.
+  void set_epoch(int64_t epoch) override { epoch_ = epoch; }
   uint64_t sessions() const override { return device_->sessions(); }
   void set_limit(int limit) { limit_ = limit; }
 
@@ -67,8 +80,12 @@ class Server : public client::BlockDevice {
     return Status::Error(Code::kOutOfRange, "block " + std::to_string(block) + " out of range");
   }
 
+  // This client's epoch, set on the device for the call.
+  void Apply() { device_->set_epoch(epoch_); }
+
   client::MemoryDevice* device_;
   int limit_ = -1;
+  int64_t epoch_ = 0;
 };
 
 // N in-memory servers under one array, with the events it reported.
@@ -84,6 +101,15 @@ struct Rig {
     array = std::make_unique<Array>(
         raw, num_blocks, block_size,
         [this](const ArrayEvent& e) { events.push_back(e.ToString()); }, ArrayOptions{lock, false});
+  }
+  // The servers as another client sees them (each its own epochs).
+  std::vector<client::BlockDevice*> View() {
+    std::vector<client::BlockDevice*> view;
+    for (auto& s : servers) {
+      views.push_back(std::make_unique<Server>(s.get()));
+      view.push_back(views.back().get());
+    }
+    return view;
   }
   size_t Calls() const {
     size_t total = 0;
@@ -154,6 +180,7 @@ struct Rig {
 
   std::vector<std::unique_ptr<client::MemoryDevice>> servers;
   std::vector<std::unique_ptr<Server>> wrappers;
+  std::vector<std::unique_ptr<Server>> views;  // other clients' (View)
   std::vector<client::BlockDevice*> raw;
   std::unique_ptr<Array> array;
   std::vector<std::string> events;

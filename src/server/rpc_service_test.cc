@@ -210,6 +210,36 @@ TEST_CASE("RpcService: Lock's checksum error is RSM's, in both conventions") {
   CHECK(store.GetMeta("lock")->empty());
 }
 
+TEST_CASE("RpcService: Claim and Release, and a request fenced by its epoch") {
+  BlockStore store({4, 4, std::nullopt});
+  RpcService service(&store, {});
+  const std::string claim =
+      B64Param("bWU=") + IntParam(1000) + StringParam("member") +
+      "<param><value><boolean>0</boolean></value></param>\n";
+  const std::string granted = Call(service, "Claim", claim);
+  CHECK(Contains(granted, "<name>read</name>"));
+  CHECK_FALSE(Contains(granted, "<name>old</name>"));
+  const int64_t epoch = store.Claim(ToBytes("other"), 1000, "", /*take_over=*/true)->epoch;
+  REQUIRE(epoch > 0);
+  const std::string put = "<?xml version='1.0'?>\n<methodCall>\n<methodName>Put</methodName>\n"
+                          "<params>\n" + IntParam(1) + B64Param("AQIDBA==") +
+                          "</params>\n</methodCall>\n";
+  CHECK(Contains(service.Handle(put, epoch), "<i4>0</i4>"));
+  const std::string stale = service.Handle(put, epoch - 1);  // the grant taken over above
+  CHECK(Contains(stale, "FENCED " + std::to_string(epoch - 1) + ": the lock was taken over"));
+  CHECK(Contains(service.Handle(put, 0), "<i4>0</i4>"));  // no epoch: the course's clients
+  // The lock calls ignore the epoch: a stale holder's Release is refused by its record only.
+  CHECK(Contains(Call(service, "Release", B64Param("bWU=") + B64Param("")),
+                 "LOCK_NOT_HELD claim"));
+  rpc::HttpMessage request;
+  request.body = put;
+  request.headers[rpc::kEpochHeader] = "x1";
+  CHECK(Contains(service.HandleRequest(request), "FENCED x1: not an epoch"));
+  request.headers[rpc::kEpochHeader] = std::to_string(epoch);
+  CHECK(Contains(service.HandleRequest(request), "<i4>0</i4>"));
+  CHECK(service.ReplyHeaders().rfind("X-Memoryfs-Incarnation: ", 0) == 0);
+}
+
 TEST_CASE("RpcService: without metadata the four methods are unknown, as on the Python server") {
   BlockStore store({4, 4, std::nullopt});
   RpcServiceOptions options;
@@ -220,6 +250,7 @@ TEST_CASE("RpcService: without metadata the four methods are unknown, as on the 
   CHECK(Contains(Call(service, "Lock", IntParam(0) + B64Param("bWU=") + IntParam(10)),
                  "<class 'Exception'>:method \"Lock\" is not supported"));
   CHECK(Contains(Call(service, "RSM", IntParam(0)), "AAAAAA=="));  // the blocks as ever
+  CHECK(service.ReplyHeaders().empty());  // as the Python server: no incarnation
 }
 
 }  // namespace memoryfs::server

@@ -42,6 +42,7 @@ Shell::Shell(client::BlockDevice& device, const ShellOptions& options, std::istr
       client_(ClientLayer(device, options, dialect_, out)),
       fs_(client_ ? *client_ : device, options.geometry, err),
       lock_(client_ ? *client_ : device, options.geometry.lock_block()),
+      start_lock_(device, options.geometry.lock_block()),
       stream_reader_(in, out) {}
 
 int Shell::RunCommand(std::string_view line) {
@@ -102,7 +103,7 @@ Status Shell::Start() {
     const auto init = [&] { status = fs_.InitRoot(); };
     // On an array, under the lock like every write (the course's single server: without).
     if (hooks_.lock_server >= 0) {
-      Locked(init);
+      Locked(init, &start_lock_);
     } else {
       init();
     }
@@ -247,8 +248,9 @@ void Shell::Log(std::string_view text) { err_ << text << "\n"; }
 
 void Shell::Inspect(std::string_view text) { Inspection() << text << "\n"; }
 
-void Shell::Locked(const std::function<void()>& body) {
-  Status acquired = lock_.Acquire(hooks_.stop_requested);
+void Shell::Locked(const std::function<void()>& body, DiskLock* lock) {
+  if (lock == nullptr) lock = &lock_;
+  Status acquired = lock->Acquire(hooks_.stop_requested);
   if (acquired.code() == Code::kCancelled) {  // the shell stops; nothing was done
     return Record(Outcome::kFailed);
   }
@@ -261,7 +263,7 @@ void Shell::Locked(const std::function<void()>& body) {
     // outage, on stderr so that the command's output stays exact.
     if (!running_unlocked_) {
       const std::string server = std::to_string(hooks_.lock_server);
-      Log("WARNING: the lock (block " + std::to_string(lock_.block()) + " on server " + server +
+      Log("WARNING: the lock (block " + std::to_string(lock->block()) + " on server " + server +
           ") is unavailable: " + acquired.ToString() + "; continuing without it until 'repair " +
           server + "'");
       running_unlocked_ = true;
@@ -270,7 +272,7 @@ void Shell::Locked(const std::function<void()>& body) {
   }
   running_unlocked_ = false;
   body();
-  Status released = lock_.Release();
+  Status released = lock->Release();
   if (!released.ok()) PrintError(released, false);
 }
 

@@ -150,6 +150,7 @@ class Shell {
   void set_hooks(ShellHooks hooks) {
     hooks_ = std::move(hooks);
     lock_.set_options(hooks_.lock);
+    start_lock_.set_options(hooks_.lock);
   }
 
   uint32_t cwd() const { return cwd_; }
@@ -214,8 +215,9 @@ class Shell {
   // help [COMMAND]: the available commands with their usage, or one of them.
   template <typename Table>
   void Help(const Table& commands, const Args& args);
-  // Acquire, body, Release; device errors of the lock are printed.
-  void Locked(const std::function<void()>& body);
+  // Acquire, body, Release of `lock` (null: the commands' lock_); device errors of the lock
+  // are printed.
+  void Locked(const std::function<void()>& body, DiskLock* lock = nullptr);
   // hooks_.settle, its error printed as a warning.
   void Settle();
 
@@ -246,6 +248,9 @@ class Shell {
   std::unique_ptr<client::BlockDevice> client_;
   fs::FileSystem fs_;
   DiskLock lock_;
+  // The lock the start-up writes the root directory under, on an array: on the device itself,
+  // so that the 2023 block cache does not revalidate (fsmain.py takes no lock there at all).
+  DiskLock start_lock_;
   StreamLineReader stream_reader_;  // `in`, prompts on `out`
   LineReader* reader_ = &stream_reader_;
   ShellHooks hooks_;
