@@ -35,6 +35,12 @@ import servers  # noqa: E402
 import shells  # noqa: E402
 from pooling_proxy import PoolingProxy  # noqa: E402
 
+# A command whose lock another shell took over (its lease ran out while it ran): fenced.
+TAKEN_OVER = re.compile(rb"^Error: (FENCED: |ABORTED: the lock was broken by another client)",
+                        re.M)
+# Rebuilding refused for a dirty and degraded array (md's rule, docs/report.md 2.7).
+DIRTY_DEGRADED = re.compile(rb"died inside a command, and with a server failed its stripe "
+                            rb"cannot be resynced")
 FAULTS = ("kill", "kill_repair", "stop", "proxy_blank", "stale", "client_kill", "short_lease",
           "status")
 SERVER_FAULTS = ("kill", "kill_repair", "stop", "proxy_blank")  # at most one per run
@@ -337,11 +343,22 @@ class MultiRun:
             self.on_event(label, event, started, ended)
         plain = EVENT.sub(b"", out)
         if STATUS_ERROR.search(plain) and not line.startswith("repair "):
-            if fenced or "short_lease" in self.plan.faults:
+            if fenced or "short_lease" in self.plan.faults or TAKEN_OVER.search(plain):
+                # The fence at work: a paused holder, or a command slower than its lease
+                # (a loaded machine) whose lock was taken over; nothing of it was written.
                 self.notes.add("fenced_error")
+            elif DIRTY_DEGRADED.search(plain) and self.double_fault():
+                # md's rule: a client died inside a write while a member is lost, so the
+                # stripes it wrote cannot be rebuilt from their parity (the write hole).
+                self.notes.add("dirty_degraded_refusal")
             else:
                 self.violation("array_error", "%s: %r printed %r" % (label, line[:60],
                                                                    plain[:300]))
+
+    def double_fault(self):
+        """Whether the plan kills a client inside a command and also loses a member."""
+        member = {"kill", "kill_repair", "stop", "proxy_blank"}
+        return "client_kill" in self.plan.faults and bool(member & set(self.plan.faults))
 
     def on_event(self, label, event, started, ended):
         failure = FAILURE_EVENT.match(event)

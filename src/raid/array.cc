@@ -240,6 +240,7 @@ Result<std::vector<Bytes>> Array::RebuildMany(const std::vector<Location>& targe
 
 Result<Bytes> Array::Get(int block) {
   if (block < 0 || block >= num_blocks_) return OutOfRange(block);
+  RETURN_IF_ERROR(RenewLease());  // a long command keeps its lock
   const Location at = layout_.DataLocation(block);
   if (IsLockSlot(at)) return GetLock(at);                     // the lock: not covered by parity
   if (Down(at)) return Rebuild(at, ServerFailed(at.server));  // degraded read

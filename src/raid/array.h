@@ -228,6 +228,9 @@ class Array : public client::BlockDevice {
   // After a call to `server`: when its connection was re-opened since it was last checked,
   // its record must still be what this array wrote there (else it is rejected, kUnavailable).
   Status CheckSession(int server);
+  // The record `key` of `server`, read without this client's epoch (reading is no write: it is
+  // answered whether or not our grant there is still current).
+  Result<Bytes> ReadRecord(int server, const char* key);
   // `record`, just read from `server`, is what this array last saw there (or another client's
   // newer view of it); otherwise the member is rejected (kUnavailable).
   Status CheckRecord(int server, const Result<Bytes>& record);

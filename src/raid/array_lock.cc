@@ -394,8 +394,8 @@ void Array::CheckMembers() {
       continue;
     }
     tasks.push_back({s, [this, &members, &locks, s] {
-                       members[s] = servers_[s]->GetMeta(kMemberKey);
-                       if (members[s].ok()) locks[s] = servers_[s]->GetMeta(kLockKey);
+                       members[s] = ReadRecord(s, kMemberKey);
+                       if (members[s].ok()) locks[s] = ReadRecord(s, kLockKey);
                        sessions_[s] = servers_[s]->sessions();
                      }});
   }
@@ -421,7 +421,7 @@ void Array::RunWithMemberChecks(std::vector<Fanout::Task> tasks) {
   for (int s = 0; s < num_servers(); ++s) {
     if (busy[s] || !checkable_[s] || failed_[s]) continue;
     tasks.push_back({s, [this, &records, s] {
-                       records[s] = servers_[s]->GetMeta(kMemberKey);
+                       records[s] = ReadRecord(s, kMemberKey);
                        sessions_[s] = servers_[s]->sessions();
                      }});
   }

@@ -45,7 +45,7 @@ std::vector<Array::MemberRead> Array::ReadRecords() {
   for (int s = 0; s < num_servers(); ++s) {
     if (assembled_ && (failed_[s] || !checkable_[s])) continue;
     tasks.push_back({s, [this, &reads, s] {
-                       reads[s].member = servers_[s]->GetMeta(kMemberKey);
+                       reads[s].member = ReadRecord(s, kMemberKey);
                        sessions_[s] = servers_[s]->sessions();
                      }});
   }
@@ -238,7 +238,7 @@ Status Array::AdoptTruth(const MemberRecord& truth,
 
 void Array::Readmit(int server, const MemberRecord& truth) {
   // Repaired by another client since this one saw it fail: its own record says so.
-  Result<Bytes> read = servers_[server]->GetMeta(kMemberKey);
+  Result<Bytes> read = ReadRecord(server, kMemberKey);
   if (!read.ok()) return;
   Result<MemberRecord> own = DecodeMember(*read);
   if (!own.ok() || own->array_id != truth.array_id || own->generation != truth.generation ||
@@ -328,13 +328,19 @@ Status Array::TakePublished(int s, const Result<Bytes>& answer, const Bytes& wan
   return Status::Ok();
 }
 
+Result<Bytes> Array::ReadRecord(int server, const char* key) {
+  client::BlockDevice* device = servers_[server];
+  device->set_epoch(0);  // a read, not a write: asked whatever became of our grant there
+  Result<Bytes> record = device->GetMeta(key);
+  device->set_epoch(EpochOf(server));
+  return record;
+}
+
 Status Array::CheckSession(int server) {
   if (!assembled_ || !checkable_[server]) return Status::Ok();
   client::BlockDevice* device = servers_[server];
   if (device->sessions() == sessions_[server]) return Status::Ok();
-  device->set_epoch(0);  // a check, not a write: asked whatever became of our grant there
-  Result<Bytes> record = device->GetMeta(kMemberKey);
-  device->set_epoch(EpochOf(server));
+  Result<Bytes> record = ReadRecord(server, kMemberKey);
   sessions_[server] = device->sessions();
   return CheckRecord(server, record);
 }

@@ -91,7 +91,7 @@ Status Array::ResumePoint(int server) {
     rebuilt_[server] = 0;
     return Status::Ok();
   }
-  Result<Bytes> own = servers_[server]->GetMeta(kMemberKey);
+  Result<Bytes> own = ReadRecord(server, kMemberKey);
   if (own.status().code() == Code::kUnimplemented) {
     checkable_[server] = false;  // no records there (a Python server that was unreachable)
     rebuilt_[server] = 0;

@@ -88,6 +88,18 @@ TEST_CASE("FiberLoop: each wait keeps its own deadline, to the millisecond") {
   CHECK(ms0 < 450);
 }
 
+TEST_CASE("FiberLoop: a wait begun past its deadline still takes what has arrived") {
+  SocketPair empty, full;
+  REQUIRE(SendAll(full.out, "z", DeadlineIn(1000)).ok());
+  const Deadline past = Clock::now() - milliseconds(5);
+  Status s_empty, s_full;
+  FiberLoop loop;
+  loop.Run({[&] { s_empty = WaitReadable(empty.in, past); },
+            [&] { s_full = WaitReadable(full.in, past); }});
+  CHECK(s_empty.code() == Code::kDeadlineExceeded);
+  CHECK(s_full.ok());
+}
+
 TEST_CASE("FiberLoop: a lane's exception is rethrown after every lane finished") {
   FiberLoop loop;
   SocketPair p;

@@ -223,6 +223,17 @@ TEST_CASE("Socket: ReceiveSome with nothing to read is kDeadlineExceeded at the 
   CHECK(out == "late");
 }
 
+TEST_CASE("Socket: a wait begun past its deadline still takes what has arrived") {
+  // As after this process was stopped (SIGSTOP) between sending and waiting: the answer that
+  // came meanwhile is an answer, not a timeout.
+  Pair p;
+  const Deadline past = Clock::now() - milliseconds(5);
+  CHECK(WaitReadable(p.client, past).code() == Code::kDeadlineExceeded);  // nothing there
+  REQUIRE(SendAll(p.server, "x", DeadlineIn(1000)).ok());
+  std::this_thread::sleep_for(milliseconds(5));
+  CHECK(WaitReadable(p.client, past).ok());
+}
+
 TEST_CASE("Socket: ReceiveSome returns 0 once the peer has closed") {
   Pair p;
   REQUIRE(SendAll(p.server, "bye", DeadlineIn(1000)).ok());
