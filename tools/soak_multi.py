@@ -39,8 +39,8 @@ from pooling_proxy import PoolingProxy  # noqa: E402
 TAKEN_OVER = re.compile(rb"^Error: (FENCED: |ABORTED: the lock was broken by another client)",
                         re.M)
 # Rebuilding refused for a dirty and degraded array (md's rule, docs/report.md 2.7).
-DIRTY_DEGRADED = re.compile(rb"died inside a command, and with a server failed its stripe "
-                            rb"cannot be resynced")
+DIRTY_DEGRADED = re.compile(rb"died inside a command[^\n]*, and with a server failed its "
+                            rb"stripe cannot be resynced")
 FAULTS = ("kill", "kill_repair", "stop", "proxy_blank", "stale", "client_kill", "short_lease",
           "status")
 SERVER_FAULTS = ("kill", "kill_repair", "stop", "proxy_blank")  # at most one per run

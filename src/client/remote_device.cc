@@ -101,10 +101,10 @@ Status RemoteDevice::Unlock(int block, const Bytes& holder, const Bytes& note) {
 Result<LockReply> RemoteDevice::Claim(const Bytes& holder, int lease_ms,
                                       const std::string& read_key, bool take_over) {
   ++sent_.meta;
-  ASSIGN_OR_RETURN(wire::Reply reply, Call(wire::Method::kClaim, {.key = &read_key,
-                                                                  .holder = &holder,
-                                                                  .lease_ms = lease_ms,
-                                                                  .take_over = take_over}));
+  ASSIGN_OR_RETURN(
+      wire::Reply reply,
+      Call(wire::Method::kClaim,
+           {.key = &read_key, .holder = &holder, .lease_ms = lease_ms, .take_over = take_over}));
   return std::move(reply.lock);
 }
 

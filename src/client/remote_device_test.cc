@@ -305,7 +305,7 @@ TEST_CASE("RemoteDevice: sessions() counts the server's incarnations, not its co
   CHECK(dev->sessions() == 2);
 }
 
-TEST_CASE("RemoteDevice: Claim's epoch goes with every call; a grant taken over is fenced") {
+TEST_CASE("RemoteDevice: Claim's epoch goes with every call, and a grant taken over is fenced") {
   LocalServer server(4, 8, std::nullopt);
   RemoteDevice a(server.endpoint(), 4, 8, 1000);
   RemoteDevice b(server.endpoint(), 4, 8, 1000);
@@ -331,7 +331,7 @@ TEST_CASE("RemoteDevice: Claim's epoch goes with every call; a grant taken over 
   CHECK(a.Release(ToBytes("a"), {}).code() == Code::kAborted);
   a.set_epoch(0);
   CHECK(*a.Get(1) == Bytes(8, 7));  // without an epoch: served, as the course's clients are
-  CHECK(a.sessions() == 1);  // one incarnation
+  CHECK(a.sessions() == 1);         // one incarnation
 }
 
 TEST_CASE("RemoteDevice: GetBlocks and PutBlocks batch once Stats has found them") {

@@ -23,9 +23,9 @@
 // error). A Claim reply is the same struct without `old`, with `read` (base64).
 // Faults are classified by the first rule whose marker the fault string contains:
 //   CHECKSUM_ERROR, CORRUPT -> kChecksumError; IndexError -> kOutOfRange;
-//   LOCK_NOT_HELD -> kAborted; FENCED -> kFenced; "is not supported" (the unknown-method fault of every peer,
-//   e.g. Python's `<class 'Exception'>:method "Lock" is not supported`) -> kUnimplemented;
-//   ValueError -> kInvalidArgument; else kFault.
+//   LOCK_NOT_HELD -> kAborted; FENCED -> kFenced; "is not supported" (the unknown-method fault of
+//   every peer, e.g. Python's `<class 'Exception'>:method "Lock" is not supported`) ->
+//   kUnimplemented; ValueError -> kInvalidArgument; else kFault.
 #pragma once
 
 #include <cstddef>

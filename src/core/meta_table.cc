@@ -131,8 +131,7 @@ Status MetaTable::Unlock(int block, const Bytes& holder, const Bytes& note, int6
   return Status::Ok();
 }
 
-LockAnswer MetaTable::Claim(const Bytes& holder, int64_t lease_ms, bool take_over,
-                           int64_t now_ms) {
+LockAnswer MetaTable::Claim(const Bytes& holder, int64_t lease_ms, bool take_over, int64_t now_ms) {
   LockAnswer answer = Previous(now_ms);
   const bool held = answer.lease_ms > 0;
   const bool expired = held && answer.age_ms > answer.lease_ms;

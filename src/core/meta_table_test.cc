@@ -51,7 +51,7 @@ TEST_CASE("MetaTable: the lock is recorded when free, broken only past a lease, 
   CHECK(c.lease_ms == 0);
 }
 
-TEST_CASE("MetaTable: Claim is the lock without a block; epochs grow with every grant") {
+TEST_CASE("MetaTable: Claim is the lock without a block, and epochs grow with every grant") {
   MetaTable t;
   t.SeedEpochs(1000);
   LockAnswer a = t.Claim(B("a"), 100, /*take_over=*/false, 0);

@@ -418,11 +418,11 @@ class Array : public client::BlockDevice {
   int64_t renewed_at_ms_ = 0;  // steady clock
   int repairing_ = -1;         // the member Repair is writing (its record is kept)
   bool intent_set_ = false;
-  bool fresh_ = false;             // no records at Assemble, none published by us yet
-  bool existed_ = false;           // records at Assemble
-  bool records_changed_ = false;   // a member's record changed under another client
+  bool fresh_ = false;            // no records at Assemble, none published by us yet
+  bool existed_ = false;          // records at Assemble
+  bool records_changed_ = false;  // a member's record changed under another client
   Observed observed_;
-  bool lock_healed_ = false;        // a corrupt lock block was written back once (Lock)
+  bool lock_healed_ = false;  // a corrupt lock block was written back once (Lock)
   bool dirty_ = false;
   std::string dirty_why_;
   Fanout fanout_;

@@ -82,7 +82,8 @@ Array::Grant Array::AskLock(int server, const Bytes& mine, int lease_ms, bool re
 
 bool Array::Granted(const Grant& grant) {
   if (!grant.reply.ok()) return false;
-  if (grant.kind == GrantKind::kPlain) return !client::LockConvention::HeldByOther(grant.reply->old);
+  if (grant.kind == GrantKind::kPlain)
+    return !client::LockConvention::HeldByOther(grant.reply->old);
   return grant.reply->epoch > 0;
 }
 
@@ -92,9 +93,8 @@ std::vector<Array::Grant> Array::LockRound(const std::vector<int>& members, cons
   std::vector<Fanout::Task> tasks;
   for (int s : members) {
     if (grants_[s].kind != GrantKind::kNone) continue;  // held since an earlier attempt
-    tasks.push_back({s, [this, &grants, &mine, s, lease_ms] {
-                       grants[s] = AskLock(s, mine, lease_ms);
-                     }});
+    tasks.push_back(
+        {s, [this, &grants, &mine, s, lease_ms] { grants[s] = AskLock(s, mine, lease_ms); }});
   }
   fanout_.RunAll(std::move(tasks));
   const int at = lock_at_.server;
@@ -203,8 +203,8 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   renewed_at_ms_ = NowMs();
   // A later corruption of the lock block is healed again, once its RSM worked.
   if (grants_[lock_at_.server].kind == GrantKind::kLock) lock_healed_ = false;
-  client::LockReply reply = view.broken ? HolderOf({GrantKind::kClaim, *view.broken})
-                                        : client::LockReply{};
+  client::LockReply reply =
+      view.broken ? HolderOf({GrantKind::kClaim, *view.broken}) : client::LockReply{};
   reply.old = client::LockConvention::Released(block_size_);
   reply.broken = view.broken.has_value();
   if (Status after = AfterLock(view); !after.ok()) {
@@ -255,8 +255,8 @@ Status Array::ReleaseGrants(const Bytes& note) {
                        } else if (kind == GrantKind::kClaim) {
                          results[s] = device->Release(mine, note);
                        } else {
-                         results[s] =
-                             device->Put(lock_at_.block, client::LockConvention::Released(block_size_));
+                         results[s] = device->Put(lock_at_.block,
+                                                  client::LockConvention::Released(block_size_));
                        }
                        device->set_epoch(0);
                      }});
@@ -322,13 +322,13 @@ Status Array::OnEveryGrant(const Bytes& value, const char* what) {
       MarkFailed(s, "PUT");
     } else if (CheckSession(s).ok()) {
       lost = true;  // kFenced: another client holds the lock there now
-    }  // else it restarted (blank): rejected, not a takeover
+    }               // else it restarted (blank): rejected, not a takeover
   }
   if (lost) {
-    return Status::Error(Code::kFenced, "this client's lock was taken over by another client (its "
-                                        "lease of " +
-                                            std::to_string(lease_ms_) + " ms had expired): " +
-                                            what);
+    return Status::Error(Code::kFenced,
+                         "this client's lock was taken over by another client (its "
+                         "lease of " +
+                             std::to_string(lease_ms_) + " ms had expired): " + what);
   }
   held_bytes_ = value;
   return Status::Ok();
@@ -372,9 +372,9 @@ Status Array::ClaimTarget(int server) {
   }
   if (!grant.reply.ok()) return grant.reply.status();
   if (!Granted(grant)) {
-    return Status::Error(Code::kAborted, "server " + std::to_string(server) +
-                                             " is locked by another client: " +
-                                             ToString(HolderOf(grant).holder));
+    return Status::Error(Code::kAborted,
+                         "server " + std::to_string(server) +
+                             " is locked by another client: " + ToString(HolderOf(grant).holder));
   }
   servers_[server]->set_epoch(grant.reply->epoch);
   grants_[server] = std::move(grant);

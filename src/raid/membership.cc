@@ -196,12 +196,11 @@ Status Array::CheckFileSystem(const MemberRecord& truth) const {
       (truth.num_inodes == options_.num_inodes && truth.inode_size == options_.inode_size)) {
     return Status::Ok();
   }
-  return Status::Error(Code::kInvalidArgument,
-                       "these servers hold a file system made with -ni " +
-                           std::to_string(truth.num_inodes) + " -is " +
-                           std::to_string(truth.inode_size) + "; this shell was given -ni " +
-                           std::to_string(options_.num_inodes) + " -is " +
-                           std::to_string(options_.inode_size));
+  return Status::Error(
+      Code::kInvalidArgument,
+      "these servers hold a file system made with -ni " + std::to_string(truth.num_inodes) +
+          " -is " + std::to_string(truth.inode_size) + "; this shell was given -ni " +
+          std::to_string(options_.num_inodes) + " -is " + std::to_string(options_.inode_size));
 }
 
 Status Array::AdoptTruth(const MemberRecord& truth,
@@ -367,8 +366,8 @@ Status Array::CheckRecord(int server, const Result<Bytes>& record) {
   }
   Result<MemberRecord> decoded = DecodeMember(*record);
   if (!decoded.ok()) {
-    Reject(server, "holds something else than this array's record (" +
-                       decoded.status().message() + ")");
+    Reject(server,
+           "holds something else than this array's record (" + decoded.status().message() + ")");
     return gone;
   }
   if (decoded->array_id != view_.array_id && !fresh_) {

@@ -377,7 +377,7 @@ bool Holds(Array& array, const char* who) {
   return !client::LockConvention::HeldByOther(r->old);
 }
 
-TEST_CASE("Lock: held on every member; a second client waits, naming the holder") {
+TEST_CASE("Lock: held on every member, and a second client waits, naming the holder") {
   Rig rig(4, kBlocks, kBs);
   Start(*rig.array);
   Client b(rig);

@@ -175,7 +175,8 @@ void HttpServer::Serve(int fd) {
       } else if (req.target != options_.rpc_path) {
         reply = FormatResponse(404, "text/plain", "No such page\n", open, http10);
       } else {
-        reply = FormatResponse(200, "text/xml", handler_(req), open, http10, options_.reply_headers);
+        reply =
+            FormatResponse(200, "text/xml", handler_(req), open, http10, options_.reply_headers);
       }
     }
     if (!SendAll(conn, reply, DeadlineIn(kReadTimeoutMs)).ok()) break;

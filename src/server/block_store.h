@@ -4,14 +4,13 @@
 // mutex. Knows nothing of XML-RPC.
 #pragma once
 
-#include <shared_mutex>
-
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <shared_mutex>
 #include <string>
 #include <vector>
 
@@ -102,7 +101,7 @@ class BlockStore {
   Result<Bytes> RsmLocked(int block);
 
   const BlockStoreOptions options_;
-  std::shared_mutex fence_mu_;  // shared: a fenced request; exclusive: a lock call
+  std::shared_mutex fence_mu_;     // shared: a fenced request; exclusive: a lock call
   const Md5Digest zero_digest_;    // of bs zero bytes
   const Md5Digest locked_digest_;  // of bs bytes of 0x01
   std::mutex mu_;

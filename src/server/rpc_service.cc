@@ -6,8 +6,8 @@
 #include <charconv>
 #include <climits>
 #include <cstdio>
-#include <random>
 #include <map>
+#include <random>
 #include <vector>
 #include <xmlrpc-c/base.hpp>
 #include <xmlrpc-c/xml.hpp>

@@ -213,24 +213,23 @@ TEST_CASE("RpcService: Lock's checksum error is RSM's, in both conventions") {
 TEST_CASE("RpcService: Claim and Release, and a request fenced by its epoch") {
   BlockStore store({4, 4, std::nullopt});
   RpcService service(&store, {});
-  const std::string claim =
-      B64Param("bWU=") + IntParam(1000) + StringParam("member") +
-      "<param><value><boolean>0</boolean></value></param>\n";
+  const std::string claim = B64Param("bWU=") + IntParam(1000) + StringParam("member") +
+                            "<param><value><boolean>0</boolean></value></param>\n";
   const std::string granted = Call(service, "Claim", claim);
   CHECK(Contains(granted, "<name>read</name>"));
   CHECK_FALSE(Contains(granted, "<name>old</name>"));
   const int64_t epoch = store.Claim(ToBytes("other"), 1000, "", /*take_over=*/true)->epoch;
   REQUIRE(epoch > 0);
-  const std::string put = "<?xml version='1.0'?>\n<methodCall>\n<methodName>Put</methodName>\n"
-                          "<params>\n" + IntParam(1) + B64Param("AQIDBA==") +
-                          "</params>\n</methodCall>\n";
+  const std::string put =
+      "<?xml version='1.0'?>\n<methodCall>\n<methodName>Put</methodName>\n"
+      "<params>\n" +
+      IntParam(1) + B64Param("AQIDBA==") + "</params>\n</methodCall>\n";
   CHECK(Contains(service.Handle(put, epoch), "<i4>0</i4>"));
   const std::string stale = service.Handle(put, epoch - 1);  // the grant taken over above
   CHECK(Contains(stale, "FENCED " + std::to_string(epoch - 1) + ": the lock was taken over"));
   CHECK(Contains(service.Handle(put, 0), "<i4>0</i4>"));  // no epoch: the course's clients
   // The lock calls ignore the epoch: a stale holder's Release is refused by its record only.
-  CHECK(Contains(Call(service, "Release", B64Param("bWU=") + B64Param("")),
-                 "LOCK_NOT_HELD claim"));
+  CHECK(Contains(Call(service, "Release", B64Param("bWU=") + B64Param("")), "LOCK_NOT_HELD claim"));
   rpc::HttpMessage request;
   request.body = put;
   request.headers[rpc::kEpochHeader] = "x1";

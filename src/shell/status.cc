@@ -65,9 +65,9 @@ std::string RepairUnderWay(const raid::Array& array) {
   const int server = std::atoi(seen.holder->doing.c_str() + 7);
   const auto it = seen.newest->failed.find(server);
   if (it == seen.newest->failed.end()) return "";
-  return "repair of server " + std::to_string(server) + " in progress by " +
-         seen.holder->holder + ": " + std::to_string(it->second) + " of " +
-         std::to_string(array.server_blocks()) + " stripes rebuilt";
+  return "repair of server " + std::to_string(server) + " in progress by " + seen.holder->holder +
+         ": " + std::to_string(it->second) + " of " + std::to_string(array.server_blocks()) +
+         " stripes rebuilt";
 }
 
 std::string Scan(const raid::Array& array, const std::vector<int>& failed,
@@ -110,9 +110,10 @@ Health PrintArrayStatus(raid::Array& array,
       << "  state: " << HealthName(health) << "\n";
   const raid::Array::Observed& seen = array.observed();
   out << "   lock: "
-      << (seen.holder ? "held by " + seen.holder->holder +
-                            (seen.holder->doing.empty() ? "" : ", running '" + seen.holder->doing + "'")
-                      : std::string("free"))
+      << (seen.holder
+              ? "held by " + seen.holder->holder +
+                    (seen.holder->doing.empty() ? "" : ", running '" + seen.holder->doing + "'")
+              : std::string("free"))
       << "\n";
   PrintAdvice(array, health, failed, out);
   out << "   scan: " << Scan(array, failed, last_scrub) << "\n";
@@ -121,8 +122,7 @@ Health PrintArrayStatus(raid::Array& array,
   for (int s = 0; s < array.num_servers(); ++s) unrecorded |= !array.checkable(s);
   if (unrecorded) out << "\n        * keeps no array records (a Python server)\n";
   out << "\nerrors: "
-      << (health == Health::kFailed
-              ? "the blocks of the failed servers cannot be read (DATA_LOSS)"
+      << (health == Health::kFailed ? "the blocks of the failed servers cannot be read (DATA_LOSS)"
           : array.dirty() ? "a client died while writing: the parity of the stripes it wrote "
                             "may be stale;\n        rebuilding is refused without -force 1"
                           : "No known data errors")
