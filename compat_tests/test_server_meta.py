@@ -10,6 +10,7 @@ unknown-method fault for each of the four, which is what clients fall back on
 (docs/protocol.md, "Metadata and the recorded lock").
 """
 
+import http.client
 import subprocess
 import sys
 import threading
@@ -116,8 +117,10 @@ def test_at_most_32_keys_besides_the_lock(cpp):
 def test_lock_free_held_and_unlock(cpp):
     a, b = cpp.proxy(), cpp.proxy()
     first = a.Lock(0, b"client-a", 30000)
+    epoch = first.pop("epoch")
     assert first == {"old": RELEASED, "holder": b"", "age_ms": -1, "lease_ms": 0,
                      "broken": False}
+    assert type(epoch) is int and epoch > 0  # the grant's epoch
     assert a.Get(0) == LOCKED
     assert a.GetMeta("lock") == b"client-a"
     second = b.Lock(0, b"client-b", 30000)
@@ -126,6 +129,7 @@ def test_lock_free_held_and_unlock(cpp):
     assert second["lease_ms"] == 30000
     assert 0 <= second["age_ms"] < 5000
     assert second["broken"] is False
+    assert second["epoch"] == 0  # not granted
     assert type(second["age_ms"]) is int
     with pytest.raises(xmlrpc.client.Fault) as refused:
         b.Unlock(0, b"client-b", b"")
@@ -201,7 +205,7 @@ def test_lock_wire_types(cpp):
     outcome = raw_call(cpp.port, request_xml("Lock", int_xml(0), base64_xml(b"me"),
                                              int_xml(1000)))
     assert outcome.wire_type == "struct"
-    assert set(outcome.value) == {"old", "holder", "age_ms", "lease_ms", "broken"}
+    assert set(outcome.value) == {"old", "holder", "age_ms", "lease_ms", "broken", "epoch"}
     assert outcome.value["old"] == RELEASED
     assert raw_call(cpp.port, request_xml("GetMeta", "<string>lock</string>")).wire_type == \
         "base64"
@@ -277,7 +281,7 @@ def test_lock_waits_while_a_plain_rsm_holder_holds(cpp):
         reply = ours.Lock(0, b"ours", lease)
         # Held, and no record to expire: never broken, however short our lease.
         assert reply == {"old": LOCKED, "holder": b"", "age_ms": -1, "lease_ms": 0,
-                         "broken": False}
+                         "broken": False, "epoch": 0}
         assert ours.GetMeta("lock") == b""
     assert fault(call(cpp, "Unlock", 0, b"ours", b"")) == (1, "LOCK_NOT_HELD 0")
     python_shell.Put(0, RELEASED)                            # the shell releases
@@ -344,3 +348,36 @@ def test_reference_server_answers_unknown_method(ref, method, params):
     assert fault(call(ref, method, *params)) == (
         1, "<class 'Exception'>:method \"%s\" is not supported" % method)
     assert ref.proxy().Get(0) == RELEASED                    # Lock did no RSM there
+
+
+def test_claim_release_and_the_epoch_fence_seen_by_a_python_client(cpp):
+    """Claim and Release as Python's xmlrpc.client sees them, and the X-Memoryfs-Epoch header:
+    a request under a grant that another client took over is refused, nothing written; one
+    without the header (the course's clients) is served as ever."""
+    a, b = cpp.proxy(), cpp.proxy()
+    a.PutMeta("member", b"", b"m")
+    mine = a.Claim(b"a", 30000, "member", False)
+    assert mine["read"] == b"m" and mine["broken"] is False and mine["epoch"] > 0
+    assert "old" not in mine
+    refused = b.Claim(b"b", 30000, "", False)
+    assert refused["epoch"] == 0 and refused["holder"] == b"a"
+
+    def put(epoch, data):
+        body = xmlrpc.client.dumps((1, data), "Put").encode()
+        connection = http.client.HTTPConnection("127.0.0.1", cpp.port, timeout=5)
+        connection.request("POST", "/RPC2", body, {"Content-Type": "text/xml",
+                                                   "X-Memoryfs-Epoch": str(epoch)})
+        reply = connection.getresponse()
+        assert reply.getheader("X-Memoryfs-Incarnation")
+        return reply.read()
+
+    assert b"<i4>0</i4>" in put(mine["epoch"], b"x" * 16)
+    taken = b.Claim(b"b", 30000, "", True)  # take_over
+    assert taken["broken"] is True and taken["epoch"] > mine["epoch"]
+    stale = put(mine["epoch"], b"y" * 16)
+    assert b"FENCED %d: the lock was taken over since (epoch now %d)" % (
+        mine["epoch"], taken["epoch"]) in stale
+    assert a.Get(1)[:1] == b"x"  # nothing written; no header: served
+    assert fault(call(cpp, "Release", b"a", b"")) == (1, "LOCK_NOT_HELD claim")
+    assert b.Release(b"b", b"note") == 0
+    assert a.GetMeta("lock") == b"note"

@@ -194,6 +194,16 @@ class Array : public client::BlockDevice {
   // stays failed. Defined in repair.cc.
   Status Repair(int server, const Progress& progress);
 
+  // `online <server>`: takes back a member failed by mistake (a timeout, a stopped server or
+  // shell) without rebuilding it, once every stripe with it adds up and every block passes its
+  // checksum (a scrub that writes nothing): it missed no write. Another failed member that
+  // answers is read for the check and stays failed ('online' it next: a way back from FAILED
+  // when two were failed by mistake). Refuses, nothing written, when it is not failed, another
+  // failed member does not answer, it is unreachable, blank or of another array, or a stripe
+  // does not add up (kDataLoss: then 'repair'). Returns the stripes checked.
+  // Defined in online.cc.
+  Result<int> Online(int server, const Progress& progress);
+
   // Reads every stripe (all N servers, in batches read in parallel) and checks each block's
   // checksum and each stripe's parity; the lock block is not file-system data and is skipped.
   // With `repair`: a stripe with one block failing its checksum gets that block rebuilt from
@@ -344,6 +354,8 @@ class Array : public client::BlockDevice {
   Result<std::vector<Bytes>> RebuildMany(const std::vector<Location>& targets,
                                          const std::string& cause);
 
+  // Online's refusals (see Online), checked before anything is read.
+  Status CheckOnlineable(int server);
   // Repair's refusals (see Repair), checked before anything is written.
   Status CheckRepairable(int server);
   // Where a repair of `server` starts (rebuilt_): after an interrupted one, where it stopped.

@@ -229,4 +229,14 @@ inline void CheckAll(Rig& rig, int salt = 0) {
   }
 }
 
+// The first virtual block (the lock block aside) whose data is on `server`.
+inline int FirstBlockOn(const Rig& rig, int server) {
+  for (int v = 0; v < rig.array->num_blocks(); ++v) {
+    if (v != rig.array->lock_block() && rig.array->layout().DataLocation(v).server == server) {
+      return v;
+    }
+  }
+  return -1;
+}
+
 }  // namespace memoryfs::raid::testing

@@ -33,8 +33,10 @@ Result<Devices> MakeDevices(const ShellFlags& flags, DeviceCallbacks callbacks) 
     raid::ArrayOptions options;
     options.lock = flags.geometry.lock();
     options.force = flags.force;
-    options.num_inodes = flags.geometry.max_inodes();
-    options.inode_size = flags.geometry.inode_size();
+    if (flags.command != "status") {  // status reads the array, not its file system
+      options.num_inodes = flags.geometry.max_inodes();
+      options.inode_size = flags.geometry.inode_size();
+    }
     raid::Array::EventSink sink = std::move(callbacks.array_events);
     if (Dialect::For(flags.geometry.edition()).events_name_blocks) {
       devices.namer = std::make_unique<raid::DisconnectNamer>(std::move(sink));

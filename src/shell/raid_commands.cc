@@ -68,6 +68,22 @@ ShellHooks MakeRaidHooks(raid::Array* array,
     out << "Server " << server << " repaired: " << array->server_blocks() << " blocks rebuilt\n";
     return s;
   };
+  hooks.online = [array, &progress](int server, std::ostream& out) -> Status {
+    if (array == nullptr) {
+      return Status::Error(Code::kInvalidArgument,
+                           "online needs a RAID-5 array (-ns 3 or more servers)");
+    }
+    ProgressBar bar(progress, "online server " + std::to_string(server));
+    Result<int> checked =
+        array->Online(server, [&bar](int done, int total) { bar.Update(done, total); });
+    if (!checked.ok()) {
+      bar.Abandon();
+      return checked.status();
+    }
+    out << "Server " << server << " is online: its " << *checked
+        << " stripes add up, nothing rebuilt\n";
+    return Status::Ok();
+  };
   // The last scrub's summary, for status.
   auto last_scrub = std::make_shared<std::string>();
   hooks.status = [array, &remotes, last_scrub](std::ostream& out) {

@@ -153,6 +153,8 @@ bool Shell::Execute(std::string_view line) {
       {"slice", &Shell::Slice, "slice FILE OFFSET COUNT", "keep COUNT bytes from OFFSET"},
       {"mirror", &Shell::Mirror, "mirror FILE", "reverse a file's bytes"},
       {"repair", &Shell::Repair, "repair SERVER", "rebuild a replaced or restarted server"},
+      {"online", &Shell::Online, "online SERVER",
+       "take back a server failed by mistake, once its stripes add up"},
       {"scrub", &Shell::Scrub, "scrub [repair]", "check (and fix) every stripe"},
       {"showload", &Shell::ShowLoad, "showload", "requests per server"},
       {"status", &Shell::ShowStatus, "status", "the health of every server, and what to do"},
@@ -180,6 +182,7 @@ bool Shell::Execute(std::string_view line) {
 
 bool Shell::Available(const std::string& name) const {
   if (name == "repair") return static_cast<bool>(hooks_.repair);
+  if (name == "online") return static_cast<bool>(hooks_.online);
   if (name == "scrub") return static_cast<bool>(hooks_.scrub);
   if (name == "showload") return static_cast<bool>(hooks_.show_load);
   if (name == "status") return static_cast<bool>(hooks_.status);
@@ -429,18 +432,22 @@ void Shell::Mirror(const Args& args) {
 // ---------------------------------------------------------------------------------------------
 // Device commands (hooks; no lock).
 
-void Shell::Repair(const Args& args) {
-  if (args.size() != 2) return Usage("Error: repair requires one argument");
+void Shell::OnServer(const Args& args, const ShellHooks::ServerHook& hook) {
+  if (args.size() != 2) return Usage("Error: " + args[0] + " requires one argument");
   const std::optional<PyInt> server = PyInt::Parse(args[1]);
   if (!server) return Usage("Error: " + args[1] + " not a valid Integer");
   // Any id the hook cannot take is out of range for every array.
   const int id = server->InRange(-1, 1 << 20) ? static_cast<int>(server->Clamped()) : -1;
   // As the spec says: under the lock (taken on the array, so server 0's failure is tolerated).
   Locked([&] {
-    Status status = hooks_.repair(id, out_);
+    Status status = hook(id, out_);
     if (!status.ok()) PrintError(status, false);
   });
 }
+
+void Shell::Repair(const Args& args) { OnServer(args, hooks_.repair); }
+
+void Shell::Online(const Args& args) { OnServer(args, hooks_.online); }
 
 void Shell::Scrub(const Args& args) {
   const bool repair = args.size() == 2 && args[1] == "repair";

@@ -57,7 +57,11 @@ namespace memoryfs::shell {
 struct ShellHooks {
   // repair <server_id>: rebuilds one server and prints its own report on `out`; an error
   // Status is printed as "Error: <status>". Runs under the disk lock.
-  std::function<Status(int server, std::ostream& out)> repair;
+  using ServerHook = std::function<Status(int server, std::ostream& out)>;
+  ServerHook repair;
+  // online <server_id>: takes back a server failed by mistake once every stripe with it adds
+  // up (raid::Array::Online), printing its report on `out`. Runs under the disk lock.
+  ServerHook online;
   // scrub [repair]: checks (and with `repair` fixes) every stripe, printing each finding and
   // a total on `out`; returns whether every stripe is consistent now (false: a mismatch was
   // left unrepaired, the command's outcome is kFailed). An error Status is printed as "Error:
@@ -179,6 +183,10 @@ class Shell {
   void Load(const Args& args);
   void Save(const Args& args);
   void Repair(const Args& args);
+  void Online(const Args& args);
+  // repair and online: the server id (Python's int(), out of range as -1), then the hook
+  // under the lock; its error printed.
+  void OnServer(const Args& args, const ShellHooks::ServerHook& hook);
   void Scrub(const Args& args);
   void ShowLoad(const Args& args);
   void ShowStatus(const Args& args);
