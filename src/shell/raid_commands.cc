@@ -43,6 +43,27 @@ std::string Cell(const Result<client::ServerInfo>& info, int64_t RequestCounts::
   return info.ok() ? std::to_string(info->counts.*field) : "-";
 }
 
+// repair and online: `run` on the array with a progress bar, its report printed on `out`.
+template <typename Run>
+ShellHooks::ServerHook ServerCommand(raid::Array* array, std::ostream& progress,
+                                     const std::string& name, Run run) {
+  return [array, &progress, name, run](int server, std::ostream& out) -> Status {
+    if (array == nullptr) {
+      return Status::Error(Code::kInvalidArgument,
+                           name + " needs a RAID-5 array (-ns 3 or more servers)");
+    }
+    ProgressBar bar(progress, name + " server " + std::to_string(server));
+    Result<std::string> report = run(
+        server, raid::Array::Progress([&bar](int done, int total) { bar.Update(done, total); }));
+    if (!report.ok()) {
+      bar.Abandon();
+      return report.status();
+    }
+    out << *report << "\n";
+    return Status::Ok();
+  };
+}
+
 }  // namespace
 
 ShellHooks MakeRaidHooks(raid::Array* array,
@@ -54,36 +75,18 @@ ShellHooks MakeRaidHooks(raid::Array* array,
     hooks.settle = [array] { return array->Settle(); };
     hooks.lock.recorded = true;
   }
-  hooks.repair = [array, &progress](int server, std::ostream& out) -> Status {
-    if (array == nullptr) {
-      return Status::Error(Code::kInvalidArgument,
-                           "repair needs a RAID-5 array (-ns 3 or more servers)");
-    }
-    ProgressBar bar(progress, "repair server " + std::to_string(server));
-    Status s = array->Repair(server, [&bar](int done, int total) { bar.Update(done, total); });
-    if (!s.ok()) {
-      bar.Abandon();
-      return s;
-    }
-    out << "Server " << server << " repaired: " << array->server_blocks() << " blocks rebuilt\n";
-    return s;
-  };
-  hooks.online = [array, &progress](int server, std::ostream& out) -> Status {
-    if (array == nullptr) {
-      return Status::Error(Code::kInvalidArgument,
-                           "online needs a RAID-5 array (-ns 3 or more servers)");
-    }
-    ProgressBar bar(progress, "online server " + std::to_string(server));
-    Result<int> checked =
-        array->Online(server, [&bar](int done, int total) { bar.Update(done, total); });
-    if (!checked.ok()) {
-      bar.Abandon();
-      return checked.status();
-    }
-    out << "Server " << server << " is online: its " << *checked
-        << " stripes add up, nothing rebuilt\n";
-    return Status::Ok();
-  };
+  hooks.repair = ServerCommand(
+      array, progress, "repair", [array](int server, const auto& bar) -> Result<std::string> {
+        RETURN_IF_ERROR(array->Repair(server, bar));
+        return Result<std::string>("Server " + std::to_string(server) + " repaired: " +
+                                   std::to_string(array->server_blocks()) + " blocks rebuilt");
+      });
+  hooks.online = ServerCommand(
+      array, progress, "online", [array](int server, const auto& bar) -> Result<std::string> {
+        ASSIGN_OR_RETURN(const int checked, array->Online(server, bar));
+        return Result<std::string>("Server " + std::to_string(server) + " is online: its " +
+                                   std::to_string(checked) + " stripes add up, nothing rebuilt");
+      });
   // The last scrub's summary, for status.
   auto last_scrub = std::make_shared<std::string>();
   hooks.status = [array, &remotes, last_scrub](std::ostream& out) {
