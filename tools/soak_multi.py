@@ -41,6 +41,8 @@ TAKEN_OVER = re.compile(rb"^Error: (FENCED: |ABORTED: the lock was broken by ano
 # Rebuilding refused for a dirty and degraded array (md's rule, docs/report.md 2.7).
 DIRTY_DEGRADED = re.compile(rb"died inside a command[^\n]*, and with a server failed its "
                             rb"stripe cannot be resynced")
+DIRTY_DEGRADED_REPAIR = re.compile(rb"died inside a command[^\n]*, and with a server failed the "
+                                   rb"stripes cannot be resynced first")
 FAULTS = ("kill", "kill_repair", "stop", "proxy_blank", "stale", "client_kill", "short_lease",
           "status")
 SERVER_FAULTS = ("kill", "kill_repair", "stop", "proxy_blank")  # at most one per run
@@ -356,9 +358,13 @@ class MultiRun:
                                                                    plain[:300]))
 
     def double_fault(self):
-        """Whether the plan kills a client inside a command and also loses a member."""
+        """Whether the plan stops a client inside a write for good (killed, or stopped past
+        its lease: its lock is broken while it is dirty) and also loses a member: the write
+        hole, two faults by md's rules."""
+        writer = {"client_kill", "stale"}
         member = {"kill", "kill_repair", "stop", "proxy_blank"}
-        return "client_kill" in self.plan.faults and bool(member & set(self.plan.faults))
+        faults = set(self.plan.faults)
+        return bool(writer & faults) and bool(member & faults)
 
     def on_event(self, label, event, started, ended):
         failure = FAILURE_EVENT.match(event)
@@ -536,6 +542,8 @@ class MultiRun:
         if b"is not failed" in text and server == self.plan.victim and self.blank_pending:
             self.violation("blank_unnoticed", "%s: %r after a blank restart printed %r"
                            % (label, line, text[:300]))
+        elif DIRTY_DEGRADED_REPAIR.search(text) and self.double_fault():
+            self.notes.add("dirty_degraded_refusal")  # md's rule; the healer uses -force 1
         elif b"is not failed" not in text:
             self.violation("bricked", "%s: %r refused: %r" % (label, line, text[:300]))
         return False
