@@ -315,3 +315,24 @@ def test_online_takes_back_members_failed_by_mistake(pool):
     assert body(a.send("cat f")) == text.encode() + b"\n"
     assert array.parity_errors() == []
     a.close()
+
+
+def test_a_second_shell_is_warned_about_rootinit_and_refused_another_geometry(pool):
+    """-rootinit 1 (the course's default) on servers that hold a file system warns once; a
+    shell given another -ni/-is than the array was made with is refused at start, naming both."""
+    array = RaidServers(pool, N, NB, BS)
+    a = open_shell(array, 0, rootinit=1)
+    a.send("create f")
+    a.send("append f kept")
+    assert b"WARNING" not in a.stderr()  # a new array: nothing to lose
+    a.close()
+    b = open_shell(array, 1, rootinit=1)
+    assert b.stderr().count(b"WARNING: these servers hold a file system already; -rootinit 1") == 1
+    assert b"Start with -rootinit 0 to keep them." in b.stderr()
+    b.close()
+    other = shells.run_shell(array.shell_args("-is", 32, "-ni", 16, "-cid", 2, "-rootinit", 0,
+                                              "-command", "ls"))
+    assert other.returncode == 2
+    assert (b"these servers hold a file system made with -ni 32 -is 64; this shell was given "
+            b"-ni 16 -is 32") in other.stderr
+    assert status(array)[0] == 0  # status reads the array whatever -ni/-is it is given
