@@ -1,8 +1,15 @@
 #include "rpc/http_client.h"
 
+#include <algorithm>
+#include <chrono>
+
 #include "rpc/http_message.h"
 
 namespace memoryfs::rpc {
+
+namespace {
+constexpr std::chrono::milliseconds kReplyFloor(50);
+}  // namespace
 
 HttpClient::HttpClient(Endpoint endpoint, size_t max_reply)
     : endpoint_(std::move(endpoint)), max_reply_(max_reply) {}
@@ -29,7 +36,10 @@ Result<std::string> HttpClient::Post(const std::string& path, const std::string&
       SendAll(socket_, FormatPost(endpoint_.ToString(), path, body, extra_headers), deadline);
   if (!sent.ok()) return Fail(sent);
   // The reply cannot be there yet: wait for it rather than try a read first (a system call
-  // saved per call; within a FiberLoop, the other lanes run meanwhile).
+  // saved per call; within a FiberLoop, the other lanes run meanwhile). The server gets at
+  // least kReplyFloor from the moment the request was sent: a client that was not running
+  // (stopped, descheduled) until its deadline had passed must not call a healthy server dead.
+  deadline = std::max(deadline, Clock::now() + kReplyFloor);
   Status readable = WaitReadable(socket_, deadline);
   if (!readable.ok()) return Fail(readable);
   std::string buf;

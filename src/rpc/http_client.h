@@ -2,9 +2,11 @@
 // precise deadline per request. Falls back to a connection per request with HTTP/1.0 servers
 // (the course's Python server closes after each reply); never asks for gzip.
 //
-// At-most-once: a request is sent once. Before a kept-alive connection is reused it is checked
-// without blocking, so a connection the server closed while idle is replaced before anything
-// is sent on it, never after.
+// At-most-once: a request is sent once. Its reply is waited for until the deadline, and at
+// least 50 ms after the request was sent (a client that did not run until its deadline had
+// passed does not take a healthy server for a dead one). Before a kept-alive connection is
+// reused it is checked without blocking, so a connection the server closed while idle is
+// replaced before anything is sent on it, never after.
 //
 // Errors, each message starting with "host:port: ":
 //   kUnavailable       refused, reset, or closed before any reply byte (a failed server)
