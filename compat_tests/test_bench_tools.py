@@ -178,3 +178,18 @@ def test_perf_report_renders_from_saved_tables(tmp_path):
     assert "tools/perf_report.py --only latency" in text and "2026-12-01 10:00 UTC" in text
     assert "## A simulated network" in text and "| x | 1 |" in text
     assert "## Big arrays" not in text
+
+
+def test_bench_lock_tiniest(tmp_path):
+    """tools/bench_lock.py on one shell: a row per command and N, one round per wait."""
+    out = tmp_path / "bench_lock.md"
+    result = subprocess.run([sys.executable, str(TOOLS / "bench_lock.py"), "--sizes", "1,4",
+                             "--repeat", "1", "--markdown", str(out)],
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    rows = [line.split(" | ") for line in out.read_text().splitlines()[2:]]
+    assert len(rows) == 8  # 4 commands x N = 1, 4
+    for cells in rows:
+        calls, rounds, touched = int(cells[2]), int(cells[3]), int(cells[4])
+        assert 1 <= rounds <= calls
+        assert touched == (1 if cells[1] == "1" else 4)
