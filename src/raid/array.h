@@ -298,8 +298,9 @@ class Array : public client::BlockDevice {
   // record_only: Claim even on the lock's server (its block is unreadable).
   Grant AskLock(int server, const Bytes& mine, int lease_ms, bool record_only = false);
   static bool Granted(const Grant& grant);
-  // Who holds the lock where `grant` was refused (or whose lock it broke): the holder text.
-  static client::LockReply HolderOf(const Grant& grant);
+  // `reply` with its holder record reduced to the holder text: who holds the lock where it was
+  // refused (or whose lock it broke); empty for a plain RSM holder or a note.
+  static client::LockReply HolderOf(const client::LockReply& reply);
   // One parallel round asking the members not yet granted.
   std::vector<Grant> LockRound(const std::vector<int>& members, const Bytes& mine, int lease_ms);
   // Keeps the grants, sets each member's epoch, checks the records read with them.
@@ -354,6 +355,8 @@ class Array : public client::BlockDevice {
   Result<std::vector<Bytes>> RebuildMany(const std::vector<Location>& targets,
                                          const std::string& cause);
 
+  // kInvalidArgument unless 0 <= server < N (repair's and online's first check).
+  Status CheckServerId(int server) const;
   // Online's refusals (see Online), checked before anything is read.
   Status CheckOnlineable(int server);
   // Repair's refusals (see Repair), checked before anything is written.

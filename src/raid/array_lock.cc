@@ -147,7 +147,7 @@ void Array::TakeGrants(std::vector<Grant>& grants, LockView* view) {
       continue;
     }
     if (!Granted(grant)) {
-      if (!view->holder || !grant.reply->holder.empty()) view->holder = HolderOf(grant);
+      if (!view->holder || !grant.reply->holder.empty()) view->holder = HolderOf(*grant.reply);
       continue;
     }
     view->previous.push_back(*grant.reply);
@@ -156,9 +156,9 @@ void Array::TakeGrants(std::vector<Grant>& grants, LockView* view) {
   }
 }
 
-client::LockReply Array::HolderOf(const Grant& grant) {
-  client::LockReply holder = *grant.reply;
-  Result<LockRecord> record = DecodeLock(grant.reply->holder);
+client::LockReply Array::HolderOf(const client::LockReply& reply) {
+  client::LockReply holder = reply;
+  Result<LockRecord> record = DecodeLock(reply.holder);
   holder.holder = record.ok() && record->kind == LockRecord::Kind::kHeld
                       ? ToBytes(record->holder)
                       : Bytes();  // a plain RSM holder, or a note
@@ -203,8 +203,7 @@ Result<client::LockReply> Array::Lock(int block, const Bytes& holder, int lease_
   renewed_at_ms_ = NowMs();
   // A later corruption of the lock block is healed again, once its RSM worked.
   if (grants_[lock_at_.server].kind == GrantKind::kLock) lock_healed_ = false;
-  client::LockReply reply =
-      view.broken ? HolderOf({GrantKind::kClaim, *view.broken}) : client::LockReply{};
+  client::LockReply reply = view.broken ? HolderOf(*view.broken) : client::LockReply{};
   reply.old = client::LockConvention::Released(block_size_);
   reply.broken = view.broken.has_value();
   if (Status after = AfterLock(view); !after.ok()) {
@@ -372,9 +371,9 @@ Status Array::ClaimTarget(int server) {
   }
   if (!grant.reply.ok()) return grant.reply.status();
   if (!Granted(grant)) {
-    return Status::Error(Code::kAborted,
-                         "server " + std::to_string(server) +
-                             " is locked by another client: " + ToString(HolderOf(grant).holder));
+    return Status::Error(Code::kAborted, "server " + std::to_string(server) +
+                                             " is locked by another client: " +
+                                             ToString(HolderOf(*grant.reply).holder));
   }
   servers_[server]->set_epoch(grant.reply->epoch);
   grants_[server] = std::move(grant);

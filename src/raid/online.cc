@@ -5,11 +5,8 @@
 namespace memoryfs::raid {
 
 Status Array::CheckOnlineable(int server) {
+  RETURN_IF_ERROR(CheckServerId(server));
   const std::string id = std::to_string(server);
-  if (server < 0 || server >= num_servers()) {
-    return Status::Error(Code::kInvalidArgument, "no server " + id + " (servers are 0.." +
-                                                     std::to_string(num_servers() - 1) + ")");
-  }
   if (!failed_[server])
     return Status::Error(Code::kInvalidArgument, "server " + id + " is not failed");
   for (int s = 0; s < num_servers(); ++s) {

@@ -90,7 +90,8 @@ TEST_CASE("Online: refused for a member not failed, blank, or with another one f
   FailByMistake(rig, 1);
   Locked(*rig.array, [&] {
     CHECK(rig.array->Online(3, nullptr).status().message() == "server 3 is not failed");
-    CHECK(rig.array->Online(9, nullptr).status().message() == "no server 9 (servers are 0..3)");
+    CHECK(rig.array->Online(9, nullptr).status().message() ==
+          "server id 9 not in valid range [0, 3]");
   });
   rig.servers[3]->SetFailed(true);
   Locked(*rig.array, [&] { (void)rig.array->Get(testing::FirstBlockOn(rig, 3)); });

@@ -11,12 +11,16 @@
 
 namespace memoryfs::raid {
 
+Status Array::CheckServerId(int server) const {
+  if (server >= 0 && server < num_servers()) return Status::Ok();
+  return Status::Error(Code::kInvalidArgument, "server id " + std::to_string(server) +
+                                                   " not in valid range [0, " +
+                                                   std::to_string(num_servers() - 1) + "]");
+}
+
 Status Array::CheckRepairable(int server) {
+  RETURN_IF_ERROR(CheckServerId(server));
   const std::string id = std::to_string(server);
-  if (server < 0 || server >= num_servers()) {
-    return Status::Error(Code::kInvalidArgument, "server id " + id + " not in valid range [0, " +
-                                                     std::to_string(num_servers() - 1) + "]");
-  }
   // Reconnect and check the geometry: its last block must exist and be block_size long. A
   // server not marked failed is asked before anything else: nobody may have contacted it
   // since it went away. One that does not answer is marked failed here (and reported), then
