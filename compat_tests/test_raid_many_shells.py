@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 
 import shells
-from raid import RaidServers, data_location, meet_failure
+from raid import RaidServers, meet_failure
+from threads import run_in_threads
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tools"))
 from conformance_kit.proxy import Forwarder  # noqa: E402
@@ -60,22 +61,8 @@ def append_all(shell, name, recs, outs):
 
 
 def concurrently(*jobs):
-    """Runs each job on its own thread; re-raises the first exception."""
-    errors = []
-
-    def run(job):
-        try:
-            job()
-        except BaseException as error:  # noqa: B902 -- re-raised below
-            errors.append(error)
-
-    threads = [threading.Thread(target=run, args=(job,)) for job in jobs]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(120)
-    if errors:
-        raise errors[0]
+    """Runs each job on its own thread, all at once; re-raises the first exception."""
+    run_in_threads(len(jobs), lambda i: jobs[i]())
 
 
 def acknowledged(outs):
@@ -93,12 +80,18 @@ def status(array, *extra):
     return done.returncode, done.stdout
 
 
-def test_server_0_lost_while_two_shells_write(pool):
+def two_writers(pool):
+    """An array and two shells on it, each with its file (fa, fb) created."""
     array = RaidServers(pool, N, NB, BS)
     a = open_shell(array, 0, "-timeout", 300, rootinit=1)
     b = open_shell(array, 1, "-timeout", 300)
     a.send("create fa")
     b.send("create fb")
+    return array, a, b
+
+
+def test_server_0_lost_while_two_shells_write(pool):
+    array, a, b = two_writers(pool)
     array.servers[0].kill()
     ra, rb, oa, ob = records("a", 25), records("b", 25), [], []
     concurrently(lambda: append_all(a, "fa", ra, oa), lambda: append_all(b, "fb", rb, ob))
@@ -118,11 +111,7 @@ def test_server_0_lost_while_two_shells_write(pool):
 
 
 def test_two_shells_meet_one_failure_and_the_array_stays_usable(pool):
-    array = RaidServers(pool, N, NB, BS)
-    a = open_shell(array, 0, "-timeout", 300, rootinit=1)
-    b = open_shell(array, 1, "-timeout", 300)
-    a.send("create fa")
-    b.send("create fb")
+    array, a, b = two_writers(pool)
     ra, rb, oa, ob = records("a", 30), records("b", 30), [], []
 
     def kill_soon():

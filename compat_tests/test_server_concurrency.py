@@ -12,43 +12,17 @@ import signal
 import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 
 import servers
+from threads import run_in_threads
 from wire import http_request, int_xml, raw_call, request_xml
 
 NB, BS = 64, 128
 COURSE_STYLE_CLIENT = Path(__file__).parent / "clients" / "course_style_client.py"
-
-
-def run_in_threads(count, target):
-    """Run ``target(i)`` on ``count`` threads released together; return results by index.
-
-    An exception in any thread is re-raised here.
-    """
-    barrier = threading.Barrier(count)
-    results = [None] * count
-    errors = []
-
-    def body(i):
-        try:
-            barrier.wait(10)
-            results[i] = target(i)
-        except BaseException as error:  # noqa: BLE001 - re-raised below
-            errors.append(error)
-
-    threads = [threading.Thread(target=body, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    if errors:
-        raise errors[0]
-    return results
 
 
 def open_keep_alive_connections(server, count):
